@@ -1,0 +1,20 @@
+using System.CommandLine;
+using PyHost.Cli;
+
+// Exit statuses: 0 stopped cleanly, 1 runtime failure (e.g. cannot bind), 2 bad command line,
+// 3 workers cannot start, 4 the app cannot be imported (gunicorn's numbers for the last two).
+var root = new RootCommand("PyHost: web server and application server for Python WSGI apps, in one program.");
+root.Subcommands.Add(ServeCommand.Create());
+
+ParseResult parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (var error in parsed.Errors)
+    {
+        Console.Error.WriteLine($"pyhost: error: {error.Message}");
+    }
+    Console.Error.WriteLine("Try 'pyhost serve --help'.");
+    return 2;
+}
+// PyHost shuts down gracefully on SIGINT/SIGTERM itself; the parser must not cut that short.
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -1,0 +1,256 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PyHost.Cli.Logging;
+using PyHost.Http;
+using PyHost.Workers;
+using PyHost.Workers.Dispatch;
+using PyHost.Workers.Python;
+using PyHost.Workers.Supervision;
+
+namespace PyHost.Cli;
+
+/// <summary>
+/// <c>pyhost serve [APP]</c>, with gunicorn's flag names where gunicorn has the flag, so that
+/// <c>gunicorn myproject.wsgi:application -w 4 -b 0.0.0.0:8000</c> becomes <c>pyhost serve ...</c> unchanged.
+/// </summary>
+public static class ServeCommand
+{
+    public const string DemoApp = "pyhost_worker.demo:app";
+
+    private static readonly Argument<string?> App = new("APP")
+    {
+        Description = "The WSGI app: MODULE:ATTR, MODULE (attribute 'application') or MODULE:FACTORY(ARGS). Default: a built-in demo.",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+    private static readonly Option<string[]> Bind = new("--bind", "-b")
+    {
+        Description = "Address to listen on: HOST:PORT, [IPV6]:PORT or unix:PATH. Repeatable. Default: 127.0.0.1:8000.",
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+    private static readonly Option<int?> Workers = new("--workers", "-w")
+    {
+        Description = "Number of worker processes. Default: $WEB_CONCURRENCY, else the number of CPU cores.",
+    };
+    private static readonly Option<int> Timeout = new("--timeout", "-t")
+    {
+        Description = "Seconds a request may run before it gets 504 and its worker is replaced (0 = never).",
+        DefaultValueFactory = _ => 30,
+    };
+    private static readonly Option<int> GracefulTimeout = new("--graceful-timeout")
+    {
+        Description = "Seconds in-flight requests may run on after SIGTERM/SIGINT.",
+        DefaultValueFactory = _ => 30,
+    };
+    private static readonly Option<string?> Chdir = new("--chdir") { Description = "Change to this directory before loading the app." };
+    private static readonly Option<string?> PythonPathDirs = new("--pythonpath")
+    {
+        Description = "Comma-separated directories to put first on the Python path.",
+    };
+    private static readonly Option<string?> Python = new("--python")
+    {
+        Description = "The Python interpreter. Default: $VIRTUAL_ENV, else ./.venv, else python3 on PATH.",
+    };
+    private static readonly Option<string?> AccessLogFile = new("--access-logfile")
+    {
+        Description = "Where to write the access log (combined format); '-' is stdout. Default: none.",
+    };
+    private static readonly Option<string?> ErrorLogFile = new("--error-logfile", "--log-file")
+    {
+        Description = "Where to write the error log; '-' is stderr (the default).",
+    };
+    private static readonly Option<string> LogLevelOption = new("--log-level")
+    {
+        Description = "debug, info, warning, error or critical.",
+        DefaultValueFactory = _ => "info",
+    };
+    private static readonly Option<string?> PidFile = new("--pid") { Description = "Write the server's process id to this file." };
+    private static readonly Option<bool> Debug = new("--debug")
+    {
+        Description = "Show tracebacks in 500 pages. Never in production.",
+    };
+    private static readonly Option<string[]> Env = new("--env", "-e")
+    {
+        Description = "KEY=VALUE for the workers' environment. Repeatable.",
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+    private static readonly Option<int> Backlog = new("--backlog")
+    {
+        Description = "Requests that may wait for a free worker; beyond that they get 503.",
+        DefaultValueFactory = _ => 2048,
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("serve", "Serve a Python WSGI app.")
+        {
+            App, Bind, Workers, Timeout, GracefulTimeout, Chdir, PythonPathDirs, Python, AccessLogFile, ErrorLogFile,
+            LogLevelOption, PidFile, Debug, Env, Backlog,
+        };
+        command.Validators.Add(result =>
+        {
+            foreach (string bind in result.GetValue(Bind) ?? [])
+            {
+                if (!BindAddress.TryParse(bind, out _, out string? error))
+                {
+                    result.AddError($"--bind {error}");
+                }
+            }
+            foreach (string pair in result.GetValue(Env) ?? [])
+            {
+                if (pair.IndexOf('=') <= 0)
+                {
+                    result.AddError($"--env '{pair}': expected KEY=VALUE");
+                }
+            }
+            if (result.GetValue(Workers) is < 1)
+            {
+                result.AddError("--workers must be at least 1");
+            }
+            if (result.GetValue(Timeout) < 0 || result.GetValue(GracefulTimeout) < 0)
+            {
+                result.AddError("--timeout and --graceful-timeout take a number of seconds, 0 or more");
+            }
+            if (result.GetResult(Backlog) is not null && result.GetValue(Backlog) < 1)
+            {
+                result.AddError("--backlog must be at least 1");
+            }
+            // Defaults are not applied yet while validating: an option not given reads as null here.
+            if (result.GetValue(LogLevelOption) is { } levelText && ParseLogLevel(levelText) is null)
+            {
+                result.AddError($"--log-level '{levelText}': use debug, info, warning, error or critical");
+            }
+            if (result.GetValue(Chdir) is { } chdir && !Directory.Exists(chdir))
+            {
+                result.AddError($"--chdir '{chdir}': no such directory");
+            }
+        });
+        command.SetAction((parsed, _) => RunAsync(parsed));
+        return command;
+    }
+
+    private static LogLevel? ParseLogLevel(string text) => text.ToLowerInvariant() switch
+    {
+        "debug" => LogLevel.Debug,
+        "info" => LogLevel.Information,
+        "warning" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        "critical" => LogLevel.Critical,
+        _ => null,
+    };
+
+    private static async Task<int> RunAsync(ParseResult parsed)
+    {
+        LogLevel level = ParseLogLevel(parsed.GetValue(LogLevelOption)!)!.Value;
+        string? errorLogPath = parsed.GetValue(ErrorLogFile);
+        TextWriter errorLog = errorLogPath is null or "-"
+            ? Console.Error
+            : new StreamWriter(new FileStream(errorLogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite));
+        using var logging = new ServerLoggerProvider(errorLog, level);
+        using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logging).SetMinimumLevel(level));
+        ILogger log = loggerFactory.CreateLogger("pyhost");
+
+        string appDirectory = Path.GetFullPath(parsed.GetValue(Chdir) ?? Environment.CurrentDirectory);
+        PythonChoice python;
+        try
+        {
+            python = PythonLocator.Locate(parsed.GetValue(Python), appDirectory, Environment.GetEnvironmentVariable);
+        }
+        catch (FileNotFoundException ex)
+        {
+            Console.Error.WriteLine($"pyhost: error: {ex.Message}");
+            return 2;
+        }
+
+        string app = parsed.GetValue(App) ?? DemoApp;
+        var options = new WorkerOptions
+        {
+            App = app,
+            Python = python.Path,
+            Workers = parsed.GetValue(Workers) ?? DefaultWorkers(),
+            WorkingDirectory = appDirectory,
+            PythonPath = (parsed.GetValue(PythonPathDirs) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            EnvironmentVariables = (parsed.GetValue(Env) ?? []).Select(pair => pair.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]),
+            Timeout = TimeSpan.FromSeconds(parsed.GetValue(Timeout)),
+            Debug = parsed.GetValue(Debug),
+            Backlog = parsed.GetValue(Backlog),
+        };
+        var binds = (parsed.GetValue(Bind) is { Length: > 0 } given ? given : ["127.0.0.1:8000"])
+            .Select(text => BindAddress.TryParse(text, out BindAddress? bind, out _) ? bind : throw new InvalidOperationException(text))
+            .ToList();
+        var graceful = TimeSpan.FromSeconds(parsed.GetValue(GracefulTimeout));
+
+        log.LogInformation("Starting pyhost {Version}", typeof(ServeCommand).Assembly.GetName().Version?.ToString(3));
+        log.LogInformation("Using Python {Python} ({Reason})", python.Path, python.Reason);
+        if (parsed.GetValue(App) is null)
+        {
+            log.LogInformation("No APP given: serving the built-in demo ({Demo})", DemoApp);
+        }
+
+        using RuntimeDirectory runtime = RuntimeDirectory.Create();
+        var pool = new WorkerPool(options.Backlog);
+        await using AccessLog? accessLog = parsed.GetValue(AccessLogFile) is { } accessTarget ? new AccessLog(accessTarget) : null;
+        WebApplication web = HttpFront.Build(new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful, Debug = options.Debug },
+                                             pool, accessLog, logging, level);
+        try
+        {
+            await web.StartAsync();
+        }
+        catch (IOException ex)
+        {
+            log.LogCritical("Cannot listen: {Reason}", ex.Message);
+            return 1;
+        }
+
+        await using var arbiter = new Arbiter(options, runtime, pool, loggerFactory);
+        int bootStatus = await arbiter.StartAsync();
+        if (bootStatus != 0)
+        {
+            Console.Error.WriteLine(arbiter.BootFailure);
+            log.LogCritical("The app could not be started ({App}); see above. Exiting with status {Status}.", app, bootStatus);
+            await arbiter.StopAsync(TimeSpan.FromSeconds(2));
+            await web.StopAsync();
+            return bootStatus;
+        }
+
+        foreach (string url in HttpFront.ListeningUrls(web))
+        {
+            log.LogInformation("Listening on {Url}", url);
+        }
+        string? pidFile = parsed.GetValue(PidFile);
+        if (pidFile is not null)
+        {
+            await File.WriteAllTextAsync(pidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+        }
+
+        IHostApplicationLifetime lifetime = web.Lifetime;
+        var stopping = new TaskCompletionSource();
+        lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
+        Task finished = await Task.WhenAny(stopping.Task, arbiter.Fatal);
+        int exitStatus = 0;
+        if (finished == arbiter.Fatal)
+        {
+            exitStatus = arbiter.Fatal.Result;
+            log.LogCritical("Workers keep failing to boot; stopping.\n{Failure}", arbiter.BootFailure);
+        }
+
+        log.LogInformation("Shutting down: finishing in-flight requests (up to {Seconds} s)", graceful.TotalSeconds);
+        await web.StopAsync();
+        await arbiter.StopAsync(TimeSpan.FromSeconds(5));
+        if (pidFile is not null)
+        {
+            File.Delete(pidFile);
+        }
+        log.LogInformation("Stopped");
+        return exitStatus;
+    }
+
+    private static int DefaultWorkers() =>
+        int.TryParse(Environment.GetEnvironmentVariable("WEB_CONCURRENCY"), out int fromEnvironment) && fromEnvironment > 0
+            ? fromEnvironment
+            : Environment.ProcessorCount;
+}

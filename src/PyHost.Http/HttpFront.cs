@@ -1,0 +1,144 @@
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PyHost.Workers.Dispatch;
+
+namespace PyHost.Http;
+
+/// <summary>
+/// Where an HTTP request enters: Kestrel on every bind, HTTP/1.1 and HTTP/2 (prior-knowledge h2c on cleartext), each
+/// request turned into one <see cref="WorkerPool.DispatchAsync"/>.
+/// </summary>
+public sealed class HttpFront
+{
+    private readonly WorkerPool _pool;
+    private readonly AccessLog? _accessLog;
+
+    private HttpFront(WorkerPool pool, AccessLog? accessLog)
+    {
+        _pool = pool;
+        _accessLog = accessLog;
+    }
+
+    public static WebApplication Build(HttpFrontOptions options, WorkerPool pool, AccessLog? accessLog, ILoggerProvider logging, LogLevel minimumLevel)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logging);
+        builder.Logging.SetMinimumLevel(minimumLevel);
+        // Kestrel's own per-connection chatter (bad requests, resets) is for debugging, not for the error log.
+        builder.Logging.AddFilter("Microsoft", minimumLevel > LogLevel.Warning ? minimumLevel : LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.GracefulTimeout);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // WSGI has no body limit of its own; gunicorn sets none either. A limit flag comes with the web tier.
+            kestrel.Limits.MaxRequestBodySize = null;
+            // PEP 3333 native strings are latin-1: every header byte reaches the app as one code point.
+            kestrel.RequestHeaderEncodingSelector = _ => Encoding.Latin1;
+            kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1;
+            foreach (BindAddress bind in options.Binds)
+            {
+                Listen(kestrel, bind);
+            }
+        });
+
+        WebApplication app = builder.Build();
+        if (!CleartextHttp2Detection.IsAvailable)
+        {
+            app.Logger.LogWarning("This Kestrel version offers no per-connection protocol choice: cleartext binds serve HTTP/1.1 only");
+        }
+        var front = new HttpFront(pool, accessLog);
+        app.Run(front.HandleAsync);
+        return app;
+    }
+
+    /// <summary>The addresses Kestrel really listens on (port 0 resolved), as URLs to print.</summary>
+    public static IEnumerable<string> ListeningUrls(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+
+    private static void Listen(KestrelServerOptions kestrel, BindAddress bind)
+    {
+        static void Protocols(ListenOptions listen)
+        {
+            listen.Protocols = HttpProtocols.Http1AndHttp2;
+            if (CleartextHttp2Detection.IsAvailable)
+            {
+                CleartextHttp2Detection.Use(listen);
+            }
+        }
+
+        if (bind.UnixSocketPath is { } path)
+        {
+            RemoveStaleSocket(path);
+            kestrel.ListenUnixSocket(path, Protocols);
+        }
+        else if (bind.IsLocalhost)
+        {
+            kestrel.ListenLocalhost(bind.Port, Protocols);
+        }
+        else
+        {
+            kestrel.Listen(bind.Address!, bind.Port, Protocols);
+        }
+    }
+
+    /// <summary>A socket file left by a server that died is removed; one that still answers is left alone.</summary>
+    private static void RemoveStaleSocket(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+        }
+        catch (SocketException)
+        {
+            File.Delete(path);
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var exchange = new HttpWorkerExchange(context);
+        DispatchOutcome outcome = await _pool.DispatchAsync(exchange);
+        if (outcome != DispatchOutcome.Completed)
+        {
+            await AnswerFailureAsync(context, exchange, outcome);
+        }
+        _accessLog?.Write(context, exchange.BodyBytesSent);
+    }
+
+    private static async Task AnswerFailureAsync(HttpContext context, HttpWorkerExchange exchange, DispatchOutcome outcome)
+    {
+        if (outcome == DispatchOutcome.ClientGone)
+        {
+            context.Abort();
+            return;
+        }
+        // The app never started a response: an honest error page. Once it did, the only signal left is a cut
+        // connection after what it sent (PEP 3333: an error after the headers cannot become a new status).
+        if (!exchange.ResponseStarted)
+        {
+            await ErrorPages.WriteAsync(context, outcome);
+            return;
+        }
+        await exchange.FlushAsync();
+        context.Abort();
+    }
+}

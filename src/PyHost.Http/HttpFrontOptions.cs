@@ -1,0 +1,12 @@
+namespace PyHost.Http;
+
+public sealed record HttpFrontOptions
+{
+    public required IReadOnlyList<BindAddress> Binds { get; init; }
+
+    /// <summary>How long in-flight requests may run on after a stop signal.</summary>
+    public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Show the reason for 5xx pages in more detail (tracebacks come from the worker).</summary>
+    public bool Debug { get; init; }
+}

@@ -1,0 +1,113 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using PyHost.Protocol;
+using PyHost.Workers.Channel;
+using PyHost.Workers.Dispatch;
+
+namespace PyHost.Http;
+
+/// <summary>One HTTP request as the worker pool sees it: the environ, the body reader, the response writer.</summary>
+internal sealed class HttpWorkerExchange : IWorkerExchange
+{
+    private readonly HttpContext _context;
+
+    public HttpWorkerExchange(HttpContext context)
+    {
+        _context = context;
+        HttpRequest request = context.Request;
+        IsHeadRequest = HttpMethods.IsHead(request.Method);
+        BodyKind = ClassifyBody(context);
+    }
+
+    public RequestBodyKind BodyKind { get; }
+
+    public bool IsHeadRequest { get; }
+
+    public CancellationToken ClientAborted => _context.RequestAborted;
+
+    /// <summary>True once the app's status and headers were applied to the response.</summary>
+    public bool ResponseStarted { get; private set; }
+
+    /// <summary>Body bytes handed to Kestrel, for the access log.</summary>
+    public long BodyBytesSent { get; private set; }
+
+    private static RequestBodyKind ClassifyBody(HttpContext context)
+    {
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
+        {
+            return RequestBodyKind.None;
+        }
+        long? length = context.Request.ContentLength;
+        if (length == 0)
+        {
+            return RequestBodyKind.None;
+        }
+        // With "Expect: 100-continue" the client waits for us before sending: only pull when the app reads.
+        bool expectsContinue = context.Request.Headers.Expect.Count > 0;
+        return length <= WorkerChannel.EagerBodyLimit && !expectsContinue ? RequestBodyKind.Small : RequestBodyKind.Streamed;
+    }
+
+    public void WriteEnviron(IBufferWriter<byte> output) => WsgiEnviron.Write(_context, output);
+
+    public async ValueTask<int> ReadBodyAsync(IBufferWriter<byte> destination, int maxBytes)
+    {
+        PipeReader body = _context.Request.BodyReader;
+        ReadResult result = await body.ReadAsync();
+        ReadOnlySequence<byte> buffer = result.Buffer;
+        if (buffer.IsEmpty && result.IsCompleted)
+        {
+            body.AdvanceTo(buffer.End);
+            return 0;
+        }
+        ReadOnlySequence<byte> taken = buffer.Slice(0, Math.Min(maxBytes, buffer.Length));
+        foreach (ReadOnlyMemory<byte> segment in taken)
+        {
+            destination.Write(segment.Span);
+        }
+        body.AdvanceTo(taken.End);
+        return (int)taken.Length;
+    }
+
+    public void StartResponse(ResponseHead head)
+    {
+        HttpResponse response = _context.Response;
+        response.StatusCode = head.StatusCode;
+        if (head.ReasonPhrase is not null)
+        {
+            _context.Features.Get<IHttpResponseFeature>()!.ReasonPhrase = head.ReasonPhrase;
+        }
+        IHeaderDictionary headers = response.Headers;
+        foreach (KeyValuePair<string, string> header in head.Headers)
+        {
+            headers.Append(header.Key, header.Value);
+        }
+        ResponseStarted = true;
+    }
+
+    public void WriteBody(ReadOnlySequence<byte> chunk)
+    {
+        PipeWriter writer = _context.Response.BodyWriter;
+        foreach (ReadOnlyMemory<byte> segment in chunk)
+        {
+            writer.Write(segment.Span);
+        }
+        BodyBytesSent += chunk.Length;
+    }
+
+    public async ValueTask<bool> FlushAsync()
+    {
+        try
+        {
+            FlushResult result = await _context.Response.BodyWriter.FlushAsync();
+            return !result.IsCompleted && !result.IsCanceled && !_context.RequestAborted.IsCancellationRequested;
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    public string Describe() => $"{_context.Request.Method} {_context.Features.Get<IHttpRequestFeature>()!.RawTarget}";
+}

@@ -1,0 +1,223 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+using PyHost.Protocol;
+
+namespace PyHost.Http;
+
+/// <summary>
+/// Writes the CGI part of a WSGI environ (PEP 3333 "environ Variables") for an HTTP request, as the marshal dict the
+/// worker loads in one call. The worker adds the wsgi.* objects.
+/// </summary>
+public static class WsgiEnviron
+{
+    private static readonly byte[] RequestMethod = MarshalWriter.EncodeKey("REQUEST_METHOD");
+    private static readonly byte[] ScriptName = MarshalWriter.EncodeKey("SCRIPT_NAME");
+    private static readonly byte[] PathInfo = MarshalWriter.EncodeKey("PATH_INFO");
+    private static readonly byte[] QueryString = MarshalWriter.EncodeKey("QUERY_STRING");
+    private static readonly byte[] ContentType = MarshalWriter.EncodeKey("CONTENT_TYPE");
+    private static readonly byte[] ContentLength = MarshalWriter.EncodeKey("CONTENT_LENGTH");
+    private static readonly byte[] ServerName = MarshalWriter.EncodeKey("SERVER_NAME");
+    private static readonly byte[] ServerPort = MarshalWriter.EncodeKey("SERVER_PORT");
+    private static readonly byte[] ServerProtocol = MarshalWriter.EncodeKey("SERVER_PROTOCOL");
+    private static readonly byte[] RemoteAddr = MarshalWriter.EncodeKey("REMOTE_ADDR");
+    private static readonly byte[] RemotePort = MarshalWriter.EncodeKey("REMOTE_PORT");
+    private static readonly byte[] RequestUri = MarshalWriter.EncodeKey("REQUEST_URI");
+    private static readonly byte[] RawUri = MarshalWriter.EncodeKey("RAW_URI");
+    private static readonly byte[] UrlScheme = MarshalWriter.EncodeKey("wsgi.url_scheme");
+
+    // HTTP_* keys by header name. Header names repeat endlessly, so each is converted once; the cache is bounded
+    // so a client sending random names cannot grow it.
+    private static readonly ConcurrentDictionary<string, byte[]> HeaderKeys = new(StringComparer.OrdinalIgnoreCase);
+    private const int MaxCachedHeaderKeys = 1024;
+
+    public static void Write(HttpContext context, IBufferWriter<byte> output)
+    {
+        HttpRequest request = context.Request;
+        string rawTarget = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+
+        MarshalWriter.WriteDictStart(output);
+        Add(output, RequestMethod, request.Method);
+        Add(output, ScriptName, "");
+        WritePathAndQuery(output, rawTarget);
+        Add(output, RequestUri, rawTarget);
+        Add(output, RawUri, rawTarget);
+        Add(output, ServerProtocol, request.Protocol);
+        Add(output, UrlScheme, request.Scheme);
+        WriteServerAndRemote(output, context);
+        WriteHeaders(output, request.Headers);
+        MarshalWriter.WriteDictEnd(output);
+    }
+
+    /// <summary>
+    /// PATH_INFO is the raw path, percent-decoded to bytes and read as latin-1 (PEP 3333 and every WSGI server),
+    /// so an app sees exactly the bytes the client sent, whatever their encoding. QUERY_STRING stays encoded.
+    /// </summary>
+    private static void WritePathAndQuery(IBufferWriter<byte> output, string rawTarget)
+    {
+        ReadOnlySpan<char> target = rawTarget;
+        // RFC 9112 §3.2.2 absolute-form: "http://host/path" as a proxy would send it.
+        int schemeEnd = target.IndexOf("://");
+        if (schemeEnd > 0 && !target.StartsWith("/"))
+        {
+            ReadOnlySpan<char> afterAuthority = target[(schemeEnd + 3)..];
+            int slash = afterAuthority.IndexOfAny('/', '?');
+            target = slash < 0 ? "/" : afterAuthority[slash..];
+        }
+        int question = target.IndexOf('?');
+        ReadOnlySpan<char> path = question < 0 ? target : target[..question];
+        ReadOnlySpan<char> query = question < 0 ? [] : target[(question + 1)..];
+        if (path is "*")
+        {
+            path = [];   // OPTIONS * (RFC 9112 §3.2.4) names no resource
+        }
+
+        MarshalWriter.WriteEncodedKey(output, PathInfo);
+        byte[]? rented = null;
+        Span<byte> decoded = path.Length * 3 <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(path.Length * 3));
+        int length = PercentDecode(path, decoded);
+        MarshalWriter.WriteLatin1(output, decoded[..length]);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        MarshalWriter.WriteEncodedKey(output, QueryString);
+        MarshalWriter.WriteString(output, query);
+    }
+
+    /// <summary>Decodes %XX escapes; a '%' not followed by two hex digits stays as it is (as gunicorn does).</summary>
+    public static int PercentDecode(ReadOnlySpan<char> path, Span<byte> destination)
+    {
+        int written = 0;
+        for (int i = 0; i < path.Length; i++)
+        {
+            char c = path[i];
+            if (c == '%' && i + 2 < path.Length && IsHex(path[i + 1]) && IsHex(path[i + 2]))
+            {
+                destination[written++] = (byte)((HexValue(path[i + 1]) << 4) | HexValue(path[i + 2]));
+                i += 2;
+            }
+            else if (c < 0x80)
+            {
+                destination[written++] = (byte)c;
+            }
+            else
+            {
+                // A raw non-ASCII byte in the target reached us decoded as UTF-8: give the app those bytes back.
+                written += Encoding.UTF8.GetBytes(path.Slice(i, char.IsHighSurrogate(c) && i + 1 < path.Length ? 2 : 1), destination[written..]);
+                if (char.IsHighSurrogate(c))
+                {
+                    i++;
+                }
+            }
+        }
+        return written;
+    }
+
+    private static bool IsHex(char c) => char.IsAsciiHexDigit(c);
+
+    private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+
+    /// <summary>
+    /// SERVER_NAME and SERVER_PORT come from the Host header when there is one (as gunicorn and wsgiref do), else from
+    /// the listening socket; REMOTE_ADDR and REMOTE_PORT from the peer.
+    /// </summary>
+    private static void WriteServerAndRemote(IBufferWriter<byte> output, HttpContext context)
+    {
+        ConnectionInfo connection = context.Connection;
+        HostString host = context.Request.Host;
+        Add(output, ServerName, host.HasValue ? host.Host : connection.LocalIpAddress?.ToString() ?? "localhost");
+        MarshalWriter.WriteEncodedKey(output, ServerPort);
+        int serverPort = host.Port ?? (host.HasValue ? (context.Request.IsHttps ? 443 : 80) : connection.LocalPort);
+        WriteNumber(output, serverPort);
+
+        IPAddress? remote = connection.RemoteIpAddress;
+        if (remote is not null && remote.IsIPv4MappedToIPv6)
+        {
+            remote = remote.MapToIPv4();
+        }
+        // A Unix-socket peer has no address; "" keeps the key present for apps that read it unconditionally.
+        Add(output, RemoteAddr, remote?.ToString() ?? "");
+        MarshalWriter.WriteEncodedKey(output, RemotePort);
+        WriteNumber(output, connection.RemotePort);
+    }
+
+    /// <summary>
+    /// Every request header as HTTP_NAME, repeated fields joined with ", " (RFC 9110 §5.3) except Cookie, joined with
+    /// "; " (RFC 9113 §8.2.3, RFC 6265 §5.4). Content-Type and Content-Length lose the prefix (PEP 3333).
+    /// Names with "_" are dropped: X_Forwarded_For would otherwise pass for X-Forwarded-For (nginx's
+    /// underscores_in_headers off, gunicorn's header_map "drop").
+    /// </summary>
+    private static void WriteHeaders(IBufferWriter<byte> output, IHeaderDictionary headers)
+    {
+        foreach (KeyValuePair<string, StringValues> header in headers)
+        {
+            string name = header.Key;
+            if (name.Contains('_') || name.StartsWith(':'))
+            {
+                continue;
+            }
+            StringValues values = header.Value;
+            if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            {
+                MarshalWriter.WriteEncodedKey(output, ContentType);
+            }
+            else if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                MarshalWriter.WriteEncodedKey(output, ContentLength);
+            }
+            else
+            {
+                MarshalWriter.WriteEncodedKey(output, HeaderKey(name));
+            }
+
+            if (values.Count == 1)
+            {
+                MarshalWriter.WriteString(output, values[0]);
+            }
+            else
+            {
+                string separator = name.Equals("Cookie", StringComparison.OrdinalIgnoreCase) ? "; " : ", ";
+                MarshalWriter.WriteString(output, string.Join(separator, values.ToArray()));
+            }
+        }
+    }
+
+    private static byte[] HeaderKey(string name)
+    {
+        if (HeaderKeys.TryGetValue(name, out byte[]? key))
+        {
+            return key;
+        }
+        var builder = new StringBuilder("HTTP_", 5 + name.Length);
+        foreach (char c in name)
+        {
+            builder.Append(c == '-' ? '_' : char.ToUpperInvariant(c));
+        }
+        key = MarshalWriter.EncodeKey(builder.ToString());
+        if (HeaderKeys.Count < MaxCachedHeaderKeys)
+        {
+            HeaderKeys.TryAdd(name, key);
+        }
+        return key;
+    }
+
+    private static void Add(IBufferWriter<byte> output, byte[] key, string value)
+    {
+        MarshalWriter.WriteEncodedKey(output, key);
+        MarshalWriter.WriteString(output, value);
+    }
+
+    private static void WriteNumber(IBufferWriter<byte> output, int value)
+    {
+        Span<byte> digits = stackalloc byte[11];
+        value.TryFormat(digits, out int length, provider: CultureInfo.InvariantCulture);
+        MarshalWriter.WriteLatin1(output, digits[..length]);
+    }
+}

@@ -1,0 +1,57 @@
+namespace PyHost.Workers.Python;
+
+/// <summary>The interpreter PyHost will run workers with, and why that one.</summary>
+public sealed record PythonChoice(string Path, string Reason);
+
+/// <summary>
+/// Chooses the interpreter like a Python developer expects: <c>--python</c>, else the active virtualenv
+/// ($VIRTUAL_ENV), else <c>./.venv</c> of the app directory, else <c>python3</c> on PATH.
+/// </summary>
+public static class PythonLocator
+{
+    public static PythonChoice Locate(string? explicitPython, string appDirectory, Func<string, string?> getEnvironment)
+    {
+        if (!string.IsNullOrEmpty(explicitPython))
+        {
+            string? found = explicitPython.Contains('/') ? (File.Exists(explicitPython) ? System.IO.Path.GetFullPath(explicitPython) : null)
+                                                         : FindOnPath(explicitPython, getEnvironment("PATH"));
+            return found is null
+                ? throw new FileNotFoundException($"--python {explicitPython}: no such interpreter")
+                : new PythonChoice(found, "from --python");
+        }
+
+        string? virtualEnv = getEnvironment("VIRTUAL_ENV");
+        if (!string.IsNullOrEmpty(virtualEnv))
+        {
+            string candidate = System.IO.Path.Combine(virtualEnv, "bin", "python");
+            if (File.Exists(candidate))
+            {
+                return new PythonChoice(candidate, "from $VIRTUAL_ENV");
+            }
+        }
+
+        string dotVenv = System.IO.Path.Combine(appDirectory, ".venv", "bin", "python");
+        if (File.Exists(dotVenv))
+        {
+            return new PythonChoice(dotVenv, "from ./.venv");
+        }
+
+        string? onPath = FindOnPath("python3", getEnvironment("PATH"));
+        return onPath is null
+            ? throw new FileNotFoundException("no Python found: give --python PATH, activate a virtualenv, or put python3 on PATH")
+            : new PythonChoice(onPath, "python3 on PATH");
+    }
+
+    private static string? FindOnPath(string name, string? path)
+    {
+        foreach (string directory in (path ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = System.IO.Path.Combine(directory, name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+}
