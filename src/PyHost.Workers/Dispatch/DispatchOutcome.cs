@@ -32,6 +32,10 @@ public enum DispatchOutcome
 
     /// <summary>The client went away; there is no one to answer.</summary>
     ClientGone,
+
+    /// <summary>Reading the request body failed (client gone, malformed chunked body) before the app answered: the
+    /// listener answers as its protocol says (Kestrel: 400, or nothing when the client is gone).</summary>
+    RequestBodyFailed,
 }
 
 public static class DispatchOutcomeExtensions

@@ -10,8 +10,10 @@ namespace PyHost.Workers.Dispatch;
 /// </summary>
 public sealed class WorkerPool
 {
+    // A released worker goes straight to the request that waited longest, on the releasing thread: the worker gets
+    // its next request without a thread-pool hop (a context switch per request otherwise, the front's main cost).
     private readonly Channel<WorkerChannel> _idle = System.Threading.Channels.Channel.CreateUnbounded<WorkerChannel>(
-        new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+        new UnboundedChannelOptions { SingleReader = false, SingleWriter = false, AllowSynchronousContinuations = true });
     private readonly int _maxWaiting;
     private int _waiting;
 

@@ -148,6 +148,7 @@ public sealed partial class Arbiter : IAsyncDisposable
             ? _runtime.PythonPackageRoot
             : _runtime.PythonPackageRoot + Path.PathSeparator + inheritedPythonPath;
         startInfo.Environment["PYTHONUNBUFFERED"] = "1";
+        startInfo.Environment.Remove("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS");   // the front's own setting
         startInfo.Environment["PYHOST_SOCKET"] = _runtime.WorkerSocketPath;
         startInfo.Environment["PYHOST_WORKER_ID"] = slot.ToString();
         startInfo.Environment["PYHOST_APP"] = _options.App;

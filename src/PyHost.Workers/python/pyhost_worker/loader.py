@@ -1,0 +1,162 @@
+"""Import the WSGI app named by a spec, as gunicorn's import_app does:
+
+    MODULE                  attribute `application` of MODULE
+    MODULE:ATTR[.SUB...]    an attribute, dotted for nested objects
+    MODULE:FACTORY(ARGS)    call FACTORY with literal arguments (parsed with ast, never evaluated as code)
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import os
+import sys
+import traceback
+from types import TracebackType
+from typing import Any, Dict, List, Optional, Tuple
+
+DEFAULT_ATTRIBUTE = "application"
+SPEC_FORMS = "MODULE, MODULE:ATTR, MODULE:ATTR.SUB, MODULE:FACTORY() or MODULE:FACTORY(literal args)"
+
+# (positional args, keyword args) of a factory call
+Call = Tuple[List[Any], Dict[str, Any]]
+
+
+class AppImportError(Exception):
+    """The spec names nothing usable; `hint` says what to do about it."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def _dotted_name(node: ast.expr) -> Optional[List[str]]:
+    names: List[str] = []
+    while isinstance(node, ast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    names.append(node.id)
+    names.reverse()
+    return names
+
+
+def parse_spec(spec: str) -> Tuple[str, List[str], Optional[Call]]:
+    """Split a spec into module name, attribute path and factory call (None when there is no call)."""
+    module, _, expression = spec.strip().partition(":")
+    module = module.strip()
+    expression = expression.strip() or DEFAULT_ATTRIBUTE
+    if module.endswith(".py") and os.path.isfile(module):
+        name = module[:-3].replace(os.sep, ".")
+        raise AppImportError(f"{module!r} is a file name", f"name the module, not the file: '{name}:{expression}'")
+    if not module or not all(part.isidentifier() for part in module.split(".")):
+        raise AppImportError(f"{module!r} is not a module name", f"an app spec looks like {SPEC_FORMS}")
+    try:
+        node = ast.parse(expression, mode="eval").body
+    except SyntaxError:
+        raise AppImportError(f"cannot parse {expression!r}", f"an app spec looks like {SPEC_FORMS}") from None
+    call: Optional[Call] = None
+    if isinstance(node, ast.Call):
+        try:
+            if any(keyword.arg is None for keyword in node.keywords):
+                raise ValueError("**kwargs")
+            args = [ast.literal_eval(arg) for arg in node.args]
+            kwargs = {str(keyword.arg): ast.literal_eval(keyword.value) for keyword in node.keywords}
+        except (ValueError, TypeError, SyntaxError, RecursionError):
+            raise AppImportError(
+                f"the arguments in {expression!r} are not all literals",
+                "factory arguments must be Python literals (strings, numbers, True/False/None, lists, dicts...)",
+            ) from None
+        call = (args, kwargs)
+        node = node.func
+    path = _dotted_name(node)
+    if path is None:
+        raise AppImportError(f"{expression!r} is not a name or a call", f"an app spec looks like {SPEC_FORMS}")
+    return module, path, call
+
+
+def load_app(spec: str) -> Any:
+    """The WSGI application named by spec. Whatever the app's import raises propagates unchanged."""
+    module_name, path, call = parse_spec(spec)
+    module = importlib.import_module(module_name)
+    target: Any = module
+    for depth, name in enumerate(path):
+        try:
+            target = getattr(target, name)
+        except AttributeError:
+            owner = f"module {module_name!r}" if depth == 0 else repr(".".join(path[:depth]))
+            where = getattr(module, "__file__", None) or module_name
+            raise AppImportError(
+                f"cannot find {'.'.join(path)!r} in module {module_name!r} ({where})",
+                f"{owner} has no attribute {name!r}; name it as MODULE:ATTR",
+            ) from None
+    name = ".".join(path)
+    if call is not None:
+        if not callable(target):
+            raise AppImportError(
+                f"{name!r} in module {module_name!r} is a {type(target).__name__}, not a factory",
+                f"{name!r} is not callable, so it cannot be called as a factory; drop the ()",
+            )
+        args, kwargs = call
+        try:
+            target = target(*args, **kwargs)
+        except TypeError as error:
+            if error.__traceback__ is None or error.__traceback__.tb_next is not None:
+                raise  # raised inside the factory: its traceback says more
+            raise AppImportError(
+                f"cannot call {module_name}:{name}: {error}",
+                f"the factory {name!r} does not take these arguments; fix the call in the app spec",
+            ) from None
+        if not callable(target):
+            raise AppImportError(
+                f"the factory {module_name}:{name}() returned a {type(target).__name__}",
+                f"the factory {name!r} must return the WSGI application (a callable), not {type(target).__name__}",
+            )
+    elif not callable(target):
+        raise AppImportError(
+            f"{module_name}:{name} is a {type(target).__name__}, not a WSGI application",
+            f"{name!r} in module {module_name!r} is not callable; name the WSGI application (or a factory call) "
+            "as MODULE:ATTR",
+        )
+    return target
+
+
+def _without_loader_frames(tb: Optional[TracebackType]) -> Optional[TracebackType]:
+    """Drop the leading frames of this package and of importlib: the user's code starts after them."""
+    own = (os.path.dirname(__file__) + os.sep, os.path.dirname(importlib.__file__ or "") + os.sep, "<frozen importlib")
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(own):
+        tb = tb.tb_next
+    return tb
+
+
+def _hint(spec: str, error: BaseException) -> str:
+    if isinstance(error, AppImportError):
+        return error.hint
+    if isinstance(error, ModuleNotFoundError) and error.name:
+        module = spec.strip().partition(":")[0].strip()
+        if module == error.name or module.startswith(error.name + "."):
+            return (
+                f"no module named {error.name!r} in {os.getcwd()}; check --chdir / --pythonpath, "
+                f"or the interpreter ({sys.executable})"
+            )
+        return (
+            f"the app imports {error.name!r}, which is not installed for {sys.executable}; install it there, "
+            "or run the app with the interpreter of its virtualenv"
+        )
+    if isinstance(error, SyntaxError):
+        return f"fix the syntax error in {error.filename}, line {error.lineno}"
+    if isinstance(error, SystemExit):
+        return "the app called sys.exit() while it was being imported"
+    if isinstance(error, ImportError):
+        return f"an import inside the app failed; check its dependencies are installed for {sys.executable}"
+    return f"the app raised {type(error).__name__} while it was being loaded; the traceback above shows where"
+
+
+def describe_failure(spec: str, error: BaseException) -> str:
+    """The BOOT_FAILED text: the traceback without the loader's frames, then one line starting `hint: `."""
+    if isinstance(error, AppImportError):
+        text = f"AppImportError: {error}\n"
+    else:
+        text = "".join(traceback.format_exception(type(error), error, _without_loader_frames(error.__traceback__)))
+    return f"{text}hint: {_hint(spec, error)}"

@@ -1,0 +1,212 @@
+"""The worker process: connect to the front, say HELLO, import the app, then serve its requests one at a time."""
+
+from __future__ import annotations
+
+import collections
+import faulthandler
+import marshal
+import os
+import platform
+import signal
+import socket
+import sys
+import threading
+import time
+from typing import Any, Deque
+
+from . import loader
+from .channel import Channel, flush_stdio, protocol_error
+from .protocol import (
+    ABORT,
+    BODY,
+    BODY_ABORTED,
+    BODY_END,
+    BODY_PULL,
+    BOOT_FAILED,
+    EXIT_BOOT_FAILED,
+    EXIT_OK,
+    HELLO,
+    PULL_PAYLOAD,
+    READY,
+    REQUEST,
+    STOP,
+    Frame,
+    pack_frame,
+)
+from .wsgi import Response, WsgiApp, run_app, wsgi_keys
+from .wsgi_input import ClientDisconnected, WsgiInput
+
+DEMO_APP = "pyhost_worker.demo:app"
+
+
+class Worker:
+    """Serves requests one at a time, and keeps what the front sent so far for the one in flight."""
+
+    def __init__(self, channel: Channel, app: WsgiApp, multiprocess: bool, debug: bool) -> None:
+        self._channel = channel
+        self._send = channel.send
+        self._send_parts = channel.send_parts
+        self._app = app
+        self._debug = debug
+        self._wsgi_keys = wsgi_keys(multiprocess)
+        self._stopping = False
+        self._request_id = 0  # the request in flight; 0 between requests
+        self._body: Deque[bytes] = collections.deque()  # BODY chunks not yet taken by wsgi.input
+        self._body_end = False
+        self._pull_pending = False
+        self._aborted = False
+
+    def serve(self) -> None:
+        """Until STOP; the end of the socket exits the process from inside the channel."""
+        receive = self._channel.receive
+        handle = self.handle
+        while not self._stopping:
+            frame = receive()
+            if frame[0] == REQUEST:
+                handle(frame[1], frame[3])
+            else:
+                self._on_frame(frame)
+
+    def handle(self, request_id: int, payload: bytes) -> None:
+        """One REQUEST: build the environ, run the app, send the response."""
+        if request_id == 0:
+            protocol_error("REQUEST with request id 0")
+        self._request_id = request_id
+        self._body.clear()
+        self._body_end = self._pull_pending = self._aborted = False
+        try:
+            environ = marshal.loads(payload)
+            environ.update(self._wsgi_keys)
+        except (EOFError, ValueError, TypeError, AttributeError) as error:
+            protocol_error(f"REQUEST payload is not a marshal dict: {error}")
+        environ["wsgi.input"] = WsgiInput(self._pull_body, environ.get("CONTENT_LENGTH"))
+        response = Response(request_id, self._send, self._send_parts)
+        run_app(self._app, environ, response, self._client_gone, self._debug)
+        self._request_id = 0
+
+    def _on_frame(self, frame: Frame) -> None:
+        frame_type, request_id, flags, payload = frame
+        if frame_type == STOP:
+            self._stopping = True  # seen by serve() once the request in flight is done
+        elif frame_type == BODY or frame_type == ABORT:
+            if request_id != self._request_id:
+                # For a finished request (an unread eager BODY, an ABORT that crossed our RESPONSE_END). Frames
+                # arrive in order, so it cannot be for a later request, even if the front reuses the id.
+                return
+            if frame_type == ABORT or flags & BODY_ABORTED:
+                self._aborted = True
+                return
+            self._pull_pending = False
+            if payload:
+                self._body.append(payload)
+            if flags & BODY_END:
+                self._body_end = True
+        elif frame_type == REQUEST:
+            protocol_error(f"REQUEST {request_id} while request {self._request_id} is in flight")
+        else:
+            protocol_error(f"unexpected frame type {frame_type} (request id {request_id})")
+
+    def _pull_body(self) -> bytes:
+        """The next request body chunk for wsgi.input, b"" at the end; asks the front for it if needed."""
+        looked = False
+        while True:
+            if self._aborted:
+                raise ClientDisconnected("client disconnected")
+            if self._body:
+                return self._body.popleft()
+            if self._body_end:
+                return b""
+            if not looked:  # an eager BODY that already arrived needs no pull
+                looked = True
+                self._take_arrived_frames()
+                continue
+            if not self._pull_pending:  # one pull in flight at most: memory stays bounded
+                self._pull_pending = True
+                self._send(pack_frame(BODY_PULL, self._request_id, PULL_PAYLOAD))
+            self._on_frame(self._channel.receive())
+
+    def _take_arrived_frames(self) -> None:
+        """Handles the frames that already arrived, without waiting for more."""
+        poll = self._channel.poll
+        frame = poll()
+        while frame is not None:
+            self._on_frame(frame)
+            frame = poll()
+
+    def _client_gone(self) -> bool:
+        """Between response chunks: did an ABORT for this request arrive?"""
+        self._take_arrived_frames()
+        return self._aborted
+
+
+def _setup_process() -> None:
+    # Ctrl-C in a terminal reaches the whole process group; the front decides what happens to workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The front asks for every thread's stack before it kills a worker that ran past its timeout.
+    if hasattr(signal, "SIGUSR1") and sys.stderr is not None:
+        faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
+    # fd 1 and 2 are pipes into the front's log: flush every line so an app's print() shows promptly.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(line_buffering=True)
+
+
+def _start_watchdog() -> None:
+    """Exit when the front dies even while a request hangs: the socket's end is only seen between reads."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(EXIT_OK)
+
+    threading.Thread(target=watch, name="pyhost-watchdog", daemon=True).start()
+
+
+def _extend_sys_path(pythonpath: str) -> None:
+    """PYHOST_PYTHONPATH first, in order, then the app directory (the cwd), which `python -m` put on sys.path
+    unless PYTHONSAFEPATH told it not to. The runtime directory holding this package stays: nothing else is in it."""
+    cwd = os.getcwd()
+    if "" not in sys.path and cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    sys.path[:0] = [os.path.abspath(entry) for entry in pythonpath.split(os.pathsep) if entry]
+
+
+def _connect(path: str) -> Channel:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(path)
+    return Channel(sock)
+
+
+def main() -> int:
+    env = os.environ
+    socket_path = env.get("PYHOST_SOCKET")
+    if not socket_path:
+        sys.stderr.write("pyhost worker: PYHOST_SOCKET is not set; PyHost starts this module itself\n")
+        return 2
+    _setup_process()
+    _start_watchdog()
+    try:
+        channel = _connect(socket_path)
+    except OSError as error:
+        sys.stderr.write(f"pyhost worker: cannot connect to {socket_path}: {error}\n")
+        return 1
+    hello = f"{env.get('PYHOST_WORKER_ID', '0')}:{env.get('PYHOST_TOKEN', '')}"
+    channel.send(pack_frame(HELLO, 0, hello.encode("ascii")))
+
+    _extend_sys_path(env.get("PYHOST_PYTHONPATH", ""))
+    spec = env.get("PYHOST_APP") or DEMO_APP
+    app: Any
+    try:
+        app = loader.load_app(spec)
+    except BaseException as error:  # anything the app's import does, sys.exit() included
+        report = loader.describe_failure(spec, error)
+        channel.send(pack_frame(BOOT_FAILED, 0, report.encode("utf-8", "backslashreplace")))
+        flush_stdio()
+        os._exit(EXIT_BOOT_FAILED)  # not sys.exit: threads the app's import started must not keep us alive
+    channel.send(pack_frame(READY, 0, f"{os.getpid()} {platform.python_version()}".encode("utf-8")))
+
+    Worker(channel, app, env.get("PYHOST_MULTIPROCESS") == "1", env.get("PYHOST_DEBUG") == "1").serve()
+    return EXIT_OK

@@ -1,0 +1,1 @@
+raise RuntimeError("the app failed at import time")

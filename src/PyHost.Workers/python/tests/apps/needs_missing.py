@@ -1,0 +1,1 @@
+import pyhost_no_such_dependency  # noqa: F401

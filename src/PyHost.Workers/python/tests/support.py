@@ -1,0 +1,225 @@
+"""A fake PyHost front for the tests: listens on a Unix socket, starts a real `python -m pyhost_worker`,
+and speaks the frames of docs/protocol.md to it."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Dict, List, NamedTuple, Optional, Tuple
+
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+PYTHON_DIR = os.path.dirname(TESTS_DIR)
+APPS_DIR = os.path.join(TESTS_DIR, "apps")
+if PYTHON_DIR not in sys.path:
+    sys.path.insert(0, PYTHON_DIR)
+
+# The frame format is written out again here rather than imported, so the tests check the shim against the doc.
+HEADER = struct.Struct("<IIBBH")
+REQUEST, BODY, ABORT, STOP, PING = 1, 2, 3, 4, 5
+HELLO, READY, BOOT_FAILED, RESPONSE_START, RESPONSE_BODY, RESPONSE_END, BODY_PULL, PONG = range(16, 24)
+BODY_END, BODY_ABORTED, APP_ERROR = 1, 2, 1
+
+TIMEOUT = 10.0
+
+
+class Frame(NamedTuple):
+    type: int
+    request_id: int
+    flags: int
+    payload: bytes
+
+
+class Exchange(NamedTuple):
+    """What the worker sent back for one request."""
+
+    frames: List[Frame]
+    pulls: List[int]  # the byte counts of the BODY_PULLs
+
+    @property
+    def status(self) -> str:
+        return self._start()[0]
+
+    @property
+    def headers(self) -> List[Tuple[str, str]]:
+        return self._start()[1]
+
+    def header(self, name: str) -> Optional[str]:
+        values = [value for key, value in self.headers if key.lower() == name.lower()]
+        return values[0] if values else None
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(frame.payload for frame in self.frames if frame.type == RESPONSE_BODY)
+
+    @property
+    def end_flags(self) -> int:
+        assert self.frames[-1].type == RESPONSE_END
+        return self.frames[-1].flags
+
+    def _start(self) -> Tuple[str, List[Tuple[str, str]]]:
+        starts = [frame for frame in self.frames if frame.type == RESPONSE_START]
+        assert len(starts) == 1, self.frames
+        fields = starts[0].payload.decode("latin-1").split("\0")
+        return fields[0], list(zip(fields[1::2], fields[2::2]))
+
+
+def make_environ(path: str = "/", method: str = "GET", query: str = "", **extra: str) -> Dict[str, str]:
+    environ = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "REQUEST_URI": path + ("?" + query if query else ""),
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "HTTP_HOST": "localhost:8000",
+    }
+    environ.update(extra)
+    return environ
+
+
+def parse_frames(data: bytes) -> List[Frame]:
+    frames = []
+    pos = 0
+    while pos < len(data):
+        length, request_id, frame_type, flags, reserved = HEADER.unpack_from(data, pos)
+        assert reserved == 0
+        frames.append(Frame(frame_type, request_id, flags, data[pos + 12:pos + 12 + length]))
+        pos += 12 + length
+    assert pos == len(data), "trailing partial frame"
+    return frames
+
+
+def pack(frame_type: int, request_id: int, payload: bytes = b"", flags: int = 0) -> bytes:
+    return HEADER.pack(len(payload), request_id, frame_type, flags, 0) + payload
+
+
+class FakeFront:
+    """One worker process and its connection. Use as a context manager."""
+
+    def __init__(
+        self, app: str, cwd: str = APPS_DIR, expect_ready: bool = True, command: Optional[List[str]] = None, **env: str
+    ) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="pyhost-test-")
+        self.socket_path = os.path.join(self._tmp.name, "workers.sock")
+        self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._listener.bind(self.socket_path)
+        self._listener.listen(1)
+        self._listener.settimeout(TIMEOUT)
+        self._log_path = os.path.join(self._tmp.name, "worker.log")
+        variables = dict(os.environ)
+        variables.update(
+            PYHOST_SOCKET=self.socket_path,
+            PYHOST_WORKER_ID="3",
+            PYHOST_TOKEN="s3cret",
+            PYHOST_APP=app,
+            PYTHONPATH=PYTHON_DIR,
+        )
+        variables.update(env)
+        with open(self._log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                command or [sys.executable, "-m", "pyhost_worker"], cwd=cwd, env=variables, stdout=log, stderr=log
+            )
+        self.conn, _ = self._listener.accept()
+        self.conn.settimeout(TIMEOUT)
+        self._pending = b""
+        hello = self.read_frame()
+        assert hello == Frame(HELLO, 0, 0, b"3:s3cret"), hello
+        self.boot = self.read_frame()
+        if expect_ready:
+            assert self.boot.type == READY, (self.boot, self.log())
+
+    def __enter__(self) -> "FakeFront":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+        try:
+            self.process.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._listener.close()
+        self._tmp.cleanup()
+
+    def log(self) -> str:
+        """Everything the worker wrote to stdout and stderr so far."""
+        with open(self._log_path, "rb") as log:
+            return log.read().decode("utf-8", "replace")
+
+    def wait_for_log(self, text: str, timeout: float = 5.0) -> str:
+        deadline = time.monotonic() + timeout
+        while text not in self.log():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared in the worker log:\n{self.log()}")
+            time.sleep(0.02)
+        return self.log()
+
+    def send(self, frame_type: int, request_id: int, payload: bytes = b"", flags: int = 0) -> None:
+        self.conn.sendall(pack(frame_type, request_id, payload, flags))
+
+    def read_frame(self) -> Frame:
+        while True:
+            if len(self._pending) >= 12:
+                length = HEADER.unpack_from(self._pending)[0]
+                if len(self._pending) >= 12 + length:
+                    frame = parse_frames(self._pending[:12 + length])[0]
+                    self._pending = self._pending[12 + length:]
+                    return frame
+            data = self.conn.recv(1 << 20)
+            if not data:
+                raise EOFError(f"worker closed the socket; log:\n{self.log()}")
+            self._pending += data
+
+    def at_eof(self, timeout: float = 5.0) -> bool:
+        """True once the worker's end of the socket is closed."""
+        self.conn.settimeout(timeout)
+        try:
+            return self.conn.recv(1) == b""
+        finally:
+            self.conn.settimeout(TIMEOUT)
+
+    def start_request(self, request_id: int, environ: Dict[str, str], eager_body: Optional[bytes] = None) -> None:
+        data = pack(REQUEST, request_id, marshal.dumps(environ))
+        if eager_body is not None:
+            data += pack(BODY, request_id, eager_body, BODY_END)
+        self.conn.sendall(data)
+
+    def finish_request(self, request_id: int, body: bytes = b"") -> Exchange:
+        """Answers pulls from body, collecting frames up to RESPONSE_END."""
+        frames: List[Frame] = []
+        pulls: List[int] = []
+        offset = 0
+        while True:
+            frame = self.read_frame()
+            assert frame.request_id == request_id, frame
+            if frame.type == BODY_PULL:
+                size = struct.unpack("<I", frame.payload)[0]
+                pulls.append(size)
+                chunk = body[offset:offset + size]
+                offset += len(chunk)
+                self.send(BODY, request_id, chunk, BODY_END if offset == len(body) else 0)
+                continue
+            frames.append(frame)
+            if frame.type == RESPONSE_END:
+                return Exchange(frames, pulls)
+
+    def request(
+        self, path: str = "/", request_id: int = 1, body: bytes = b"", eager: bool = False, **environ: str
+    ) -> Exchange:
+        extra = {"CONTENT_LENGTH": str(len(body))} if body else {}
+        extra.update(environ)
+        self.start_request(request_id, make_environ(path, **extra), body if eager else None)
+        return self.finish_request(request_id, body)

@@ -1,0 +1,130 @@
+"""Start-up: HELLO, then READY for every app spec form, or BOOT_FAILED with a traceback, a hint, and exit 4."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import unittest
+
+from support import BOOT_FAILED, FakeFront
+
+
+class AppSpecForms(unittest.TestCase):
+    def assert_serves(self, spec: str, body: bytes, **env: str) -> None:
+        with FakeFront(spec, **env) as front:
+            self.assertEqual(front.request("/").body, body)
+
+    def test_module_alone_means_its_application_attribute(self) -> None:
+        self.assert_serves("factories", b"module default")
+
+    def test_module_and_attribute(self) -> None:
+        self.assert_serves("factories:wsgi_app", b"named attribute")
+
+    def test_dotted_attribute(self) -> None:
+        self.assert_serves("factories:holder.app", b"dotted attribute")
+
+    def test_factory_call_without_arguments(self) -> None:
+        self.assert_serves("factories:create_app()", b"factory default debug=True extra=None")
+
+    def test_factory_call_with_literal_arguments(self) -> None:
+        self.assert_serves(
+            'factories:create_app("prod", debug=False, extra={"a": [1, 2.5, None]})',
+            b"factory prod debug=False extra={'a': [1, 2.5, None]}",
+        )
+
+    def test_no_app_serves_the_demo(self) -> None:
+        with FakeFront("") as front:
+            response = front.request("/", query="x=1", HTTP_USER_AGENT="tests")
+            self.assertIn(b"PyHost is <span>running</span>", response.body)
+            self.assertIn(b"tests", response.body)
+            stream = front.request("/stream")
+            self.assertGreaterEqual(len([frame for frame in stream.frames if frame.payload]), 10)
+
+    def test_pythonpath_entries_come_first_in_order(self) -> None:
+        with tempfile.TemporaryDirectory() as first, tempfile.TemporaryDirectory() as second:
+            for directory, body in ((first, b"first"), (second, b"second")):
+                with open(os.path.join(directory, "factories.py"), "w") as module:
+                    module.write(
+                        "def application(environ, start_response):\n"
+                        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+                        f"    return [{body!r}]\n"
+                    )
+            self.assert_serves("factories", b"first", PYHOST_PYTHONPATH=os.pathsep.join([first, second]))
+
+    def test_app_directory_is_importable_even_with_safe_path(self) -> None:
+        if sys.version_info < (3, 11):
+            self.skipTest("PYTHONSAFEPATH is new in Python 3.11")
+        self.assert_serves("factories:wsgi_app", b"named attribute", PYTHONSAFEPATH="1")
+
+
+class BootFailures(unittest.TestCase):
+    def boot_failure(self, spec: str) -> str:
+        with FakeFront(spec, expect_ready=False) as front:
+            self.assertEqual(front.boot.type, BOOT_FAILED)
+            self.assertEqual(front.process.wait(5), 4)
+            self.assertTrue(front.at_eof())
+            text = front.boot.payload.decode("utf-8")
+        self.assertTrue(text.splitlines()[-1].startswith("hint: "), text)
+        return text
+
+    def test_missing_module_hints_at_chdir_pythonpath_and_interpreter(self) -> None:
+        text = self.boot_failure("no_such_module:app")
+        self.assertIn("ModuleNotFoundError: No module named 'no_such_module'", text)
+        self.assertTrue(text.endswith(f"check --chdir / --pythonpath, or the interpreter ({sys.executable})"), text)
+        self.assertIn("hint: no module named 'no_such_module' in ", text)
+        self.assertNotIn("pyhost_worker", text)  # the loader's own frames are left out
+
+    def test_missing_dependency_of_the_app_names_the_dependency(self) -> None:
+        text = self.boot_failure("needs_missing")
+        self.assertIn('File "', text)
+        self.assertIn("needs_missing.py", text)
+        self.assertIn("hint: the app imports 'pyhost_no_such_dependency', which is not installed for", text)
+
+    def test_syntax_error_points_at_the_line(self) -> None:
+        text = self.boot_failure("broken_syntax")
+        self.assertIn("SyntaxError", text)
+        self.assertIn("broken_syntax.py, line 1", text.splitlines()[-1])
+
+    def test_exception_in_the_module_body_shows_its_traceback(self) -> None:
+        text = self.boot_failure("broken_body:app")
+        self.assertIn("RuntimeError: the app failed at import time", text)
+        self.assertIn("broken_body.py", text)
+        self.assertIn("hint: the app raised RuntimeError while it was being loaded", text)
+
+    def test_missing_attribute(self) -> None:
+        text = self.boot_failure("factories:nope")
+        self.assertTrue(text.endswith("hint: module 'factories' has no attribute 'nope'; name it as MODULE:ATTR"), text)
+
+    def test_module_alone_without_an_application_attribute(self) -> None:
+        text = self.boot_failure("no_app")
+        self.assertTrue(text.endswith("hint: module 'no_app' has no attribute 'application'; name it as MODULE:ATTR"))
+
+    def test_file_name_instead_of_module_name(self) -> None:
+        text = self.boot_failure("testapp.py")
+        self.assertIn("hint: name the module, not the file: 'testapp:application'", text)
+
+    def test_not_callable(self) -> None:
+        text = self.boot_failure("factories:settings")
+        self.assertIn("AppImportError: factories:settings is a dict, not a WSGI application", text)
+        self.assertIn("hint: 'settings' in module 'factories' is not callable", text)
+
+    def test_factory_returning_a_non_callable(self) -> None:
+        self.assertIn("must return the WSGI application", self.boot_failure("factories:not_an_app()"))
+
+    def test_factory_called_with_the_wrong_arguments(self) -> None:
+        text = self.boot_failure("factories:create_app(1, 2, 3, 4)")
+        self.assertIn("takes from 0 to 3 positional arguments but 4 were given", text)
+        self.assertIn("hint: the factory 'create_app' does not take these arguments", text)
+
+    def test_non_literal_factory_arguments_are_refused_not_evaluated(self) -> None:
+        text = self.boot_failure("factories:create_app(__import__('os').getcwd())")
+        self.assertIn("are not all literals", text)
+        self.assertIn("hint: factory arguments must be Python literals", text)
+
+    def test_unparsable_spec(self) -> None:
+        self.assertIn("hint: an app spec looks like MODULE, MODULE:ATTR", self.boot_failure("factories:create_app("))
+
+
+if __name__ == "__main__":
+    unittest.main()
