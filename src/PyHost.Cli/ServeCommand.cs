@@ -34,15 +34,18 @@ public static class ServeCommand
     private static readonly Option<int?> Workers = new("--workers", "-w")
     {
         Description = "Number of worker processes. Default: $WEB_CONCURRENCY, else the number of CPU cores.",
+        CustomParser = result => WholeNumber(result),
     };
     private static readonly Option<int> Timeout = new("--timeout", "-t")
     {
         Description = "Seconds a request may run before it gets 504 and its worker is replaced (0 = never).",
+        CustomParser = result => WholeNumber(result) ?? 0,
         DefaultValueFactory = _ => 30,
     };
     private static readonly Option<int> GracefulTimeout = new("--graceful-timeout")
     {
         Description = "Seconds in-flight requests may run on after SIGTERM/SIGINT.",
+        CustomParser = result => WholeNumber(result) ?? 0,
         DefaultValueFactory = _ => 30,
     };
     private static readonly Option<string?> Chdir = new("--chdir") { Description = "Change to this directory before loading the app." };
@@ -81,6 +84,7 @@ public static class ServeCommand
     private static readonly Option<int> Backlog = new("--backlog")
     {
         Description = "Requests that may wait for a free worker; beyond that they get 503.",
+        CustomParser = result => WholeNumber(result) ?? 0,
         DefaultValueFactory = _ => 2048,
     };
 
@@ -93,6 +97,11 @@ public static class ServeCommand
         };
         command.Validators.Add(result =>
         {
+            // An unknown flag would otherwise be taken for the APP argument.
+            if (result.GetValue(App) is { } app && app.StartsWith('-'))
+            {
+                result.AddError($"unrecognized option '{app}'");
+            }
             foreach (string bind in result.GetValue(Bind) ?? [])
             {
                 if (!BindAddress.TryParse(bind, out _, out string? error))
@@ -107,15 +116,15 @@ public static class ServeCommand
                     result.AddError($"--env '{pair}': expected KEY=VALUE");
                 }
             }
-            if (result.GetValue(Workers) is < 1)
+            if (ParsedValue(result, Workers) is < 1)
             {
                 result.AddError("--workers must be at least 1");
             }
-            if (result.GetValue(Timeout) < 0 || result.GetValue(GracefulTimeout) < 0)
+            if (ParsedValue(result, Timeout) < 0 || ParsedValue(result, GracefulTimeout) < 0)
             {
                 result.AddError("--timeout and --graceful-timeout take a number of seconds, 0 or more");
             }
-            if (result.GetResult(Backlog) is not null && result.GetValue(Backlog) < 1)
+            if (ParsedValue(result, Backlog) < 1)
             {
                 result.AddError("--backlog must be at least 1");
             }
@@ -131,6 +140,47 @@ public static class ServeCommand
         });
         command.SetAction((parsed, _) => RunAsync(parsed));
         return command;
+    }
+
+    /// <summary>
+    /// An option's value inside a validator, or default when it was not given or did not parse (the parser reports
+    /// that error itself; reading the value would throw).
+    /// </summary>
+    private static T? ParsedValue<T>(System.CommandLine.Parsing.CommandResult result, Option<T> option) where T : struct
+    {
+        try
+        {
+            return result.GetResult(option)?.GetValueOrDefault<T>();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static T? ParsedValue<T>(System.CommandLine.Parsing.CommandResult result, Option<T?> option) where T : struct
+    {
+        try
+        {
+            return result.GetResult(option)?.GetValueOrDefault<T?>();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Parses a count or a number of seconds, with an error a person can act on.</summary>
+    private static int? WholeNumber(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value))
+        {
+            return value;
+        }
+        string name = result.Parent is System.CommandLine.Parsing.OptionResult option ? option.Option.Name : "value";
+        result.AddError($"{name} takes a whole number, not '{text}'");
+        return null;
     }
 
     private static LogLevel? ParseLogLevel(string text) => text.ToLowerInvariant() switch

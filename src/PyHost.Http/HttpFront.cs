@@ -19,6 +19,8 @@ namespace PyHost.Http;
 /// </summary>
 public sealed class HttpFront
 {
+    private static readonly TimeSpan AbortDrainDelay = TimeSpan.FromMilliseconds(50);
+
     private readonly WorkerPool _pool;
     private readonly AccessLog? _accessLog;
 
@@ -147,6 +149,10 @@ public sealed class HttpFront
             return;
         }
         await exchange.FlushAsync();
+        // A flush hands the bytes to Kestrel's output pipe, not yet to the socket, and Abort() drops what is still
+        // there: give the send loop a moment so the client gets what the app did send (PEP 3333: no block may be
+        // held back). This path runs only for broken responses.
+        await Task.Delay(AbortDrainDelay);
         context.Abort();
     }
 }

@@ -54,20 +54,32 @@ internal sealed class HttpWorkerExchange : IWorkerExchange
     public async ValueTask<int> ReadBodyAsync(IBufferWriter<byte> destination, int maxBytes)
     {
         PipeReader body = _context.Request.BodyReader;
-        ReadResult result = await body.ReadAsync();
-        ReadOnlySequence<byte> buffer = result.Buffer;
-        if (buffer.IsEmpty && result.IsCompleted)
+        while (true)
         {
+            ReadResult result = await body.ReadAsync();
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            if (!buffer.IsEmpty)
+            {
+                ReadOnlySequence<byte> taken = buffer.Slice(0, Math.Min(maxBytes, buffer.Length));
+                foreach (ReadOnlyMemory<byte> segment in taken)
+                {
+                    destination.Write(segment.Span);
+                }
+                body.AdvanceTo(taken.End);
+                return (int)taken.Length;
+            }
             body.AdvanceTo(buffer.End);
-            return 0;
+            // Only a completed reader means the body ended: an empty read that was cancelled must not pass for the
+            // end of the body, or the app would see a short upload as a whole one.
+            if (result.IsCompleted)
+            {
+                return 0;
+            }
+            if (result.IsCanceled)
+            {
+                throw new OperationCanceledException("the request body read was cancelled");
+            }
         }
-        ReadOnlySequence<byte> taken = buffer.Slice(0, Math.Min(maxBytes, buffer.Length));
-        foreach (ReadOnlyMemory<byte> segment in taken)
-        {
-            destination.Write(segment.Span);
-        }
-        body.AdvanceTo(taken.End);
-        return (int)taken.Length;
     }
 
     public void StartResponse(ResponseHead head)

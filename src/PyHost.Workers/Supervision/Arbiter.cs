@@ -86,7 +86,8 @@ public sealed partial class Arbiter : IAsyncDisposable
     {
         lock (_workers)
         {
-            if (_workers.TryGetValue(workerId, out WorkerProcess? worker) && worker.State == WorkerState.Booting && worker.TokenMatches(token))
+            // A worker of ours whatever its state; the loop decides what its handshake is still worth.
+            if (_workers.TryGetValue(workerId, out WorkerProcess? worker) && worker.TokenMatches(token))
             {
                 channel.WorkerName = worker.Name;
                 return true;
@@ -163,12 +164,18 @@ public sealed partial class Arbiter : IAsyncDisposable
         process.ErrorDataReceived += (_, line) => { if (line.Data is not null) _workerOutput.Line(worker.Name, line.Data); };
         process.Exited += (_, _) => Post(new WorkerExited(worker));
 
+        // Known before it starts: a fast worker's HELLO may arrive before Start() returns.
+        lock (_workers)
+        {
+            _workers[slot] = worker;
+        }
         try
         {
             process.Start();
         }
         catch (Win32Exception ex)
         {
+            worker.State = WorkerState.Exited;
             BootFailure = $"cannot start {_options.Python}: {ex.Message}";
             LogCannotStart(_options.Python, ex.Message);
             GiveUp(WorkerBootErrorExitCode);
@@ -178,18 +185,31 @@ public sealed partial class Arbiter : IAsyncDisposable
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        lock (_workers)
-        {
-            _workers[slot] = worker;
-        }
     }
 
     private async ValueTask OnHandshakeAsync(HandshakeDone done)
     {
         WorkerProcess? worker = _workers.GetValueOrDefault(done.WorkerId);
-        if (worker is null || worker.State != WorkerState.Booting || _stopping)
+        if (worker is null)
         {
             await done.Channel.DisposeAsync();
+            return;
+        }
+        worker.HandshakeFinished = true;
+        if (worker.State != WorkerState.Booting || _stopping)
+        {
+            await done.Channel.DisposeAsync();
+            if (worker.State == WorkerState.Exited && worker.BootVerdictAt is not null && worker.ExitCode is { } deferredExit)
+            {
+                worker.BootVerdictAt = null;
+                // The exit was seen first and waited for this: now BootFailure has the traceback.
+                if (done.Result == HandshakeResult.BootFailed)
+                {
+                    BootFailure = done.Text.TrimEnd();
+                    LogBootFailed(worker.Name, BootFailure);
+                }
+                OnBootFailure(worker, deferredExit);
+            }
             return;
         }
         switch (done.Result)
@@ -226,6 +246,7 @@ public sealed partial class Arbiter : IAsyncDisposable
         worker.State = WorkerState.Exited;
         worker.Channel?.MarkBroken();
         int exitCode = SafeExitCode(worker.Process);
+        worker.ExitCode = exitCode;
         worker.Process.Dispose();
         if (exitCode > 128)
         {
@@ -250,7 +271,19 @@ public sealed partial class Arbiter : IAsyncDisposable
             return;
         }
 
-        // It died before it was ready: at first start that ends the server; later, retry with back-off.
+        // It died before it was ready. Its BOOT_FAILED may still be unread on the socket (a process exit is seen
+        // faster than a socket is read): judge when the handshake ends, or after a second without it.
+        if (!worker.HandshakeFinished)
+        {
+            worker.BootVerdictAt = Environment.TickCount64 + 1000;
+            return;
+        }
+        OnBootFailure(worker, exitCode);
+    }
+
+    /// <summary>A worker died before it was ready: at first start that ends the server; later, retry with back-off.</summary>
+    private void OnBootFailure(WorkerProcess worker, int exitCode)
+    {
         int status = exitCode == AppLoadErrorExitCode ? AppLoadErrorExitCode : WorkerBootErrorExitCode;
         BootFailure ??= $"{worker.Name} exited with status {exitCode} before it was ready";
         if (!_everReady || ++_consecutiveBootFailures >= MaxConsecutiveBootFailures)
@@ -270,6 +303,11 @@ public sealed partial class Arbiter : IAsyncDisposable
         {
             if (worker.State == WorkerState.Exited)
             {
+                if (worker.BootVerdictAt is { } verdictAt && now >= verdictAt && !_stopping)
+                {
+                    worker.BootVerdictAt = null;
+                    OnBootFailure(worker, worker.ExitCode ?? -1);
+                }
                 continue;
             }
             if (worker.KillAt is { } killAt && now >= killAt)

@@ -38,6 +38,18 @@ public sealed class WorkerProcess
 
     public WorkerChannel? Channel { get; set; }
 
+    /// <summary>
+    /// For a worker that exited while booting: when to stop waiting for its handshake's end (its BOOT_FAILED may
+    /// still be unread on the socket when the exit is seen) and judge the failure without it.
+    /// </summary>
+    public long? BootVerdictAt { get; set; }
+
+    /// <summary>The handshake ended (ready, failed, or the channel closed).</summary>
+    public bool HandshakeFinished { get; set; }
+
+    /// <summary>The exit status, once the process exited.</summary>
+    public int? ExitCode { get; set; }
+
     /// <summary>When set, the arbiter sends SIGTERM, then SIGKILL, as these deadlines (TickCount64) pass.</summary>
     public long? TerminateAt { get; set; }
 

@@ -123,11 +123,13 @@ def load_app(spec: str) -> Any:
 
 
 def _without_loader_frames(tb: Optional[TracebackType]) -> Optional[TracebackType]:
-    """Drop the leading frames of this package and of importlib: the user's code starts after them."""
+    """Drop the leading frames of this package and of importlib: the user's code starts after them. When no frame of
+    the user's is left (the module itself is missing), keep them all: a traceback with no frame reads as no traceback."""
     own = (os.path.dirname(__file__) + os.sep, os.path.dirname(importlib.__file__ or "") + os.sep, "<frozen importlib")
+    first = tb
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(own):
         tb = tb.tb_next
-    return tb
+    return tb if tb is not None else first
 
 
 def _hint(spec: str, error: BaseException) -> str:

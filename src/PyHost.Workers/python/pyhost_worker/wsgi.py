@@ -103,8 +103,17 @@ def encode_start(status: str, headers: List[Tuple[str, str]]) -> Tuple[bytes, bo
         fields += header
     text = "\0".join(fields)
     if text.count("\0") != 2 * len(headers):  # a NUL inside a field would shift every field after it
-        raise ValueError("NUL character in the status or a header")
+        raise ValueError(f"NUL character in {_field_with_nul(status, headers)} (RFC 9110 §5.5)")
     return text.encode("latin-1"), may_add_length  # PEP 3333 "Unicode Issues": headers are latin-1
+
+
+def _field_with_nul(status: str, headers: List[Tuple[str, str]]) -> str:
+    if "\0" in status:
+        return f"the status {status!r}"
+    for name, value in headers:
+        if "\0" in name or "\0" in value:
+            return f"header {name!r}"
+    return "a header"
 
 
 def _as_bytes(chunk: object) -> bytes:

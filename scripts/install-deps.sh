@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages PyHost needs, only those missing.
+#   install-deps.sh runtime   what `make demo` needs: Debian's Python
+#   install-deps.sh test      what `make test` needs besides: the peers and tools the tests drive
+set -euo pipefail
+
+runtime=(python3 ca-certificates)
+test=(python3 python3-venv gunicorn wrk curl procps)
+
+case "${1:-runtime}" in
+  runtime) wanted=("${runtime[@]}") ;;
+  test) wanted=("${runtime[@]}" "${test[@]}") ;;
+  *) echo "usage: $0 runtime|test" >&2; exit 2 ;;
+esac
+
+if ! command -v dotnet >/dev/null; then
+  echo "PyHost builds with the .NET 10 SDK, and 'dotnet' is not on PATH. Install the SDK, then run this again." >&2
+  exit 1
+fi
+
+missing=()
+for package in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "installing from Debian: ${missing[*]}"
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+"${as_root[@]}" apt-get update -q
+DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
