@@ -74,7 +74,9 @@ public sealed record BindAddress
             bind = new BindAddress(text) { IsLocalhost = true, Port = port };
             return true;
         }
-        if (!IPAddress.TryParse(host, out IPAddress? address))
+        // IPAddress.TryParse takes "8000" or "1.2.3" as IPv4 shorthand (0.0.31.64, 1.2.0.3): nobody means that.
+        bool dottedQuad = host.Contains(':') || host.Count(c => c == '.') == 3;
+        if (!dottedQuad || !IPAddress.TryParse(host, out IPAddress? address))
         {
             error = $"'{text}': '{host}' is not an IP address (use e.g. 127.0.0.1:8000, 0.0.0.0:8000, [::1]:8000 or unix:PATH)";
             return false;

@@ -61,12 +61,15 @@ internal sealed class HttpWorkerExchange : IWorkerExchange
             if (!buffer.IsEmpty)
             {
                 ReadOnlySequence<byte> taken = buffer.Slice(0, Math.Min(maxBytes, buffer.Length));
+                // Measured before AdvanceTo: after it the pipe may recycle the segments, and a multi-segment
+                // sequence's Length is computed from them.
+                int length = (int)taken.Length;
                 foreach (ReadOnlyMemory<byte> segment in taken)
                 {
                     destination.Write(segment.Span);
                 }
                 body.AdvanceTo(taken.End);
-                return (int)taken.Length;
+                return length;
             }
             body.AdvanceTo(buffer.End);
             // Only a completed reader means the body ended: an empty read that was cancelled must not pass for the

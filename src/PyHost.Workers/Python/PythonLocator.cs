@@ -13,7 +13,7 @@ public static class PythonLocator
     {
         if (!string.IsNullOrEmpty(explicitPython))
         {
-            string? found = explicitPython.Contains('/') ? (File.Exists(explicitPython) ? System.IO.Path.GetFullPath(explicitPython) : null)
+            string? found = explicitPython.Contains('/') ? (IsExecutable(explicitPython) ? System.IO.Path.GetFullPath(explicitPython) : null)
                                                          : FindOnPath(explicitPython, getEnvironment("PATH"));
             return found is null
                 ? throw new FileNotFoundException($"--python {explicitPython}: no such interpreter")
@@ -24,14 +24,14 @@ public static class PythonLocator
         if (!string.IsNullOrEmpty(virtualEnv))
         {
             string candidate = System.IO.Path.Combine(virtualEnv, "bin", "python");
-            if (File.Exists(candidate))
+            if (IsExecutable(candidate))
             {
                 return new PythonChoice(candidate, "from $VIRTUAL_ENV");
             }
         }
 
         string dotVenv = System.IO.Path.Combine(appDirectory, ".venv", "bin", "python");
-        if (File.Exists(dotVenv))
+        if (IsExecutable(dotVenv))
         {
             return new PythonChoice(dotVenv, "from ./.venv");
         }
@@ -42,12 +42,17 @@ public static class PythonLocator
             : new PythonChoice(onPath, "python3 on PATH");
     }
 
+    /// <summary>As the shell judges it: a file with an execute bit (a venv's python is a symlink; it is followed).</summary>
+    private static bool IsExecutable(string path) =>
+        File.Exists(path)
+        && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+
     private static string? FindOnPath(string name, string? path)
     {
         foreach (string directory in (path ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
             string candidate = System.IO.Path.Combine(directory, name);
-            if (File.Exists(candidate))
+            if (IsExecutable(candidate))
             {
                 return candidate;
             }

@@ -1,0 +1,21 @@
+using System.Diagnostics;
+
+namespace PyHost.IntegrationTests.Infrastructure;
+
+public static class Eventually
+{
+    /// <summary>Polls <paramref name="condition"/> until it holds or <paramref name="timeout"/> passes; returns whether it held.</summary>
+    public static async Task<bool> HoldsAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                return false;
+            }
+            await Task.Delay(50);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace PyHost.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// One run of the pyhost binary: its stdout and stderr captured line by line, a wait for a line, a graceful stop.
+/// Dispose always leaves nothing running: SIGTERM first, then a kill of the tree this test started.
+/// </summary>
+public sealed class PyHostProcess : IAsyncDisposable
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+
+    private readonly Process process;
+    private readonly List<(bool IsStandardError, string Text)> lines = [];
+
+    private PyHostProcess(Process process, string commandLine)
+    {
+        this.process = process;
+        CommandLine = commandLine;
+    }
+
+    public string CommandLine { get; }
+
+    public int Id => process.Id;
+
+    public bool HasExited => process.HasExited;
+
+    /// <summary>How many lines were captured so far: a mark to read or wait from, so a test sees only its own lines.</summary>
+    public int LineCount
+    {
+        get
+        {
+            lock (lines)
+            {
+                return lines.Count;
+            }
+        }
+    }
+
+    public string Output => OutputSince(0);
+
+    public string StandardError
+    {
+        get
+        {
+            lock (lines)
+            {
+                return string.Join('\n', lines.Where(line => line.IsStandardError).Select(line => line.Text));
+            }
+        }
+    }
+
+    public static PyHostProcess Start(IEnumerable<string> arguments, string? workingDirectory = null)
+    {
+        var startInfo = new ProcessStartInfo(Repository.PyHostExecutable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Repository.AppsDirectory,
+        };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        var started = new PyHostProcess(new Process { StartInfo = startInfo }, "pyhost " + string.Join(' ', startInfo.ArgumentList));
+        started.process.OutputDataReceived += (_, e) => started.Append(isStandardError: false, e.Data);
+        started.process.ErrorDataReceived += (_, e) => started.Append(isStandardError: true, e.Data);
+        started.process.Start();
+        started.process.BeginOutputReadLine();
+        started.process.BeginErrorReadLine();
+        return started;
+    }
+
+    /// <summary>Starts pyhost and waits until it prints `Listening on URL` for every URL (workers are then ready).</summary>
+    public static async Task<PyHostProcess> StartServingAsync(
+        IEnumerable<string> arguments, IEnumerable<string> listeningUrls, string? workingDirectory = null)
+    {
+        var started = Start(arguments, workingDirectory);
+        try
+        {
+            foreach (var url in listeningUrls)
+            {
+                await started.WaitForOutputAsync(ListeningOn(url), StartTimeout);
+            }
+            return started;
+        }
+        catch
+        {
+            await started.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The ready line of the CLI contract; the lookahead keeps port 80 from matching 8080.</summary>
+    public static Regex ListeningOn(string url) => new(Regex.Escape("Listening on " + url) + @"(?![\w.:])");
+
+    public string OutputSince(int lineIndex)
+    {
+        lock (lines)
+        {
+            return string.Join('\n', lines.Skip(lineIndex).Select(line => line.Text));
+        }
+    }
+
+    /// <summary>The first line from <paramref name="fromLine"/> on that matches; fails with the whole output on timeout or exit.</summary>
+    public async Task<Match> WaitForOutputAsync(Regex pattern, TimeSpan timeout, int fromLine = 0)
+    {
+        var deadline = Stopwatch.StartNew();
+        var next = fromLine;
+        while (true)
+        {
+            var exitedBeforeLooking = process.HasExited;
+            List<string> fresh;
+            lock (lines)
+            {
+                fresh = lines.Skip(next).Select(line => line.Text).ToList();
+            }
+            next += fresh.Count;
+            foreach (var line in fresh)
+            {
+                if (pattern.Match(line) is { Success: true } match)
+                {
+                    return match;
+                }
+            }
+            if (exitedBeforeLooking)
+            {
+                await DrainOutputAsync();
+                if (LineCount == next)
+                {
+                    throw new InvalidOperationException(
+                        $"pyhost exited with code {process.ExitCode} before printing a line matching /{pattern}/.\n{Describe()}");
+                }
+                continue;
+            }
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"No line matching /{pattern}/ within {timeout.TotalSeconds} s.\n{Describe()}");
+            }
+            await Task.Delay(PollInterval);
+        }
+    }
+
+    /// <summary>Waits for the process to exit on its own and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!process.HasExited)
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"pyhost still running after {timeout.TotalSeconds} s.\n{Describe()}");
+            }
+            await Task.Delay(PollInterval);
+        }
+        await DrainOutputAsync();
+        return process.ExitCode;
+    }
+
+    public void Terminate() => Posix.SendSignal(process.Id, Posix.SigTerm);
+
+    /// <summary>SIGTERM, a wait, then SIGKILL for the whole tree as a last resort. Returns the exit code.</summary>
+    public async Task<int> StopAsync(TimeSpan gracefulTimeout)
+    {
+        if (!process.HasExited)
+        {
+            try
+            {
+                Terminate();
+                return await WaitForExitAsync(gracefulTimeout);
+            }
+            catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+        }
+        return await WaitForExitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>The command line and everything it printed, for failure messages.</summary>
+    public string Describe() => $"--- {CommandLine} (pid {process.Id}) ---\n{Output}\n--- end of pyhost output ---";
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            process.Dispose();
+        }
+    }
+
+    private void Append(bool isStandardError, string? text)
+    {
+        if (text is null)
+        {
+            return;
+        }
+        lock (lines)
+        {
+            lines.Add((isStandardError, text));
+        }
+    }
+
+    /// <summary>After exit, lets the readers hand over the last lines (bounded: a leaked pipe must not hang a test).</summary>
+    private async Task DrainOutputAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

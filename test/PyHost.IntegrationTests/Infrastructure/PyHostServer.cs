@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace PyHost.IntegrationTests.Infrastructure;
+
+/// <summary>A pyhost serving on a free 127.0.0.1 port, ready for requests once constructed.</summary>
+public sealed class PyHostServer : IAsyncDisposable
+{
+    private PyHostServer(PyHostProcess process, int port)
+    {
+        Process = process;
+        Port = port;
+    }
+
+    public PyHostProcess Process { get; }
+
+    public int Port { get; }
+
+    public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
+
+    /// <summary>The Host header value, and the authority of this server's URLs.</summary>
+    public string Authority => $"127.0.0.1:{Port}";
+
+    /// <summary>
+    /// Starts `pyhost serve [APP] -b 127.0.0.1:PORT --python /usr/bin/python3 ARGS...` and waits for the ready line.
+    /// The free port is found by binding port 0 and closing it, so another process may take it first: a start that
+    /// fails with "address in use" is retried on a new port.
+    /// </summary>
+    public static async Task<PyHostServer> StartAsync(string? app, IEnumerable<string> arguments, string? workingDirectory = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort(IPAddress.Loopback);
+            List<string> command = ["serve", .. app is null ? Array.Empty<string>() : [app], "-b", $"127.0.0.1:{port}", "--python", Repository.Python, .. arguments];
+            var process = PyHostProcess.Start(command, workingDirectory);
+            try
+            {
+                await process.WaitForOutputAsync(PyHostProcess.ListeningOn($"http://127.0.0.1:{port}"), PyHostProcess.StartTimeout);
+                return new PyHostServer(process, port);
+            }
+            catch (Exception) when (attempt < 3 && process.HasExited && process.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                await process.DisposeAsync();
+            }
+            catch
+            {
+                await process.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    public static int FreePort(IPAddress address)
+    {
+        using var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(address, 0));
+        return ((IPEndPoint)listener.LocalEndPoint!).Port;
+    }
+
+    public Task<RawHttpConnection> ConnectAsync() => RawHttpConnection.OpenAsync(EndPoint);
+
+    /// <summary>A request as bytes on the wire: request line, Host, the given header lines, then the body.</summary>
+    public string Request(string method, string target, IEnumerable<string>? headers = null, string body = "")
+    {
+        var text = new StringBuilder($"{method} {target} HTTP/1.1\r\nHost: {Authority}\r\n");
+        foreach (var header in headers ?? [])
+        {
+            text.Append(header).Append("\r\n");
+        }
+        if (body.Length > 0)
+        {
+            text.Append($"Content-Length: {Encoding.Latin1.GetByteCount(body)}\r\n");
+        }
+        return text.Append("\r\n").Append(body).ToString();
+    }
+
+    /// <summary>Sends one request on a new connection and reads its response.</summary>
+    public async Task<RawHttpResponse> SendAsync(string request, bool bodyAllowed = true)
+    {
+        await using var connection = await ConnectAsync();
+        await connection.SendAsync(request);
+        return await connection.ReadResponseAsync(bodyAllowed);
+    }
+
+    public Task<RawHttpResponse> GetAsync(string target, params string[] headers) => SendAsync(Request("GET", target, headers));
+
+    public Task<RawHttpResponse> PostAsync(string target, string body, params string[] headers) =>
+        SendAsync(Request("POST", target, headers, body));
+
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
+}
