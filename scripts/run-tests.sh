@@ -17,9 +17,13 @@ for project in "${projects[@]}"; do
   echo "== $project"
   dotnet test "$project" -c Release --nologo -v quiet --logger "console;verbosity=normal" 2>&1 | tee "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-  # VSTest's summary: "Passed!  - Failed:     0, Passed:    94, Skipped:     0, Total:    94, Duration: ..."
-  read -r f p s < <(awk -F'[:,]' '/(Passed|Failed)! +- +Failed:/ {gsub(/ /,""); print $2, $4, $6}' "$log" | tail -n 1)
-  if [ -z "${p:-}" ]; then
+  # VSTest's closing block: "Total tests: 94" then "     Passed: 93", "     Failed: 1", "    Skipped: 0" as they apply.
+  read -r t p f s < <(awk '/^Total tests:/ {t=$3; p=0; f=0; s=0}
+                           t != "" && /^ +Passed: [0-9]+$/ {p=$2}
+                           t != "" && /^ +Failed: [0-9]+$/ {f=$2}
+                           t != "" && /^ +Skipped: [0-9]+$/ {s=$2}
+                           END {if (t != "") print t, p, f, s}' "$log")
+  if [ -z "${t:-}" ]; then
     echo "no test summary from $project: counting it as one failure"
     f=1 p=0 s=0 status=1
   fi

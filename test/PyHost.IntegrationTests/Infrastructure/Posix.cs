@@ -6,6 +6,7 @@ namespace PyHost.IntegrationTests.Infrastructure;
 public static class Posix
 {
     public const int SigTerm = 15;
+    public const int SigKill = 9;
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);

@@ -31,4 +31,24 @@ public sealed class GracefulShutdownTests
             await Eventually.HoldsAsync(() => !workerPids.Any(Posix.IsAlive), TimeSpan.FromSeconds(1)),
             $"Still running after pyhost exited: {string.Join(", ", workerPids.Where(Posix.IsAlive))} (of {string.Join(", ", workerPids)}).");
     }
+
+    [Fact]
+    public async Task SigkilledPyhostLeavesNoWorkersIdleOrBusy()
+    {
+        await using var server = await PyHostServer.StartAsync("pep3333:app", ["--chdir", Repository.AppsDirectory, "-w", "2"]);
+        var workers = Posix.Descendants(server.Process.Id);
+        Assert.True(workers.Count == 2, $"expected 2 workers, found {workers.Count}.\n{server.Process.Describe()}");
+        await using var connection = await server.ConnectAsync();
+        var mark = server.Process.LineCount;
+        // One worker is busy in a 10 s request (only its watchdog can notice), the other idle (it sees end of file).
+        await connection.SendAsync(server.Request("GET", "/sleep?seconds=10"));
+        await server.Process.WaitForOutputAsync(new Regex(@"sleep started in \d+"), TimeSpan.FromSeconds(10), mark);
+
+        Posix.SendSignal(server.Process.Id, Posix.SigKill);
+        await server.Process.WaitForExitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.True(
+            await Eventually.HoldsAsync(() => !workers.Any(Posix.IsAlive), TimeSpan.FromSeconds(3)),
+            $"Workers still running 3 s after pyhost was SIGKILLed: {string.Join(", ", workers.Where(Posix.IsAlive))}.");
+    }
 }
