@@ -219,7 +219,8 @@ public sealed partial class Arbiter : IAsyncDisposable
                 worker.Channel = done.Channel;
                 _everReady = true;
                 _consecutiveBootFailures = 0;
-                LogBooted(worker.Name, Environment.TickCount64 - worker.StartedAt, done.Text);
+                // READY's payload is "pid python-version".
+                LogBooted(worker.Name, Environment.TickCount64 - worker.StartedAt, done.Text[(done.Text.IndexOf(' ') + 1)..]);
                 _pool.Add(done.Channel);
                 if (_workers.Values.Count(w => w.State == WorkerState.Ready) == _options.Workers)
                 {
