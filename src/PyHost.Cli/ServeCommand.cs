@@ -16,7 +16,7 @@ namespace PyHost.Cli;
 /// <c>pyhost serve [APP]</c>, with gunicorn's flag names where gunicorn has the flag, so that
 /// <c>gunicorn myproject.wsgi:application -w 4 -b 0.0.0.0:8000</c> becomes <c>pyhost serve ...</c> unchanged.
 /// </summary>
-public static class ServeCommand
+public static partial class ServeCommand
 {
     public const string DemoApp = "pyhost_worker.demo:app";
 
@@ -138,6 +138,7 @@ public static class ServeCommand
                 result.AddError($"--chdir '{chdir}': no such directory");
             }
         });
+        AddFrameworkOptions(command);
         command.SetAction((parsed, _) => RunAsync(parsed));
         return command;
     }
@@ -216,7 +217,11 @@ public static class ServeCommand
             return 2;
         }
 
-        string app = parsed.GetValue(App) ?? DemoApp;
+        string? app = ResolveApp(parsed, appDirectory, log);
+        if (app is null)
+        {
+            return 2;
+        }
         var options = new WorkerOptions
         {
             App = app,
@@ -236,16 +241,12 @@ public static class ServeCommand
 
         log.LogInformation("Starting pyhost {Version}", typeof(ServeCommand).Assembly.GetName().Version?.ToString(3));
         log.LogInformation("Using Python {Python} ({Reason})", python.Path, python.Reason);
-        if (parsed.GetValue(App) is null)
-        {
-            log.LogInformation("No APP given: serving the built-in demo ({Demo})", DemoApp);
-        }
 
         using RuntimeDirectory runtime = RuntimeDirectory.Create();
         var pool = new WorkerPool(options.Backlog);
         await using AccessLog? accessLog = parsed.GetValue(AccessLogFile) is { } accessTarget ? new AccessLog(accessTarget) : null;
-        WebApplication web = HttpFront.Build(new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful, Debug = options.Debug },
-                                             pool, accessLog, logging, level);
+        var frontOptions = WithFrameworkOptions(parsed, new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful, Debug = options.Debug });
+        WebApplication web = HttpFront.Build(frontOptions, pool, accessLog, logging, level);
         try
         {
             await web.StartAsync();
