@@ -10,6 +10,10 @@ Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS
 
 var root = new RootCommand("PyHost: web server and application server for Python WSGI apps, in one program.");
 root.Subcommands.Add(ServeCommand.Create());
+foreach (Command command in ControlCommands.Create())
+{
+    root.Subcommands.Add(command);
+}
 
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

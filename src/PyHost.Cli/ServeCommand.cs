@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using PyHost.Cli.Logging;
 using PyHost.Http;
 using PyHost.Workers;
+using PyHost.Workers.Control;
 using PyHost.Workers.Dispatch;
 using PyHost.Workers.Python;
 using PyHost.Workers.Supervision;
@@ -88,12 +89,58 @@ public static partial class ServeCommand
         DefaultValueFactory = _ => 2048,
     };
 
+    private static readonly Option<int> MaxRequests = new("--max-requests")
+    {
+        Description = "Replace a worker after this many requests (0 = never); its successor is ready first.",
+        CustomParser = result => WholeNumber(result) ?? 0,
+    };
+    private static readonly Option<int> MaxRequestsJitter = new("--max-requests-jitter")
+    {
+        Description = "Add up to this many to --max-requests, per worker, so they do not all recycle at once.",
+        CustomParser = result => WholeNumber(result) ?? 0,
+    };
+    private static readonly Option<int> MaxWorkerMemory = new("--max-worker-memory")
+    {
+        Description = "Replace a worker whose resident memory passes this many MiB, after its request (0 = never).",
+        CustomParser = result => WholeNumber(result) ?? 0,
+    };
+    private static readonly Option<int?> WorkersMax = new("--workers-max")
+    {
+        Description = "Scale between --workers and this many: up when requests wait, down after --idle-timeout.",
+        CustomParser = result => WholeNumber(result),
+    };
+    private static readonly Option<int> IdleTimeout = new("--idle-timeout")
+    {
+        Description = "With --workers-max: seconds a worker may stay idle before it is retired.",
+        CustomParser = result => WholeNumber(result) ?? 0,
+        DefaultValueFactory = _ => 30,
+    };
+    private static readonly Option<int> Threads = new("--threads")
+    {
+        Description = "Requests each worker runs at once, one thread each (wsgi.multithread), for I/O-bound apps.",
+        CustomParser = result => WholeNumber(result) ?? 0,
+        DefaultValueFactory = _ => 1,
+    };
+    private static readonly Option<string?> User = new("--user", "-u") { Description = "Run the workers as this user." };
+    private static readonly Option<string?> Group = new("--group", "-g") { Description = "Run the workers as this group." };
+    private static readonly Option<bool> Reload = new("--reload")
+    {
+        Description = "Development: reload the workers when a .py file under the app directory changes.",
+    };
+    private static readonly Option<string[]> ReloadExtraFile = new("--reload-extra-file")
+    {
+        Description = "With --reload: also watch this file (templates, settings). Repeatable.",
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     public static Command Create()
     {
         var command = new Command("serve", "Serve a Python WSGI app.")
         {
             App, Bind, Workers, Timeout, GracefulTimeout, Chdir, PythonPathDirs, Python, AccessLogFile, ErrorLogFile,
-            LogLevelOption, PidFile, Debug, Env, Backlog,
+            LogLevelOption, PidFile, Debug, Env, Backlog, MaxRequests, MaxRequestsJitter, MaxWorkerMemory, WorkersMax,
+            IdleTimeout, Threads, User, Group, Reload, ReloadExtraFile,
         };
         command.Validators.Add(result =>
         {
@@ -127,6 +174,14 @@ public static partial class ServeCommand
             if (ParsedValue(result, Backlog) < 1)
             {
                 result.AddError("--backlog must be at least 1");
+            }
+            if (ParsedValue(result, Threads) < 1)
+            {
+                result.AddError("--threads must be at least 1");
+            }
+            if (ParsedValue(result, WorkersMax) is { } most && most < (ParsedValue(result, Workers) ?? 1))
+            {
+                result.AddError("--workers-max must be at least --workers");
             }
             // Defaults are not applied yet while validating: an option not given reads as null here.
             if (result.GetValue(LogLevelOption) is { } levelText && ParseLogLevel(levelText) is null)
@@ -233,6 +288,15 @@ public static partial class ServeCommand
             Timeout = TimeSpan.FromSeconds(parsed.GetValue(Timeout)),
             Debug = parsed.GetValue(Debug),
             Backlog = parsed.GetValue(Backlog),
+            GracefulTimeout = TimeSpan.FromSeconds(parsed.GetValue(GracefulTimeout)),
+            MaxRequests = parsed.GetValue(MaxRequests),
+            MaxRequestsJitter = parsed.GetValue(MaxRequestsJitter),
+            MaxWorkerMemoryMib = parsed.GetValue(MaxWorkerMemory),
+            WorkersMax = parsed.GetValue(WorkersMax) ?? 0,
+            IdleTimeout = TimeSpan.FromSeconds(parsed.GetValue(IdleTimeout)),
+            Threads = parsed.GetValue(Threads),
+            User = parsed.GetValue(User),
+            Group = parsed.GetValue(Group),
         };
         var binds = (parsed.GetValue(Bind) is { Length: > 0 } given ? given : ["127.0.0.1:8000"])
             .Select(text => BindAddress.TryParse(text, out BindAddress? bind, out _) ? bind : throw new InvalidOperationException(text))
@@ -277,6 +341,12 @@ public static partial class ServeCommand
         {
             await File.WriteAllTextAsync(pidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
         }
+        await using var control = new ControlSocket(ControlCommands.SocketPathFor(pidFile, runtime.Path), arbiter, log);
+        log.LogInformation("Control socket: {Path} (pyhost reload / pyhost scale N)", control.Path);
+        using var signals = new SignalHandlers(arbiter, log);
+        using CodeWatcher? watcher = parsed.GetValue(Reload)
+            ? new CodeWatcher(appDirectory, parsed.GetValue(ReloadExtraFile) ?? [], arbiter.ReloadAsync, log)
+            : null;
 
         IHostApplicationLifetime lifetime = web.Lifetime;
         var stopping = new TaskCompletionSource();

@@ -24,6 +24,32 @@ public sealed record WorkerOptions
 
     public bool Debug { get; init; }
 
+    /// <summary>Seconds a retiring or stopping worker may finish its requests before it is killed.</summary>
+    public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>--max-requests: a worker is replaced after this many requests; 0 = never.</summary>
+    public long MaxRequests { get; init; }
+
+    /// <summary>--max-requests-jitter: up to this many more, per worker, so they do not all recycle at once.</summary>
+    public long MaxRequestsJitter { get; init; }
+
+    /// <summary>--max-worker-memory: a worker whose RSS passes this many MiB is replaced after its request.</summary>
+    public long MaxWorkerMemoryMib { get; init; }
+
+    /// <summary>--workers-max: the most workers dynamic scaling may run; equal to Workers when not scaling.</summary>
+    public int WorkersMax { get; init; }
+
+    /// <summary>--idle-timeout: in dynamic mode, a worker idle this long is retired (down to Workers).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>--threads: requests one worker runs at once, each on its own channel and thread.</summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>--user / --group: the workers drop to these after connecting (the front keeps its privileges).</summary>
+    public string? User { get; init; }
+
+    public string? Group { get; init; }
+
     /// <summary>Requests that may wait for a free worker before the rest get 503.</summary>
     public int Backlog { get; init; } = 2048;
 }

@@ -29,6 +29,10 @@ public sealed partial class WorkerChannel : IAsyncDisposable
     private IWorkerExchange? _current;
     private volatile bool _timedOut;
     private volatile bool _broken;
+    private volatile bool _retireRequested;
+    private int _state;                      // ChannelState, changed only by Interlocked
+    private long _idleSince = Environment.TickCount64;
+    private long _requestsServed;
 
     public WorkerChannel(Socket socket, string workerName, ILogger logger)
     {
@@ -43,6 +47,62 @@ public sealed partial class WorkerChannel : IAsyncDisposable
 
     /// <summary>False once the worker died, broke the protocol or timed out: the pool must not hand it work.</summary>
     public bool IsUsable => !_broken;
+
+    /// <summary>Told once, when a retiring channel has no request left: it may be closed now.</summary>
+    public Action<WorkerChannel>? Retired { get; set; }
+
+    /// <summary>Requests this channel finished, for --max-requests.</summary>
+    public long RequestsServed => Interlocked.Read(ref _requestsServed);
+
+    /// <summary>Since when (TickCount64) the channel has been idle; null while it runs a request.</summary>
+    public long? IdleSince => Volatile.Read(ref _state) == (int)ChannelState.Busy ? null : Volatile.Read(ref _idleSince);
+
+    /// <summary>
+    /// Takes the channel for one request; false if it was retired or broke while it sat in the idle queue.
+    /// Channel states move Idle → Busy → Idle, and to Retired from either once a retire was asked for.
+    /// </summary>
+    public bool TryBeginRequest() =>
+        !_broken && Interlocked.CompareExchange(ref _state, (int)ChannelState.Busy, (int)ChannelState.Idle) == (int)ChannelState.Idle;
+
+    /// <summary>Ends a request; true when the channel goes back to the idle queue.</summary>
+    public bool EndRequest()
+    {
+        Interlocked.Increment(ref _requestsServed);
+        Volatile.Write(ref _idleSince, Environment.TickCount64);
+        Volatile.Write(ref _state, (int)ChannelState.Idle);
+        // A retire asked for while the request ran: this end is the moment it can happen.
+        if (_retireRequested || _broken)
+        {
+            TryRetireIdle();
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Stops handing this channel new requests; <see cref="Retired"/> is told once its current request (if any)
+    /// is done. New work goes to other workers meanwhile: a retire never fails a request.
+    /// </summary>
+    public void RequestRetire()
+    {
+        _retireRequested = true;
+        TryRetireIdle();
+    }
+
+    private void TryRetireIdle()
+    {
+        if (Interlocked.CompareExchange(ref _state, (int)ChannelState.Retired, (int)ChannelState.Idle) == (int)ChannelState.Idle)
+        {
+            Retired?.Invoke(this);
+        }
+    }
+
+    private enum ChannelState
+    {
+        Idle,
+        Busy,
+        Retired,
+    }
 
     /// <summary>How long the current request has run, or null when idle. Read by the arbiter's timeout check.</summary>
     public TimeSpan? CurrentRequestAge

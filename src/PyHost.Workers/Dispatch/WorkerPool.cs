@@ -55,8 +55,8 @@ public sealed class WorkerPool
                 }
             }
 
-            // A worker may have died while it sat idle; its replacement is added when it is ready.
-            if (!worker.IsUsable)
+            // A worker may have died or been retired while it sat idle; its replacement is added when it is ready.
+            if (!worker.TryBeginRequest())
             {
                 continue;
             }
@@ -66,7 +66,7 @@ public sealed class WorkerPool
             }
             finally
             {
-                if (worker.IsUsable)
+                if (worker.EndRequest())
                 {
                     _idle.Writer.TryWrite(worker);
                 }

@@ -22,11 +22,29 @@ public sealed partial class Arbiter
     [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "{Worker} did not finish booting within {Seconds} s; killing it")]
     private partial void LogBootTimeout(string worker, double seconds);
 
-    [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "worker {Slot} failed to boot; retrying in {Seconds} s")]
-    private partial void LogRespawnBackOff(int slot, double seconds);
+    [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "a fresh worker failed to boot ({Failures} in a row); the running workers keep serving; retrying in {Seconds} s")]
+    private partial void LogRespawnBackOff(double seconds, int failures);
 
     [LoggerMessage(EventId = 207, Level = LogLevel.Critical, Message = "cannot start the Python interpreter {Python}: {Reason}")]
     private partial void LogCannotStart(string python, string reason);
+
+    [LoggerMessage(EventId = 209, Level = LogLevel.Information, Message = "Retiring {Worker}: {Reason}; it finishes its requests first")]
+    private partial void LogRetiring(string worker, string reason);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "Recycling {Worker}: it {Reason}; a fresh worker takes over when ready")]
+    private partial void LogRecycling(string worker, string reason);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Scaled to {Workers} workers ({Reason})")]
+    private partial void LogScaled(int workers, string reason);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Information, Message = "Reloading ({Reason}): booting {Workers} workers of generation {Generation}; the running ones serve until all are ready")]
+    private partial void LogReloadStarted(string reason, int generation, int workers);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Information, Message = "Reloaded: {Workers} workers of generation {Generation} ready in {Milliseconds} ms; the old ones drain")]
+    private partial void LogReloadDone(int generation, int workers, long milliseconds);
+
+    [LoggerMessage(EventId = 214, Level = LogLevel.Error, Message = "Reload abandoned, the running workers keep serving: {Reason}")]
+    private partial void LogReloadFailed(string reason);
 
     [LoggerMessage(EventId = 208, Level = LogLevel.Error, Message = "arbiter error")]
     private partial void LogArbiterError(Exception exception);

@@ -8,22 +8,26 @@ public enum WorkerState
 {
     Booting,
     Ready,
-    Stopping,
     Exited,
 }
 
 /// <summary>One Python worker process as the arbiter sees it. Only the arbiter's loop changes it.</summary>
 public sealed class WorkerProcess
 {
-    public WorkerProcess(int id, Process process, long startedAt)
+    public WorkerProcess(int id, int generation, Process process, long startedAt, long requestLimit)
     {
         Id = id;
+        Generation = generation;
         Process = process;
         StartedAt = startedAt;
+        RequestLimit = requestLimit;
     }
 
-    /// <summary>The slot number, 1..N; a replacement takes the slot of the worker it replaces.</summary>
+    /// <summary>Unique for the server's life, like gunicorn's worker age: "worker 7" is never another process.</summary>
     public int Id { get; }
+
+    /// <summary>The code generation it runs: each reload starts a new one.</summary>
+    public int Generation { get; }
 
     /// <summary>The secret this worker must present in its HELLO; anything else on the socket is refused.</summary>
     public string Token { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
@@ -34,15 +38,19 @@ public sealed class WorkerProcess
 
     public long StartedAt { get; }
 
+    /// <summary>--max-requests plus its jitter: past this many requests the worker is replaced. 0 = never.</summary>
+    public long RequestLimit { get; }
+
     public WorkerState State { get; set; } = WorkerState.Booting;
 
-    public WorkerChannel? Channel { get; set; }
+    /// <summary>One channel per request slot (--threads); the first arrives with READY.</summary>
+    public List<WorkerChannel> Channels { get; } = new();
 
-    /// <summary>
-    /// For a worker that exited while booting: when to stop waiting for its handshake's end (its BOOT_FAILED may
-    /// still be unread on the socket when the exit is seen) and judge the failure without it.
-    /// </summary>
-    public long? BootVerdictAt { get; set; }
+    /// <summary>Asked to stop taking requests; it exits once its channels are closed.</summary>
+    public bool Retiring { get; set; }
+
+    /// <summary>Due for replacement (recycling): it keeps serving until a fresh worker is ready to take over.</summary>
+    public string? ReplaceReason { get; set; }
 
     /// <summary>The handshake ended (ready, failed, or the channel closed).</summary>
     public bool HandshakeFinished { get; set; }
@@ -50,12 +58,21 @@ public sealed class WorkerProcess
     /// <summary>The exit status, once the process exited.</summary>
     public int? ExitCode { get; set; }
 
+    /// <summary>
+    /// For a worker that exited while booting: when to stop waiting for its handshake's end (its BOOT_FAILED may
+    /// still be unread on the socket when the exit is seen) and judge the failure without it.
+    /// </summary>
+    public long? BootVerdictAt { get; set; }
+
     /// <summary>When set, the arbiter sends SIGTERM, then SIGKILL, as these deadlines (TickCount64) pass.</summary>
     public long? TerminateAt { get; set; }
 
     public long? KillAt { get; set; }
 
     public string Name => Pid == 0 ? $"worker {Id}" : $"worker {Id} (pid {Pid})";
+
+    /// <summary>Ready, not retiring and not due for replacement: it counts toward the wanted number of workers.</summary>
+    public bool IsServing(int generation) => State != WorkerState.Exited && !Retiring && ReplaceReason is null && Generation == generation;
 
     public bool TokenMatches(string token) =>
         CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(token), System.Text.Encoding.ASCII.GetBytes(Token));

@@ -42,13 +42,13 @@ DEMO_APP = "pyhost_worker.demo:app"
 class Worker:
     """Serves requests one at a time, and keeps what the front sent so far for the one in flight."""
 
-    def __init__(self, channel: Channel, app: WsgiApp, multiprocess: bool, debug: bool) -> None:
+    def __init__(self, channel: Channel, app: WsgiApp, multiprocess: bool, debug: bool, multithread: bool = False) -> None:
         self._channel = channel
         self._send = channel.send
         self._send_parts = channel.send_parts
         self._app = app
         self._debug = debug
-        self._wsgi_keys = wsgi_keys(multiprocess)
+        self._wsgi_keys = wsgi_keys(multiprocess, multithread)
         self._stopping = False
         self._request_id = 0  # the request in flight; 0 between requests
         self._body: Deque[bytes] = collections.deque()  # BODY chunks not yet taken by wsgi.input
@@ -180,6 +180,37 @@ def _connect(path: str) -> Channel:
     return Channel(sock)
 
 
+def _drop_privileges(user: str, group: str) -> None:
+    """--user/--group: the front keeps its privileges (and its ports); the app runs as this user. Done after the
+    worker connected (the socket's directory is the front's alone) and before the app is imported."""
+    import grp
+    import pwd
+
+    entry = pwd.getpwnam(user) if user else None
+    gid = grp.getgrnam(group).gr_gid if group else (entry.pw_gid if entry else None)
+    if gid is not None:
+        os.setgroups([gid])
+        os.setgid(gid)
+    if entry is not None:
+        os.setuid(entry.pw_uid)
+        os.environ["HOME"] = entry.pw_dir
+        os.environ["USER"] = os.environ["LOGNAME"] = entry.pw_name
+
+
+def _serve_more_threads(count: int, socket_path: str, hello: bytes, ready: bytes, app: WsgiApp, multiprocess: bool,
+                        debug: bool) -> None:
+    """--threads: each more request slot is a thread with its own channel, so the front dispatches to it like to a
+    worker of its own, and one slow request never holds up another's frames."""
+    def serve_one() -> None:
+        channel = _connect(socket_path)
+        channel.send(pack_frame(HELLO, 0, hello) + pack_frame(READY, 0, ready))
+        Worker(channel, app, multiprocess, debug, multithread=True).serve()
+        os._exit(EXIT_OK)  # STOP or end of file on any channel ends the process, as on the first
+
+    for index in range(count):
+        threading.Thread(target=serve_one, name=f"pyhost-request-{index + 2}", daemon=True).start()
+
+
 def main() -> int:
     env = os.environ
     socket_path = env.get("PYHOST_SOCKET")
@@ -187,15 +218,31 @@ def main() -> int:
         sys.stderr.write("pyhost worker: PYHOST_SOCKET is not set; PyHost starts this module itself\n")
         return 2
     _setup_process()
+    # A process group of its own: a Ctrl-C or a signal to the front's group is the front's to pass on.
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        pass
     _start_watchdog()
     try:
         channel = _connect(socket_path)
     except OSError as error:
         sys.stderr.write(f"pyhost worker: cannot connect to {socket_path}: {error}\n")
         return 1
-    hello = f"{env.get('PYHOST_WORKER_ID', '0')}:{env.get('PYHOST_TOKEN', '')}"
-    channel.send(pack_frame(HELLO, 0, hello.encode("ascii")))
+    hello = f"{env.get('PYHOST_WORKER_ID', '0')}:{env.get('PYHOST_TOKEN', '')}".encode("ascii")
+    channel.send(pack_frame(HELLO, 0, hello))
 
+    user, group = env.get("PYHOST_USER", ""), env.get("PYHOST_GROUP", "")
+    if user or group:
+        from . import demo  # noqa: F401  (imported while the runtime directory is still readable)
+
+        try:
+            _drop_privileges(user, group)
+        except (KeyError, OSError) as error:
+            report = f"cannot run as user {user or '-'} group {group or '-'}: {error}\nhint: check --user/--group"
+            channel.send(pack_frame(BOOT_FAILED, 0, report.encode("utf-8")))
+            flush_stdio()
+            os._exit(EXIT_BOOT_FAILED)
     _extend_sys_path(env.get("PYHOST_PYTHONPATH", ""))
     spec = env.get("PYHOST_APP") or DEMO_APP
     app: Any
@@ -206,7 +253,12 @@ def main() -> int:
         channel.send(pack_frame(BOOT_FAILED, 0, report.encode("utf-8", "backslashreplace")))
         flush_stdio()
         os._exit(EXIT_BOOT_FAILED)  # not sys.exit: threads the app's import started must not keep us alive
-    channel.send(pack_frame(READY, 0, f"{os.getpid()} {platform.python_version()}".encode("utf-8")))
+    ready = f"{os.getpid()} {platform.python_version()}".encode("utf-8")
+    channel.send(pack_frame(READY, 0, ready))
 
-    Worker(channel, app, env.get("PYHOST_MULTIPROCESS") == "1", env.get("PYHOST_DEBUG") == "1").serve()
+    multiprocess, debug = env.get("PYHOST_MULTIPROCESS") == "1", env.get("PYHOST_DEBUG") == "1"
+    threads = max(1, int(env.get("PYHOST_THREADS", "1") or "1"))
+    if threads > 1:
+        _serve_more_threads(threads - 1, socket_path, hello, ready, app, multiprocess, debug)
+    Worker(channel, app, multiprocess, debug, multithread=threads > 1).serve()
     return EXIT_OK

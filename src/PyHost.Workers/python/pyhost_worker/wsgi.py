@@ -64,12 +64,12 @@ class FileWrapper:
         raise StopIteration
 
 
-def wsgi_keys(multiprocess: bool) -> Dict[str, Any]:
+def wsgi_keys(multiprocess: bool, multithread: bool = False) -> Dict[str, Any]:
     """The wsgi.* environ keys that are the same for every request; wsgi.input is added per request."""
     return {
         "wsgi.version": (1, 0),
         "wsgi.errors": ErrorStream(),
-        "wsgi.multithread": False,
+        "wsgi.multithread": multithread,
         "wsgi.multiprocess": multiprocess,
         "wsgi.run_once": False,
         "wsgi.file_wrapper": FileWrapper,
