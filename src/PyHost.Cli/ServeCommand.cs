@@ -123,6 +123,10 @@ public static partial class ServeCommand
     };
     private static readonly Option<string?> User = new("--user", "-u") { Description = "Run the workers as this user." };
     private static readonly Option<string?> Group = new("--group", "-g") { Description = "Run the workers as this group." };
+    private static readonly Option<bool> Preload = new("--preload")
+    {
+        Description = "Import the app once in a fork server and fork the workers from it (shared memory, fast spawns).",
+    };
     private static readonly Option<bool> Reload = new("--reload")
     {
         Description = "Development: reload the workers when a .py file under the app directory changes.",
@@ -140,7 +144,7 @@ public static partial class ServeCommand
         {
             App, Bind, Workers, Timeout, GracefulTimeout, Chdir, PythonPathDirs, Python, AccessLogFile, ErrorLogFile,
             LogLevelOption, PidFile, Debug, Env, Backlog, MaxRequests, MaxRequestsJitter, MaxWorkerMemory, WorkersMax,
-            IdleTimeout, Threads, User, Group, Reload, ReloadExtraFile,
+            IdleTimeout, Threads, User, Group, Preload, Reload, ReloadExtraFile,
         };
         command.Validators.Add(result =>
         {
@@ -297,6 +301,7 @@ public static partial class ServeCommand
             Threads = parsed.GetValue(Threads),
             User = parsed.GetValue(User),
             Group = parsed.GetValue(Group),
+            Preload = parsed.GetValue(Preload),
         };
         var binds = (parsed.GetValue(Bind) is { Length: > 0 } given ? given : ["127.0.0.1:8000"])
             .Select(text => BindAddress.TryParse(text, out BindAddress? bind, out _) ? bind : throw new InvalidOperationException(text))

@@ -9,6 +9,7 @@ public enum FrameType : byte
     Abort = 3,
     Stop = 4,
     Ping = 5,
+    Fork = 6,
 
     // Worker → front.
     Hello = 16,
@@ -19,6 +20,7 @@ public enum FrameType : byte
     ResponseEnd = 21,
     BodyPull = 22,
     Pong = 23,
+    ChildExited = 24,
 }
 
 /// <summary>Flag bits, whose meaning depends on the frame type.</summary>

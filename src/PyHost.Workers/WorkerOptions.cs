@@ -45,6 +45,9 @@ public sealed record WorkerOptions
     /// <summary>--threads: requests one worker runs at once, each on its own channel and thread.</summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>--preload: import the app once in a fork server and fork the workers from it.</summary>
+    public bool Preload { get; init; }
+
     /// <summary>--user / --group: the workers drop to these after connecting (the front keeps its privileges).</summary>
     public string? User { get; init; }
 

@@ -131,8 +131,21 @@ public sealed partial class WorkerChannel : IAsyncDisposable
     /// <summary>Marks the channel dead, for a worker whose process exited.</summary>
     public void MarkBroken() => _broken = true;
 
-    /// <summary>Reads one frame during the handshake (HELLO, READY, BOOT_FAILED), copying its payload.</summary>
-    public async ValueTask<(FrameHeader Header, byte[] Payload)?> ReadHandshakeFrameAsync(CancellationToken cancellation)
+    /// <summary>
+    /// Sends a small frame outside any request: FORK to a zygote. Synchronous and whole, so sends from the
+    /// arbiter's loop never interleave.
+    /// </summary>
+    public void SendControlFrame(FrameType type, ReadOnlySpan<byte> payload)
+    {
+        byte[] frame = new byte[FrameHeader.Size + payload.Length];
+        new FrameHeader(payload.Length, 0, type, 0).WriteTo(frame);
+        payload.CopyTo(frame.AsSpan(FrameHeader.Size));
+        _socket.Send(frame);
+    }
+
+    /// <summary>Reads one frame outside any request (HELLO, READY, BOOT_FAILED; a zygote's CHILD_EXITED), copying
+    /// its payload; null at end of file.</summary>
+    public async ValueTask<(FrameHeader Header, byte[] Payload)?> ReadControlFrameAsync(CancellationToken cancellation)
     {
         while (true)
         {

@@ -67,7 +67,7 @@ public sealed partial class WorkerChannelListener : IAsyncDisposable
             using (var helloTimeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
             {
                 helloTimeout.CancelAfter(HelloTimeout);
-                var hello = await channel.ReadHandshakeFrameAsync(helloTimeout.Token);
+                var hello = await channel.ReadControlFrameAsync(helloTimeout.Token);
                 if (hello is not { Header.Type: FrameType.Hello } frame
                     || !TryParseHello(frame.Payload, out workerId, out string token)
                     || !authenticate(workerId, token, channel))
@@ -79,7 +79,7 @@ public sealed partial class WorkerChannelListener : IAsyncDisposable
             }
 
             // The app import may take long (Django loads a lot); the arbiter's boot timeout bounds it.
-            var answer = await channel.ReadHandshakeFrameAsync(_stopping.Token);
+            var answer = await channel.ReadControlFrameAsync(_stopping.Token);
             switch (answer)
             {
                 case { Header.Type: FrameType.Ready } ready:

@@ -142,7 +142,13 @@ public sealed partial class Arbiter : IAsyncDisposable
                 switch (arbiterEvent)
                 {
                     case HandshakeDone done: await OnHandshakeAsync(done); break;
-                    case WorkerExited exited: OnExited(exited.Worker); break;
+                    case WorkerExited exited: OnExited(exited.Worker, exited.ExitCode); break;
+                    case ForkedWorkerExited forked:
+                        if (_workers.Values.FirstOrDefault(w => w.Zygote is not null && w.Pid == forked.Pid) is { } child)
+                        {
+                            OnExited(child, forked.ExitCode);
+                        }
+                        break;
                     case ChannelRetired retired: OnChannelRetired(retired.Channel); break;
                     case Tick: OnTick(); break;
                     case ReloadRequested reload: BeginReload(reload); break;
@@ -175,13 +181,14 @@ public sealed partial class Arbiter : IAsyncDisposable
             return;
         }
         long now = Environment.TickCount64;
-        List<WorkerProcess> live = _workers.Values.Where(w => w.State != WorkerState.Exited && !w.Retiring).ToList();
+        // Zygotes serve no request: they are managed by RetireDrainedZygotes and Spawn, never counted here.
+        List<WorkerProcess> live = _workers.Values.Where(w => w.State != WorkerState.Exited && !w.Retiring && !w.IsZygote).ToList();
         int serving = live.Count(w => w.IsServing(_generation));
-        while (serving < _targetWorkers && now >= _spawnNotBefore)
+        while (serving < _targetWorkers && now >= _spawnNotBefore && Spawn())
         {
-            Spawn();
             serving++;
         }
+        RetireDrainedZygotes();
 
         // Scaling down: the newest extra workers go first, booting before ready, idle before busy.
         foreach (WorkerProcess extra in live.Where(w => w.IsServing(_generation))
@@ -217,7 +224,62 @@ public sealed partial class Arbiter : IAsyncDisposable
 
     private static bool IsBusy(WorkerProcess worker) => worker.Channels.Any(c => c.IdleSince is null);
 
-    private void Spawn()
+    /// <summary>Starts one worker: a process of its own, or with --preload a fork of the generation's zygote.
+    /// False when none could start yet (the zygote is still importing the app).</summary>
+    private bool Spawn()
+    {
+        if (!_options.Preload)
+        {
+            StartProcess(zygote: false);
+            return true;
+        }
+        WorkerProcess? zygote = _workers.Values.FirstOrDefault(w => w.IsZygote && w.Generation == _generation && w.State != WorkerState.Exited && !w.Retiring);
+        if (zygote is null)
+        {
+            StartProcess(zygote: true);
+            return false;
+        }
+        if (zygote.State != WorkerState.Ready)
+        {
+            return false;
+        }
+        int id = ++_nextWorkerId;
+        var worker = new WorkerProcess(id, _generation, null, Environment.TickCount64, RequestLimit()) { Zygote = zygote };
+        lock (_workers)
+        {
+            _workers[id] = worker;
+        }
+        try
+        {
+            zygote.Channels[0].SendControlFrame(Protocol.FrameType.Fork, System.Text.Encoding.ASCII.GetBytes($"{id}:{worker.Token}"));
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            lock (_workers)
+            {
+                _workers.Remove(id);
+            }
+            return false;   // the zygote is gone; its exit starts another
+        }
+        return true;
+    }
+
+    private long RequestLimit() =>
+        _options.MaxRequests <= 0 ? 0 : _options.MaxRequests + Random.Shared.NextInt64(_options.MaxRequestsJitter + 1);
+
+    /// <summary>An old generation's zygote stays while workers it forked live: they exit when their parent does.</summary>
+    private void RetireDrainedZygotes()
+    {
+        foreach (WorkerProcess zygote in _workers.Values.Where(w => w.IsZygote && w.Generation != _generation && !w.Retiring && w.State != WorkerState.Exited).ToList())
+        {
+            if (!_workers.Values.Any(w => w.Zygote == zygote && w.State != WorkerState.Exited))
+            {
+                Retire(zygote, "its generation has drained");
+            }
+        }
+    }
+
+    private void StartProcess(bool zygote)
     {
         int id = ++_nextWorkerId;
         var startInfo = new ProcessStartInfo(_options.Python)
@@ -247,6 +309,10 @@ public sealed partial class Arbiter : IAsyncDisposable
         startInfo.Environment["PYHOST_DEBUG"] = _options.Debug ? "1" : "0";
         startInfo.Environment["PYHOST_MULTIPROCESS"] = Math.Max(_options.Workers, _options.WorkersMax) > 1 ? "1" : "0";
         startInfo.Environment["PYHOST_THREADS"] = _options.Threads.ToString();
+        if (zygote)
+        {
+            startInfo.Environment["PYHOST_ZYGOTE"] = "1";
+        }
         if (_options.User is { } user)
         {
             startInfo.Environment["PYHOST_USER"] = user;
@@ -257,12 +323,11 @@ public sealed partial class Arbiter : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
-        long limit = _options.MaxRequests <= 0 ? 0 : _options.MaxRequests + Random.Shared.NextInt64(_options.MaxRequestsJitter + 1);
-        var worker = new WorkerProcess(id, _generation, process, Environment.TickCount64, limit);
+        var worker = new WorkerProcess(id, _generation, process, Environment.TickCount64, zygote ? 0 : RequestLimit()) { IsZygote = zygote };
         startInfo.Environment["PYHOST_TOKEN"] = worker.Token;
         process.OutputDataReceived += (_, line) => { if (line.Data is not null) _workerOutput.Line(worker.Name, line.Data); };
         process.ErrorDataReceived += (_, line) => { if (line.Data is not null) _workerOutput.Line(worker.Name, line.Data); };
-        process.Exited += (_, _) => Post(new WorkerExited(worker));
+        process.Exited += (_, _) => Post(new WorkerExited(worker, null));
 
         // Known before it starts: a fast worker's HELLO may arrive before Start() returns.
         lock (_workers)
@@ -322,12 +387,24 @@ public sealed partial class Arbiter : IAsyncDisposable
         {
             case HandshakeResult.Ready:
                 worker.State = WorkerState.Ready;
-                _everReady = true;
                 _consecutiveBootFailures = 0;
-                // READY's payload is "pid python-version".
-                LogBooted(worker.Name, Environment.TickCount64 - worker.StartedAt, done.Text[(done.Text.IndexOf(' ') + 1)..]);
+                // READY's payload is "pid python-version"; a forked worker's pid is known only from it.
+                string[] ready = done.Text.Split(' ', 2);
+                if (worker.Pid == 0 && int.TryParse(ready[0], out int pid))
+                {
+                    worker.Pid = pid;
+                    done.Channel.WorkerName = worker.Name;
+                }
+                LogBooted(worker.Name, Environment.TickCount64 - worker.StartedAt, ready.Length > 1 ? ready[1] : "?");
+                if (worker.IsZygote)
+                {
+                    worker.Channels.Add(done.Channel);
+                    _ = ReadZygoteAsync(done.Channel);
+                    break;
+                }
+                _everReady = true;
                 AddChannel(worker, done.Channel);
-                if (!_booted.Task.IsCompleted && _workers.Values.Count(w => w.State == WorkerState.Ready) >= _targetWorkers)
+                if (!_booted.Task.IsCompleted && _workers.Values.Count(w => w.State == WorkerState.Ready && !w.IsZygote) >= _targetWorkers)
                 {
                     _booted.TrySetResult(0);
                 }
@@ -347,6 +424,27 @@ public sealed partial class Arbiter : IAsyncDisposable
         }
     }
 
+    /// <summary>A zygote reports the exits of the workers it forked, which only it can wait for.</summary>
+    private async Task ReadZygoteAsync(WorkerChannel channel)
+    {
+        try
+        {
+            while (await channel.ReadControlFrameAsync(CancellationToken.None) is { } frame)
+            {
+                if (frame.Header.Type == Protocol.FrameType.ChildExited
+                    && System.Text.Encoding.ASCII.GetString(frame.Payload).Split(' ') is [var pidText, var statusText]
+                    && int.TryParse(pidText, out int pid) && int.TryParse(statusText, out int status))
+                {
+                    Post(new ForkedWorkerExited(pid, status < 0 ? 128 - status : status));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException or InvalidOperationException or Protocol.ProtocolException)
+        {
+            // The zygote is gone; its process exit is handled as any worker's.
+        }
+    }
+
     private void AddChannel(WorkerProcess worker, WorkerChannel channel)
     {
         worker.Channels.Add(channel);
@@ -354,13 +452,25 @@ public sealed partial class Arbiter : IAsyncDisposable
         _pool.Add(channel);
     }
 
-    private void OnExited(WorkerProcess worker)
+    private void OnExited(WorkerProcess worker, int? reportedExitCode)
     {
+        if (worker.State == WorkerState.Exited)
+        {
+            return;
+        }
         WorkerState previous = worker.State;
         worker.State = WorkerState.Exited;
-        int exitCode = SafeExitCode(worker.Process);
+        int exitCode = reportedExitCode ?? (worker.Process is { } process ? SafeExitCode(process) : -1);
         worker.ExitCode = exitCode;
-        worker.Process.Dispose();
+        worker.Process?.Dispose();
+        if (worker.IsZygote)
+        {
+            // Its children leave with it (their watchdog sees the parent go); no one else can report their exits.
+            foreach (WorkerProcess child in _workers.Values.Where(w => w.Zygote == worker && w.State != WorkerState.Exited).ToList())
+            {
+                OnExited(child, null);
+            }
+        }
         foreach (WorkerChannel channel in worker.Channels)
         {
             channel.MarkBroken();
@@ -417,7 +527,7 @@ public sealed partial class Arbiter : IAsyncDisposable
             AbandonReload(reload, BootFailure);
             return;
         }
-        bool anyoneServing = _workers.Values.Any(w => w.State == WorkerState.Ready && !w.Retiring);
+        bool anyoneServing = _workers.Values.Any(w => w.State == WorkerState.Ready && !w.Retiring && !w.IsZygote);
         if (++_consecutiveBootFailures >= MaxConsecutiveBootFailures && !anyoneServing)
         {
             GiveUp(status);
@@ -447,6 +557,16 @@ public sealed partial class Arbiter : IAsyncDisposable
     {
         worker.Retiring = true;
         LogRetiring(worker.Name, reason);
+        if (worker.IsZygote && worker.State == WorkerState.Ready)
+        {
+            // Serves no request: end of file on its socket makes it exit.
+            foreach (WorkerChannel channel in worker.Channels)
+            {
+                _ = channel.DisposeAsync().AsTask();
+            }
+            worker.TerminateAt = Environment.TickCount64 + (long)TerminateGrace.TotalMilliseconds;
+            return;
+        }
         if (worker.State == WorkerState.Booting || worker.Channels.Count == 0)
         {
             Signals.Send(worker.Pid, Signals.SigTerm);
@@ -504,7 +624,7 @@ public sealed partial class Arbiter : IAsyncDisposable
                 continue;
             }
             CheckTimeouts(worker, now);
-            if (worker.Retiring || worker.ReplaceReason is not null)
+            if (worker.Retiring || worker.ReplaceReason is not null || worker.IsZygote)
             {
                 continue;
             }
@@ -609,7 +729,7 @@ public sealed partial class Arbiter : IAsyncDisposable
         {
             return;
         }
-        int ready = _workers.Values.Count(w => w.Generation == reload.Generation && w.State == WorkerState.Ready && !w.Retiring);
+        int ready = _workers.Values.Count(w => w.Generation == reload.Generation && w.State == WorkerState.Ready && !w.Retiring && !w.IsZygote);
         if (ready < _targetWorkers)
         {
             return;
@@ -694,7 +814,8 @@ public sealed partial class Arbiter : IAsyncDisposable
 
     private abstract record ArbiterEvent;
     private sealed record HandshakeDone(WorkerChannel Channel, int WorkerId, HandshakeResult Result, string Text) : ArbiterEvent;
-    private sealed record WorkerExited(WorkerProcess Worker) : ArbiterEvent;
+    private sealed record WorkerExited(WorkerProcess Worker, int? ExitCode) : ArbiterEvent;
+    private sealed record ForkedWorkerExited(int Pid, int ExitCode) : ArbiterEvent;
     private sealed record ChannelRetired(WorkerChannel Channel) : ArbiterEvent;
     private sealed record ReloadRequested(string Reason, TaskCompletionSource<string> Done) : ArbiterEvent;
     private sealed record ScaleRequested(int Delta, int? Absolute, TaskCompletionSource<int> Done) : ArbiterEvent;

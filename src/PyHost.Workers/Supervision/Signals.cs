@@ -9,7 +9,9 @@ internal static partial class Signals
     public const int SigUsr1 = 10;   // the worker's faulthandler dumps every thread's stack
     public const int SigTerm = 15;
 
-    public static bool Send(int pid, int signal) => Kill(pid, signal) == 0;
+    /// <summary>Signals one process. A pid of 0 or less would signal a whole process group (ours included), so it is
+    /// refused: a forked worker's pid is unknown until its READY.</summary>
+    public static bool Send(int pid, int signal) => pid > 0 && Kill(pid, signal) == 0;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

@@ -14,7 +14,7 @@ public enum WorkerState
 /// <summary>One Python worker process as the arbiter sees it. Only the arbiter's loop changes it.</summary>
 public sealed class WorkerProcess
 {
-    public WorkerProcess(int id, int generation, Process process, long startedAt, long requestLimit)
+    public WorkerProcess(int id, int generation, Process? process, long startedAt, long requestLimit)
     {
         Id = id;
         Generation = generation;
@@ -32,7 +32,14 @@ public sealed class WorkerProcess
     /// <summary>The secret this worker must present in its HELLO; anything else on the socket is refused.</summary>
     public string Token { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
-    public Process Process { get; }
+    /// <summary>The process we started; null for a worker a zygote forked (its exit comes as CHILD_EXITED).</summary>
+    public Process? Process { get; }
+
+    /// <summary>A --preload fork server: it imports the app and forks workers, and serves no request itself.</summary>
+    public bool IsZygote { get; init; }
+
+    /// <summary>For a forked worker, the zygote it came from.</summary>
+    public WorkerProcess? Zygote { get; init; }
 
     public int Pid { get; set; }
 
@@ -69,10 +76,11 @@ public sealed class WorkerProcess
 
     public long? KillAt { get; set; }
 
-    public string Name => Pid == 0 ? $"worker {Id}" : $"worker {Id} (pid {Pid})";
+    public string Name => (IsZygote ? "zygote" : "worker") + (Pid == 0 ? $" {Id}" : $" {Id} (pid {Pid})");
 
     /// <summary>Ready, not retiring and not due for replacement: it counts toward the wanted number of workers.</summary>
-    public bool IsServing(int generation) => State != WorkerState.Exited && !Retiring && ReplaceReason is null && Generation == generation;
+    public bool IsServing(int generation) =>
+        !IsZygote && State != WorkerState.Exited && !Retiring && ReplaceReason is null && Generation == generation;
 
     public bool TokenMatches(string token) =>
         CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(token), System.Text.Encoding.ASCII.GetBytes(Token));

@@ -39,14 +39,21 @@ def protocol_error(message: str) -> NoReturn:
 class Channel:
     """The one connection to the front; frame reads are buffered, every write is whole frames."""
 
-    __slots__ = ("_reader", "_recv_into", "_sendall", "_sendmsg")
+    __slots__ = ("_sock", "_reader", "_recv_into", "_sendall", "_sendmsg")
 
     def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
         self._reader = FrameReader()
         # Bound once: these run on every request.
         self._recv_into = sock.recv_into
         self._sendall = sock.sendall
         self._sendmsg = sock.sendmsg
+
+    def fileno(self) -> int:
+        return self._sock.fileno()
+
+    def close(self) -> None:
+        self._sock.close()
 
     def send(self, data: bytes) -> None:
         try:

@@ -3,6 +3,7 @@
     MODULE                  attribute `application` of MODULE
     MODULE:ATTR[.SUB...]    an attribute, dotted for nested objects
     MODULE:FACTORY(ARGS)    call FACTORY with literal arguments (parsed with ast, never evaluated as code)
+    config:/ABS/FILE.ini#S  the [app:S] of a PasteDeploy ini file (`pyhost serve --paste FILE#S`), its [loggers] applied
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from types import TracebackType
 from typing import Any, Dict, List, Optional, Tuple
 
 DEFAULT_ATTRIBUTE = "application"
+PASTE_PREFIX = "config:"
 SPEC_FORMS = "MODULE, MODULE:ATTR, MODULE:ATTR.SUB, MODULE:FACTORY() or MODULE:FACTORY(literal args)"
 
 # (positional args, keyword args) of a factory call
@@ -76,8 +78,46 @@ def parse_spec(spec: str) -> Tuple[str, List[str], Optional[Call]]:
     return module, path, call
 
 
+def paste_config_file(spec: str) -> Optional[str]:
+    """The ini file of a PasteDeploy spec, or None for a module spec. `config:` followed by an absolute path cannot
+    be a module spec (no attribute starts with '/'), so a module named `config` still loads as a module."""
+    if not spec.startswith(PASTE_PREFIX) or not os.path.isabs(spec[len(PASTE_PREFIX):]):
+        return None
+    return spec[len(PASTE_PREFIX):].partition("#")[0]
+
+
+def configure_paste_logging(config_file: str) -> bool:
+    """Apply the ini's [loggers], [handlers] and [formatters] as pserve and gunicorn --paste do: fileConfig with
+    %(here)s and %(__file__)s defined, leaving loggers that already exist alone. False when there is no [loggers]."""
+    import configparser
+    import logging.config
+
+    parser = configparser.ConfigParser()
+    parser.read([config_file])
+    if not parser.has_section("loggers"):
+        return False
+    defaults = {"__file__": config_file, "here": os.path.dirname(config_file)}
+    logging.config.fileConfig(config_file, defaults=defaults, disable_existing_loggers=False)
+    return True
+
+
+def load_paste_app(spec: str) -> Any:
+    """The [app:...] a `config:` spec names, loaded by PasteDeploy itself (imported only here: the shim is stdlib only,
+    and only --paste needs it). Its `use = egg:...` and `use = call:module:factory` forms are PasteDeploy's."""
+    config_file = paste_config_file(spec)
+    assert config_file is not None
+    if not os.path.isfile(config_file):
+        raise AppImportError(f"no such file: {config_file}", "give --paste the path of an existing ini file")
+    configure_paste_logging(config_file)
+    from paste.deploy import loadapp  # type: ignore[import-not-found]
+
+    return loadapp(spec, relative_to=os.path.dirname(config_file))
+
+
 def load_app(spec: str) -> Any:
     """The WSGI application named by spec. Whatever the app's import raises propagates unchanged."""
+    if paste_config_file(spec) is not None:
+        return load_paste_app(spec)
     module_name, path, call = parse_spec(spec)
     module = importlib.import_module(module_name)
     target: Any = module
@@ -135,6 +175,25 @@ def _without_loader_frames(tb: Optional[TracebackType]) -> Optional[TracebackTyp
 def _hint(spec: str, error: BaseException) -> str:
     if isinstance(error, AppImportError):
         return error.hint
+    config_file = paste_config_file(spec)
+    if config_file is not None and type(error).__name__ == "PackageNotFoundError":
+        return (
+            f"{config_file} uses egg:{error.name}, and no distribution {error.name!r} is installed for "
+            f"{sys.executable}; install the project (pip install -e .), or put the directory holding its "
+            ".egg-info on --pythonpath"
+        )
+    if config_file is not None and isinstance(error, LookupError):
+        return f"check the [app:...] section and its 'use =' line in {config_file}"
+    if config_file is not None and isinstance(error, ModuleNotFoundError) and error.name:
+        if error.name.split(".")[0] == "paste":
+            return (
+                f"--paste needs PasteDeploy, which is not installed for {sys.executable}; install it there "
+                "(Debian: python3-pastedeploy), or run the app with the interpreter of its virtualenv"
+            )
+        return (
+            f"the app of {config_file} imports {error.name!r}, which is not installed for {sys.executable}; "
+            "install it there, or run the app with the interpreter of its virtualenv"
+        )
     if isinstance(error, ModuleNotFoundError) and error.name:
         module = spec.strip().partition(":")[0].strip()
         if module == error.name or module.startswith(error.name + "."):

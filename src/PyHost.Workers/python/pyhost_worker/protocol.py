@@ -14,6 +14,7 @@ BODY = 2
 ABORT = 3
 STOP = 4
 PING = 5
+FORK = 6  # to a zygote (--preload): fork a worker; payload "worker-id:token"
 
 # Worker -> front.
 HELLO = 16
@@ -24,6 +25,7 @@ RESPONSE_BODY = 20
 RESPONSE_END = 21
 BODY_PULL = 22
 PONG = 23
+CHILD_EXITED = 24  # from a zygote: payload "pid status", status negative for a signal
 
 # Flags.
 BODY_END = 1

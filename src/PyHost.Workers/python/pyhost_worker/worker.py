@@ -34,6 +34,7 @@ from .protocol import (
     pack_frame,
 )
 from .wsgi import Response, WsgiApp, run_app, wsgi_keys
+from .zygote import run_zygote
 from .wsgi_input import ClientDisconnected, WsgiInput
 
 DEMO_APP = "pyhost_worker.demo:app"
@@ -223,7 +224,8 @@ def main() -> int:
         os.setpgid(0, 0)
     except OSError:
         pass
-    _start_watchdog()
+    if env.get("PYHOST_ZYGOTE") != "1":
+        _start_watchdog()  # a zygote watches its parent itself: it must stay single-threaded to fork
     try:
         channel = _connect(socket_path)
     except OSError as error:
@@ -258,7 +260,22 @@ def main() -> int:
 
     multiprocess, debug = env.get("PYHOST_MULTIPROCESS") == "1", env.get("PYHOST_DEBUG") == "1"
     threads = max(1, int(env.get("PYHOST_THREADS", "1") or "1"))
-    if threads > 1:
-        _serve_more_threads(threads - 1, socket_path, hello, ready, app, multiprocess, debug)
-    Worker(channel, app, multiprocess, debug, multithread=threads > 1).serve()
+
+    def serve(first: Channel, hello: bytes, ready: bytes) -> None:
+        if threads > 1:
+            _serve_more_threads(threads - 1, socket_path, hello, ready, app, multiprocess, debug)
+        Worker(first, app, multiprocess, debug, multithread=threads > 1).serve()
+
+    if env.get("PYHOST_ZYGOTE") == "1":
+        def serve_forked_worker(worker_id: str, token: str) -> None:
+            _start_watchdog()  # its parent is now the zygote: it leaves when the zygote does
+            child_hello = f"{worker_id}:{token}".encode("ascii")
+            child_ready = f"{os.getpid()} {platform.python_version()}".encode("utf-8")
+            child = _connect(socket_path)
+            child.send(pack_frame(HELLO, 0, child_hello) + pack_frame(READY, 0, child_ready))
+            serve(child, child_hello, child_ready)
+
+        run_zygote(channel, serve_forked_worker)
+        return EXIT_OK
+    serve(channel, hello, ready)
     return EXIT_OK

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import tempfile
 import unittest
 
-from support import BOOT_FAILED, FakeFront
+from support import APPS_DIR, BOOT_FAILED, FakeFront
+
+PASTE_INI = os.path.join(APPS_DIR, "pasteapp.ini")
 
 
 class AppSpecForms(unittest.TestCase):
@@ -126,6 +129,44 @@ class BootFailures(unittest.TestCase):
 
     def test_unparsable_spec(self) -> None:
         self.assertIn("hint: an app spec looks like MODULE, MODULE:ATTR", self.boot_failure("factories:create_app("))
+
+
+@unittest.skipUnless(importlib.util.find_spec("paste.deploy"), "PasteDeploy is not installed (Debian: python3-pastedeploy)")
+class PasteDeploy(unittest.TestCase):
+    """`pyhost serve --paste FILE#SECTION` reaches the worker as the spec `config:/abs/FILE#SECTION`."""
+
+    def test_call_form_gets_the_ini_settings(self) -> None:
+        with FakeFront(f"config:{PASTE_INI}#main") as front:
+            self.assertEqual(front.request("/").body, f"hello from [app:main] (here={APPS_DIR})".encode())
+
+    def test_egg_form_finds_the_entry_point_of_the_project_directory(self) -> None:
+        with FakeFront(f"config:{PASTE_INI}#egg") as front:
+            self.assertEqual(front.request("/").body, f"hello from [app:egg] (here={APPS_DIR})".encode())
+
+    def test_the_ini_loggers_are_applied(self) -> None:
+        with FakeFront(f"config:{PASTE_INI}#main") as front:
+            front.request("/logged")
+            log = front.wait_for_log("INI-LOGGING INFO pasteapp: serving /logged")
+        self.assertNotIn("below the ini's level", log)
+
+    def boot_failure(self, spec: str) -> str:
+        with FakeFront(spec, expect_ready=False) as front:
+            self.assertEqual(front.boot.type, BOOT_FAILED)
+            self.assertEqual(front.process.wait(5), 4)
+            return front.boot.payload.decode("utf-8")
+
+    def test_a_missing_section_hints_at_the_ini(self) -> None:
+        text = self.boot_failure(f"config:{PASTE_INI}#nope")
+        self.assertIn("LookupError", text)
+        self.assertTrue(text.endswith(f"hint: check the [app:...] section and its 'use =' line in {PASTE_INI}"), text)
+
+    def test_a_missing_egg_hints_at_installing_the_project(self) -> None:
+        text = self.boot_failure(f"config:{PASTE_INI}#missing_egg")
+        self.assertIn("hint: " + PASTE_INI + " uses egg:pyhost_no_such_distribution", text)
+
+    def test_a_missing_file_is_named(self) -> None:
+        text = self.boot_failure("config:/nonexistent/site.ini")
+        self.assertIn("no such file: /nonexistent/site.ini", text)
 
 
 if __name__ == "__main__":

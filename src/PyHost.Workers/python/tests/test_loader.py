@@ -5,7 +5,7 @@ from __future__ import annotations
 import unittest
 
 import support  # noqa: F401  (puts pyhost_worker on sys.path)
-from pyhost_worker.loader import AppImportError, parse_spec
+from pyhost_worker.loader import AppImportError, parse_spec, paste_config_file
 
 
 class ParseSpecTests(unittest.TestCase):
@@ -29,6 +29,17 @@ class ParseSpecTests(unittest.TestCase):
                 with self.assertRaises(AppImportError) as raised:
                     parse_spec(spec)
                 self.assertTrue(raised.exception.hint)
+
+
+class PasteSpecTests(unittest.TestCase):
+    def test_config_with_an_absolute_path_is_a_paste_spec(self) -> None:
+        self.assertEqual(paste_config_file("config:/srv/site/development.ini#main"), "/srv/site/development.ini")
+        self.assertEqual(paste_config_file("config:/srv/site/production.ini"), "/srv/site/production.ini")
+
+    def test_a_module_named_config_is_still_a_module(self) -> None:
+        for spec in ["config", "config:app", "config:create_app()", "configuration:app"]:
+            with self.subTest(spec=spec):
+                self.assertIsNone(paste_config_file(spec))
 
 
 if __name__ == "__main__":
