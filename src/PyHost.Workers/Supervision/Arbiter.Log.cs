@@ -46,6 +46,9 @@ public sealed partial class Arbiter
     [LoggerMessage(EventId = 214, Level = LogLevel.Error, Message = "Reload abandoned, the running workers keep serving: {Reason}")]
     private partial void LogReloadFailed(string reason);
 
+    [LoggerMessage(EventId = 215, Level = LogLevel.Information, Message = "{Worker} left with its zygote")]
+    private partial void LogExitedWithZygote(string worker);
+
     [LoggerMessage(EventId = 208, Level = LogLevel.Error, Message = "arbiter error")]
     private partial void LogArbiterError(Exception exception);
 

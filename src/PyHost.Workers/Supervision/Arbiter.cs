@@ -476,7 +476,11 @@ public sealed partial class Arbiter : IAsyncDisposable
             channel.MarkBroken();
             _ = channel.DisposeAsync().AsTask();
         }
-        if (exitCode > 128)
+        if (worker.Zygote is { State: WorkerState.Exited } && reportedExitCode is null)
+        {
+            LogExitedWithZygote(worker.Name);
+        }
+        else if (exitCode > 128)
         {
             LogExitedBySignal(worker.Name, exitCode - 128);
         }
