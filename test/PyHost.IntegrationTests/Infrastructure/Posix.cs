@@ -51,6 +51,25 @@ public static class Posix
         return found;
     }
 
+    /// <summary>A field of /proc/PID/smaps_rollup in kB (Pss, Rss), or null when the process is gone.</summary>
+    public static long? SmapsRollupKilobytes(int pid, string field)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/smaps_rollup"))
+            {
+                if (line.StartsWith(field + ":", StringComparison.Ordinal))
+                {
+                    return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0]);
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return null;
+    }
+
     /// <summary>A field of /proc/PID/status in kB (VmRSS, VmHWM), or null when the process is gone.</summary>
     public static long? StatusKilobytes(int pid, string field)
     {
