@@ -1,0 +1,132 @@
+using PyHost.Workers.Channel;
+
+namespace PyHost.Workers.Supervision;
+
+// The clock: timeouts, recycling by request count and memory, boot deadlines, dynamic scaling.
+public sealed partial class Arbiter
+{
+    private void OnTick()
+    {
+        long now = Environment.TickCount64;
+        bool checkMemory = _options.MaxWorkerMemoryMib > 0 && now >= _nextMemoryCheck;
+        if (checkMemory)
+        {
+            _nextMemoryCheck = now + (long)MemoryCheckInterval.TotalMilliseconds;
+        }
+        foreach (WorkerProcess worker in _workers.Values.ToList())
+        {
+            if (worker.State == WorkerState.Exited)
+            {
+                if (worker.BootVerdictAt is { } verdictAt && now >= verdictAt && !_stopping)
+                {
+                    worker.BootVerdictAt = null;
+                    OnBootFailure(worker, worker.ExitCode ?? -1);
+                }
+                continue;
+            }
+            if (worker.KillAt is { } killAt && now >= killAt)
+            {
+                Signals.Send(worker.Pid, Signals.SigKill);
+                worker.KillAt = null;
+                continue;
+            }
+            if (worker.TerminateAt is { } terminateAt && now >= terminateAt)
+            {
+                Signals.Send(worker.Pid, Signals.SigTerm);
+                worker.TerminateAt = null;
+                worker.KillAt = now + (long)TerminateGrace.TotalMilliseconds;
+                continue;
+            }
+            if (worker.State == WorkerState.Booting)
+            {
+                if (now - worker.StartedAt > BootTimeout.TotalMilliseconds && worker.KillAt is null && worker.TerminateAt is null)
+                {
+                    LogBootTimeout(worker.Name, BootTimeout.TotalSeconds);
+                    Signals.Send(worker.Pid, Signals.SigUsr1);
+                    worker.TerminateAt = now + (long)StackDumpGrace.TotalMilliseconds;
+                }
+                continue;
+            }
+            CheckTimeouts(worker, now);
+            if (worker.Retiring || worker.ReplaceReason is not null || worker.IsZygote)
+            {
+                continue;
+            }
+            if (worker.RequestLimit > 0 && worker.Channels.Sum(c => c.RequestsServed) >= worker.RequestLimit)
+            {
+                worker.ReplaceReason = $"served {worker.RequestLimit} requests (--max-requests)";
+                LogRecycling(worker.Name, worker.ReplaceReason);
+            }
+            else if (checkMemory && ProcessMemory.ResidentMib(worker.Pid) is { } rss && rss > _options.MaxWorkerMemoryMib)
+            {
+                worker.ReplaceReason = $"uses {rss} MiB, over --max-worker-memory {_options.MaxWorkerMemoryMib} MiB";
+                LogRecycling(worker.Name, worker.ReplaceReason);
+            }
+        }
+        ScaleDynamically(now);
+    }
+
+    private void CheckTimeouts(WorkerProcess worker, long now)
+    {
+        if (_options.Timeout <= TimeSpan.Zero || worker.TerminateAt is not null || worker.KillAt is not null)
+        {
+            return;
+        }
+        foreach (WorkerChannel channel in worker.Channels)
+        {
+            if (channel.CurrentRequestAge is { } age && age > _options.Timeout)
+            {
+                TimeOut(worker, channel, age, now);
+                return;
+            }
+        }
+    }
+
+    private TimeSpan BootTimeout => _options.Timeout > TimeSpan.FromSeconds(60) ? _options.Timeout : TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The request gets its 504 now; the worker is asked for every thread's stack (faulthandler on SIGUSR1, written
+    /// to its stderr and so to our log under this line), then terminated and replaced.
+    /// </summary>
+    private void TimeOut(WorkerProcess worker, WorkerChannel channel, TimeSpan age, long now)
+    {
+        LogTimeout(worker.Name, age.TotalSeconds, channel.DescribeCurrentRequest() ?? "a request");
+        worker.Retiring = true;
+        channel.AbandonForTimeout();
+        foreach (WorkerChannel other in worker.Channels)
+        {
+            other.RequestRetire();
+        }
+        Signals.Send(worker.Pid, Signals.SigUsr1);
+        worker.TerminateAt = now + (long)StackDumpGrace.TotalMilliseconds;
+    }
+
+    /// <summary>--workers-max: one more worker when requests queue; one fewer when a worker sat idle too long.</summary>
+    private void ScaleDynamically(long now)
+    {
+        if (_options.WorkersMax <= _options.Workers || _reload is not null)
+        {
+            return;
+        }
+        List<WorkerProcess> serving = _workers.Values.Where(w => w.IsServing(_generation)).ToList();
+        bool booting = serving.Any(w => w.State == WorkerState.Booting);
+        if (_pool.Waiting > 0 && !booting && _targetWorkers < _options.WorkersMax)
+        {
+            _targetWorkers++;
+            LogScaled(_targetWorkers, $"{_pool.Waiting} requests are waiting for a worker");
+            return;
+        }
+        if (_targetWorkers > _options.Workers && _pool.Waiting == 0)
+        {
+            WorkerProcess? idle = serving.Where(w => w.State == WorkerState.Ready && w.Channels.Count > 0
+                                                     && w.Channels.All(c => c.IdleSince is { } since && now - since > _options.IdleTimeout.TotalMilliseconds))
+                                         .OrderByDescending(w => w.Id).FirstOrDefault();
+            if (idle is not null)
+            {
+                _targetWorkers--;
+                LogScaled(_targetWorkers, $"{idle.Name} was idle for {_options.IdleTimeout.TotalSeconds:0} s");
+                Retire(idle, "idle (--idle-timeout)");
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using PyHost.Workers.Channel;
+
+namespace PyHost.Workers.Supervision;
+
+// What operators ask for: reloads, scaling, stopping.
+public sealed partial class Arbiter
+{
+    private void BeginReload(ReloadRequested request)
+    {
+        if (_stopping)
+        {
+            request.Done.TrySetResult("error: the server is stopping");
+            return;
+        }
+        if (_reload is { } running)
+        {
+            // A reload during a reload: the newer code wins; the half-booted generation is dropped.
+            AbandonReload(running, "superseded by a newer reload");
+        }
+        _generation++;
+        _reload = new ReloadInProgress(_generation, _generation - 1, request.Done, Environment.TickCount64);
+        LogReloadStarted(request.Reason, _generation, _targetWorkers);
+    }
+
+    private void CompleteReloadIfReady()
+    {
+        if (_reload is not { } reload)
+        {
+            return;
+        }
+        int ready = _workers.Values.Count(w => w.Generation == reload.Generation && w.State == WorkerState.Ready && !w.Retiring && !w.IsZygote);
+        if (ready < _targetWorkers)
+        {
+            return;
+        }
+        _reload = null;
+        long milliseconds = Environment.TickCount64 - reload.StartedAt;
+        LogReloadDone(reload.Generation, ready, milliseconds);
+        reload.Done.TrySetResult($"ok: {ready} workers of generation {reload.Generation} ready in {milliseconds} ms; the old ones are draining");
+    }
+
+    private void AbandonReload(ReloadInProgress reload, string reason)
+    {
+        _reload = null;
+        _generation = reload.PreviousGeneration;
+        foreach (WorkerProcess fresh in _workers.Values.Where(w => w.Generation == reload.Generation && !w.Retiring).ToList())
+        {
+            Retire(fresh, "its reload was abandoned");
+        }
+        LogReloadFailed(reason);
+        reload.Done.TrySetResult($"error: the new code did not start; the running workers keep serving.\n{reason}");
+    }
+
+    private void Scale(ScaleRequested request)
+    {
+        int floor = 1;
+        int wanted = request.Absolute ?? _targetWorkers + request.Delta;
+        _targetWorkers = Math.Max(floor, wanted);
+        LogScaled(_targetWorkers, request.Absolute is null ? (request.Delta > 0 ? "SIGTTIN" : "SIGTTOU") : "pyhost scale");
+        request.Done.TrySetResult(_targetWorkers);
+    }
+
+    private void BeginStop(TimeSpan grace)
+    {
+        _stopping = true;
+        _pool.Close();
+        _reload?.Done.TrySetResult("error: the server is stopping");
+        long now = Environment.TickCount64;
+        foreach (WorkerProcess worker in _workers.Values.Where(w => w.State != WorkerState.Exited))
+        {
+            worker.Retiring = true;
+            // End of file on its channels tells the worker to exit; a worker stuck in C code gets signals.
+            foreach (WorkerChannel channel in worker.Channels)
+            {
+                _ = channel.DisposeAsync().AsTask();
+            }
+            worker.TerminateAt = now + (long)grace.TotalMilliseconds;
+        }
+    }
+}
