@@ -26,10 +26,12 @@ public static class ErrorPages
             $"<body><h1>{title}</h1>\n<p>{explanation}</p>\n<hr><address>pyhost</address></body></html>\n");
     }
 
-    public static async Task WriteAsync(HttpContext context, DispatchOutcome outcome)
+    public static Task WriteAsync(HttpContext context, DispatchOutcome outcome) =>
+        WriteAsync(context, outcome.ErrorStatusCode(), Explain(outcome));
+
+    public static async Task WriteAsync(HttpContext context, int status, string explanation)
     {
-        int status = outcome.ErrorStatusCode();
-        byte[] page = Render(status, Explain(outcome));
+        byte[] page = Render(status, System.Net.WebUtility.HtmlEncode(explanation));
         HttpResponse response = context.Response;
         response.StatusCode = status;
         response.ContentType = "text/html; charset=utf-8";

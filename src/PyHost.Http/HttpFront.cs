@@ -139,7 +139,16 @@ public sealed class HttpFront
         }
         if (outcome == DispatchOutcome.RequestBodyFailed)
         {
-            return;   // Kestrel saw why the body failed: it answers 400 itself, or nobody is there
+            // A malformed, oversized or too slow body gets the status Kestrel gave it; a client that left gets nothing.
+            if (exchange.BodyError is Microsoft.AspNetCore.Http.BadHttpRequestException bad && !context.RequestAborted.IsCancellationRequested)
+            {
+                await ErrorPages.WriteAsync(context, bad.StatusCode, "The request body could not be read: " + bad.Message);
+            }
+            else
+            {
+                context.Abort();
+            }
+            return;
         }
         // The app never started a response: an honest error page. Once it did, the only signal left is a cut
         // connection after what it sent (PEP 3333: an error after the headers cannot become a new status).

@@ -33,6 +33,10 @@ internal sealed class HttpWorkerExchange : IWorkerExchange
     /// <summary>Body bytes handed to Kestrel, for the access log.</summary>
     public long BodyBytesSent { get; private set; }
 
+    /// <summary>Why reading the request body failed, if it did: a malformed or too slow body (Kestrel's
+    /// BadHttpRequestException, with the status to answer), or a client that went away.</summary>
+    public Exception? BodyError { get; private set; }
+
     private static RequestBodyKind ClassifyBody(HttpContext context)
     {
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
@@ -52,6 +56,19 @@ internal sealed class HttpWorkerExchange : IWorkerExchange
     public void WriteEnviron(IBufferWriter<byte> output) => WsgiEnviron.Write(_context, output);
 
     public async ValueTask<int> ReadBodyAsync(IBufferWriter<byte> destination, int maxBytes)
+    {
+        try
+        {
+            return await ReadBodyCoreAsync(destination, maxBytes);
+        }
+        catch (Exception ex)
+        {
+            BodyError ??= ex;
+            throw;
+        }
+    }
+
+    private async ValueTask<int> ReadBodyCoreAsync(IBufferWriter<byte> destination, int maxBytes)
     {
         PipeReader body = _context.Request.BodyReader;
         while (true)
