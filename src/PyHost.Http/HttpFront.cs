@@ -9,13 +9,15 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PyHost.Http.StaticFiles;
 using PyHost.Workers.Dispatch;
 
 namespace PyHost.Http;
 
 /// <summary>
 /// Where an HTTP request enters: Kestrel on every bind, HTTP/1.1 and HTTP/2 (prior-knowledge h2c on cleartext), each
-/// request turned into one <see cref="WorkerPool.DispatchAsync"/>.
+/// request turned into one <see cref="WorkerPool.DispatchAsync"/>, except those under a <c>--static</c> mount, which
+/// <see cref="StaticFileRoute"/> answers itself.
 /// </summary>
 public sealed class HttpFront
 {
@@ -23,11 +25,13 @@ public sealed class HttpFront
 
     private readonly WorkerPool _pool;
     private readonly AccessLog? _accessLog;
+    private readonly StaticFileRoute? _staticFiles;
 
-    private HttpFront(WorkerPool pool, AccessLog? accessLog)
+    private HttpFront(WorkerPool pool, AccessLog? accessLog, StaticFileRoute? staticFiles)
     {
         _pool = pool;
         _accessLog = accessLog;
+        _staticFiles = staticFiles;
     }
 
     public static WebApplication Build(HttpFrontOptions options, WorkerPool pool, AccessLog? accessLog, ILoggerProvider logging, LogLevel minimumLevel)
@@ -66,7 +70,7 @@ public sealed class HttpFront
         {
             app.Logger.LogWarning("This Kestrel version offers no per-connection protocol choice: cleartext binds serve HTTP/1.1 only");
         }
-        var front = new HttpFront(pool, accessLog);
+        var front = new HttpFront(pool, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null);
         app.Run(front.HandleAsync);
         return app;
     }
@@ -121,6 +125,12 @@ public sealed class HttpFront
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (_staticFiles?.Match(context) is var (mount, pathBelow))
+        {
+            long sent = await _staticFiles.ServeAsync(context, mount, pathBelow);
+            _accessLog?.Write(context, sent);
+            return;
+        }
         var exchange = new HttpWorkerExchange(context);
         DispatchOutcome outcome = await _pool.DispatchAsync(exchange);
         if (outcome != DispatchOutcome.Completed)

@@ -1,3 +1,5 @@
+using PyHost.Http.StaticFiles;
+
 namespace PyHost.Http;
 
 public sealed record HttpFrontOptions
@@ -9,4 +11,7 @@ public sealed record HttpFrontOptions
 
     /// <summary>Show the reason for 5xx pages in more detail (tracebacks come from the worker).</summary>
     public bool Debug { get; init; }
+
+    /// <summary>The <c>--static</c> mounts, answered by the front without a worker.</summary>
+    public IReadOnlyList<StaticMount> StaticMounts { get; init; } = [];
 }
