@@ -1,3 +1,12 @@
 from django.contrib import admin
 
-# Register your models here.
+from .models import Note, Upload
+
+
+@admin.register(Note)
+class NoteAdmin(admin.ModelAdmin):
+    list_display = ['title']
+    search_fields = ['title', 'body']
+
+
+admin.site.register(Upload)
