@@ -9,6 +9,7 @@ projects=(
   test/PyHost.Http.Tests
   test/PyHost.Workers.Tests
   test/PyHost.IntegrationTests
+  test/PyHost.FrameworkTests
 )
 passed=0 failed=0 skipped=0 status=0
 log=$(mktemp)

@@ -1,0 +1,24 @@
+namespace PyHost.FrameworkTests.Frameworks;
+
+/// <summary>examples/flask, uploads in each server's state directory; pyhost also mounts the app's static folder.</summary>
+public sealed class FlaskServers : ExampleServers
+{
+    public override FrameworkRow Row => FrameworkRows.Flask;
+
+    protected override string Example => "flask";
+
+    protected override IReadOnlyList<string> AppArguments => ["app:app"];
+
+    // Flask's session cookie is signed with a timestamp: its value differs from one second to the next.
+    public override ResponseNormalizer Normalizer { get; } = new ResponseNormalizer().MaskCookie("session");
+
+    protected override IReadOnlyDictionary<string, string> AppEnvironment(string stateDirectory) =>
+        new Dictionary<string, string> { ["GALLERY_UPLOADS"] = Path.Combine(stateDirectory, "uploads") };
+
+    /// <summary>
+    /// The static folder as a front-end mount: pyhost answers /static/ itself, gunicorn through Flask's own static
+    /// route, and the two answers must still be the same.
+    /// </summary>
+    protected override IEnumerable<string> PyHostOnlyArguments(string stateDirectory) =>
+        ["--static", $"/static={Path.Combine(Directory, "gallery", "static")}"];
+}

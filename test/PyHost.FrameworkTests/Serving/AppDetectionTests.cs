@@ -1,0 +1,81 @@
+using System.Text.RegularExpressions;
+using Xunit.Abstractions;
+
+namespace PyHost.FrameworkTests.Serving;
+
+/// <summary>`pyhost serve` without APP: it finds the app in the directory, says what it chose, or asks.</summary>
+public sealed class AppDetectionTests(CompatibilityMatrix matrix, ITestOutputHelper output) : MatrixTest(matrix, output), IDisposable
+{
+    private static readonly TimeSpan ExitDeadline = TimeSpan.FromSeconds(20);
+
+    private readonly DirectoryInfo scratch = Directory.CreateTempSubdirectory("pyhost-detect-");
+
+    [Fact]
+    public Task ADjangoProjectIsFoundThroughManagePyAndItsSettings() => CheckAsync(
+        FrameworkRows.AppDetection,
+        "Django: manage.py gives DJANGO_SETTINGS_MODULE, the settings give WSGI_APPLICATION; both printed",
+        async () =>
+        {
+            await using WebServer server = await WebServer.StartPyHostAsync(Example("django"), ["-w", "1"]);
+            Assert.Matches(@"found a Django project \(manage\.py, DJANGO_SETTINGS_MODULE=mysite\.settings\) in .*; serving mysite\.wsgi:application", server.OutputSince(0));
+            Assert.Contains("Setting DJANGO_SETTINGS_MODULE=mysite.settings for the workers", server.OutputSince(0));
+            // A page that needs no database: the example's database is not migrated here.
+            Assert.Equal("line 1 of 1\n", (await new Browser(server, new()).GetAsync("/stream/?lines=1")).AssertStatus(200).BodyText);
+        });
+
+    [Theory]
+    [InlineData("flask", "app.py defines 'app'", "app:app", "/")]
+    [InlineData("bottle", "app.py defines 'app'", "app:app", "/hello/you")]
+    [InlineData("pywps", "wsgi.py defines 'application'", "wsgi:application", "/wps?service=WPS&request=GetCapabilities")]
+    public Task AModuleDefiningAppOrApplicationIsFound(string example, string reason, string spec, string path) => CheckAsync(
+        FrameworkRows.AppDetection,
+        "wsgi.py / app.py / application.py defining `application` or `app`, found and printed",
+        async () =>
+        {
+            await using WebServer server = await WebServer.StartPyHostAsync(Example(example), ["-w", "1"]);
+            Assert.Contains($"No APP given: found {reason} in {Example(example)}; serving {spec}", server.OutputSince(0));
+            (await new Browser(server, new()).GetAsync(path)).AssertStatus(200);
+        });
+
+    [Fact]
+    public Task SeveralCandidatesAreListedAndPyHostAsksForApp() => CheckAsync(
+        FrameworkRows.AppDetection,
+        "several candidates: listed, APP asked for, exit status 2",
+        async () =>
+        {
+            File.WriteAllText(Path.Combine(scratch.FullName, "app.py"), "from flask import Flask\n\napp = Flask(__name__)\n");
+            File.WriteAllText(Path.Combine(scratch.FullName, "wsgi.py"), "from app import app as application\n");
+            await using ServerProcess pyhost = ServerProcess.Start(Repository.PyHostExecutable, ["serve", "--python", Repository.Python], scratch.FullName);
+
+            Assert.Equal(2, await pyhost.WaitForExitAsync(ExitDeadline));
+            string printed = pyhost.OutputSince(0);
+            Assert.Contains("more than one app could be served", printed);
+            Assert.Matches(new Regex(@"(?m)^\s+wsgi:application\s+\(wsgi\.py defines 'application'\)$"), printed);
+            Assert.Matches(new Regex(@"(?m)^\s+app:app\s+\(app\.py defines 'app'\)$"), printed);
+            Assert.Contains("Name the one to serve", printed);
+        });
+
+    [Theory]
+    [InlineData("--paste no-such.ini", "no such file")]
+    [InlineData("app:app --paste development.ini", "either APP")]
+    [InlineData("--paste development.ini#", "expected an ini file")]
+    [InlineData("--static /static", "expected URL_PREFIX=DIR")]
+    [InlineData("--static /static=no-such-dir", "no such directory")]
+    [InlineData("--static /st%61tic=.", "plain path")]
+    public Task BadPasteAndStaticOptionsExitWithStatus2(string arguments, string message) => CheckAsync(
+        FrameworkRows.AppDetection,
+        "--paste and --static mistakes: a message and exit status 2",
+        async () =>
+        {
+            File.WriteAllText(Path.Combine(scratch.FullName, "development.ini"), "[app:main]\nuse = call:app:main\n");
+            await using ServerProcess pyhost = ServerProcess.Start(
+                Repository.PyHostExecutable, ["serve", "--python", Repository.Python, .. arguments.Split(' ')], scratch.FullName);
+
+            Assert.Equal(2, await pyhost.WaitForExitAsync(ExitDeadline));
+            Assert.Contains(message, pyhost.OutputSince(0));
+        });
+
+    public void Dispose() => scratch.Delete(recursive: true);
+
+    private static string Example(string name) => Path.Combine(Repository.Root, "examples", name);
+}
