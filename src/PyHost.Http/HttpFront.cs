@@ -70,6 +70,10 @@ public sealed class HttpFront
         {
             app.Logger.LogWarning("This Kestrel version offers no per-connection protocol choice: cleartext binds serve HTTP/1.1 only");
         }
+        foreach (StaticMount mount in options.StaticMounts)
+        {
+            app.Logger.LogInformation("Static files: {Prefix}/ from {Directory}, answered without a worker", mount.UrlPrefix, mount.Directory);
+        }
         var front = new HttpFront(pool, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null);
         app.Run(front.HandleAsync);
         return app;

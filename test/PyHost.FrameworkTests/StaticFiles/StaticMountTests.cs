@@ -181,6 +181,13 @@ public sealed class StaticMountTests(StaticSite site) : IClassFixture<StaticSite
         Assert.Equal("text/plain; charset=utf-8", response.Header("Content-Type"));
     }
 
+    [Fact]
+    public void EachMountIsNamedWhenPyHostStarts()
+    {
+        Assert.Contains($"Static files: /static/ from {site.SiteDirectory}, answered without a worker", Server.Process.Output);
+        Assert.Contains($"Static files: /static/deep/ from {Path.Combine(site.SiteDirectory, "sub")}, answered without a worker", Server.Process.Output);
+    }
+
     /// <summary>Runs requests that the front must answer itself, and checks that no worker saw any of them.</summary>
     private async Task<RawHttpResponse> WithoutTheApp(Func<Task<RawHttpResponse>> requests)
     {
