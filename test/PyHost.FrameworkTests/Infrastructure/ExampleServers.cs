@@ -97,33 +97,40 @@ public abstract class ExampleServers : IAsyncLifetime
 
     /// <summary>
     /// Runs <paramref name="scenario"/> against pyhost, then against gunicorn, each with a fresh browser; the
-    /// scenario's own assertions must hold on both, and the two transcripts must be the same.
+    /// scenario's own assertions must hold on both, and the two transcripts must be the same. Both always run, so
+    /// the two servers' state stays in step for the next test even when this one fails.
     /// </summary>
     public async Task RunScenarioAsync(Func<Browser, Task> scenario, ITestOutputHelper output)
     {
-        Browser onPyHost = await RunOnAsync(PyHost, scenario, output);
-        Browser onGunicorn = await RunOnAsync(Gunicorn, scenario, output);
+        var (onPyHost, pyhostFailure) = await RunOnAsync(PyHost, scenario, output);
+        var (onGunicorn, gunicornFailure) = await RunOnAsync(Gunicorn, scenario, output);
+        if (gunicornFailure is not null)
+        {
+            throw new ScenarioFailedException($"The scenario fails on the reference as well, so the test is wrong: {gunicornFailure.Message}", gunicornFailure);
+        }
+        if (pyhostFailure is not null)
+        {
+            throw pyhostFailure;
+        }
         TranscriptAssert.Same(onGunicorn, onPyHost);
     }
 
-    private async Task<Browser> RunOnAsync(WebServer server, Func<Browser, Task> scenario, ITestOutputHelper output)
+    private async Task<(Browser Browser, ScenarioFailedException? Failure)> RunOnAsync(WebServer server, Func<Browser, Task> scenario, ITestOutputHelper output)
     {
         var browser = new Browser(server, Normalizer);
         int mark = server.LineCount;
+        ScenarioFailedException? failure = null;
         try
         {
             await scenario(browser);
         }
         catch (Exception e)
         {
-            throw new ScenarioFailedException(
+            failure = new ScenarioFailedException(
                 $"On {server.Name}: {e.Message}\n\nexchanges so far:\n{string.Join("\n", browser.Transcript)}\n\n{server.Name} printed:\n{server.OutputSince(mark)}", e);
         }
-        finally
-        {
-            output.WriteLine($"=== {server.Name} ({server.Authority})\n{string.Join("\n", browser.Transcript)}\n--- {server.Name} printed:\n{server.OutputSince(mark)}");
-        }
-        return browser;
+        output.WriteLine($"=== {server.Name} ({server.Authority})\n{string.Join("\n", browser.Transcript)}\n--- {server.Name} printed:\n{server.OutputSince(mark)}");
+        return (browser, failure);
     }
 
     private IEnumerable<string> EnvironmentArguments(string stateDirectory) =>
