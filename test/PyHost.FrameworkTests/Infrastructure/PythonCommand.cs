@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace PyHost.FrameworkTests.Infrastructure;
 
 /// <summary>Runs /usr/bin/python3 to prepare an example (manage.py migrate, python -m venv) and fails with its output.</summary>
@@ -7,39 +5,10 @@ public static class PythonCommand
 {
     public static async Task<string> RunAsync(string workingDirectory, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var startInfo = new ProcessStartInfo(Repository.Python)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            startInfo.Environment[name] = value;
-        }
-        using Process python = Process.Start(startInfo)!;
-        Task<string> standardOutput = python.StandardOutput.ReadToEndAsync();
-        Task<string> standardError = python.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await python.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            python.Kill(entireProcessTree: true);
-            throw new TimeoutException($"python3 {string.Join(' ', startInfo.ArgumentList)} ran past 2 minutes.");
-        }
-        string output = await standardOutput + await standardError;
-        if (python.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"python3 {string.Join(' ', startInfo.ArgumentList)} exited with {python.ExitCode}:\n{output}");
-        }
-        return output;
+        await using CapturedProcess python = CapturedProcess.Start(
+            Repository.Python, arguments, workingDirectory, environment?.ToDictionary(variable => variable.Key, string? (variable) => variable.Value));
+        int status = await python.WaitForExitAsync(TimeSpan.FromMinutes(2));
+        string output = python.OutputSince(0);
+        return status == 0 ? output : throw new InvalidOperationException($"{python.CommandLine} exited with {status}:\n{output}");
     }
 }

@@ -45,7 +45,7 @@ public sealed class AppDetectionTests(CompatibilityMatrix matrix, ITestOutputHel
         {
             File.WriteAllText(Path.Combine(scratch.FullName, "app.py"), "from flask import Flask\n\napp = Flask(__name__)\n");
             File.WriteAllText(Path.Combine(scratch.FullName, "wsgi.py"), "from app import app as application\n");
-            await using ServerProcess pyhost = ServerProcess.Start(Repository.PyHostExecutable, ["serve", "--python", Repository.Python], scratch.FullName);
+            await using CapturedProcess pyhost = CapturedProcess.Start(Repository.PyHostExecutable, ["serve", "--python", Repository.Python], scratch.FullName);
 
             Assert.Equal(2, await pyhost.WaitForExitAsync(ExitDeadline));
             string printed = pyhost.OutputSince(0);
@@ -68,7 +68,7 @@ public sealed class AppDetectionTests(CompatibilityMatrix matrix, ITestOutputHel
         async () =>
         {
             File.WriteAllText(Path.Combine(scratch.FullName, "development.ini"), "[app:main]\nuse = call:app:main\n");
-            await using ServerProcess pyhost = ServerProcess.Start(
+            await using CapturedProcess pyhost = CapturedProcess.Start(
                 Repository.PyHostExecutable, ["serve", "--python", Repository.Python, .. arguments.Split(' ')], scratch.FullName);
 
             Assert.Equal(2, await pyhost.WaitForExitAsync(ExitDeadline));

@@ -4,16 +4,16 @@ using System.Text.RegularExpressions;
 namespace PyHost.FrameworkTests.Infrastructure;
 
 /// <summary>
-/// Any server command the tests start with an environment of their own (gunicorn, or pyhost with $VIRTUAL_ENV): its
-/// stdout and stderr as one list of lines, a wait for a line, and a stop that leaves nothing running: SIGTERM to the
-/// process this test started, then a kill of that process's tree.
+/// A command the tests start with an environment of their own (gunicorn, pyhost with $VIRTUAL_ENV, manage.py): its
+/// stdout and stderr as one list of lines, a wait for a line or for the exit, and a stop that leaves nothing
+/// running: SIGTERM to the process this test started, then a kill of that process's tree.
 /// </summary>
-public sealed class ServerProcess : IAsyncDisposable
+public sealed class CapturedProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly List<string> lines = [];
 
-    private ServerProcess(Process process, string commandLine)
+    private CapturedProcess(Process process, string commandLine)
     {
         this.process = process;
         CommandLine = commandLine;
@@ -37,7 +37,7 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the command; <paramref name="environment"/> adds variables to this process's, and removes those set to null.</summary>
-    public static ServerProcess Start(string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null)
+    public static CapturedProcess Start(string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -61,7 +61,7 @@ public sealed class ServerProcess : IAsyncDisposable
                 startInfo.Environment[name] = value;
             }
         }
-        var started = new ServerProcess(new Process { StartInfo = startInfo }, $"{Path.GetFileName(fileName)} {string.Join(' ', startInfo.ArgumentList)}");
+        var started = new CapturedProcess(new Process { StartInfo = startInfo }, $"{Path.GetFileName(fileName)} {string.Join(' ', startInfo.ArgumentList)}");
         started.process.OutputDataReceived += (_, e) => started.Append(e.Data);
         started.process.ErrorDataReceived += (_, e) => started.Append(e.Data);
         started.process.Start();
