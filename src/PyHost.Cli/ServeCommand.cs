@@ -337,21 +337,22 @@ public static partial class ServeCommand
             return bootStatus;
         }
 
-        foreach (string url in HttpFront.ListeningUrls(web))
-        {
-            log.LogInformation("Listening on {Url}", url);
-        }
-        string? pidFile = parsed.GetValue(PidFile);
-        if (pidFile is not null)
-        {
-            await File.WriteAllTextAsync(pidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
-        }
-        await using var control = new ControlSocket(ControlCommands.SocketPathFor(pidFile, runtime.Path), arbiter, log);
-        log.LogInformation("Control socket: {Path} (pyhost reload / pyhost scale N)", control.Path);
+        // Everything that takes signals and commands is in place before the lines that say the server is ready.
         using var signals = new SignalHandlers(arbiter, log);
         using CodeWatcher? watcher = parsed.GetValue(Reload)
             ? new CodeWatcher(appDirectory, parsed.GetValue(ReloadExtraFile) ?? [], arbiter.ReloadAsync, log)
             : null;
+        string? pidFile = parsed.GetValue(PidFile);
+        await using var control = new ControlSocket(ControlCommands.SocketPathFor(pidFile, runtime.Path), arbiter, log);
+        if (pidFile is not null)
+        {
+            await File.WriteAllTextAsync(pidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+        }
+        foreach (string url in HttpFront.ListeningUrls(web))
+        {
+            log.LogInformation("Listening on {Url}", url);
+        }
+        log.LogInformation("Control socket: {Path} (pyhost reload / pyhost scale N)", control.Path);
 
         IHostApplicationLifetime lifetime = web.Lifetime;
         var stopping = new TaskCompletionSource();

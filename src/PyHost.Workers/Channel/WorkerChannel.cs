@@ -183,8 +183,10 @@ public sealed partial class WorkerChannel : IAsyncDisposable
             LogProtocolError(WorkerName, exchange.Describe(), ex.Message);
             return DispatchOutcome.WorkerDied;
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException
+                                   || (ex is InvalidOperationException && _broken))
         {
+            // The last case: the worker died and its channel's reader was completed under this request.
             _broken = true;
             return _timedOut ? DispatchOutcome.Timeout : DispatchOutcome.WorkerDied;
         }

@@ -106,7 +106,16 @@ public sealed partial class Arbiter
         foreach (WorkerChannel channel in worker.Channels)
         {
             channel.MarkBroken();
-            _ = channel.DisposeAsync().AsTask();
+            // A request may still be reading this channel: it sees the dead worker's end of file and answers 502.
+            // Retiring closes the channel once no request uses it; a zygote's channel carries no request.
+            if (worker.IsZygote)
+            {
+                _ = channel.DisposeAsync().AsTask();
+            }
+            else
+            {
+                channel.RequestRetire();
+            }
         }
         if (worker.Zygote is { State: WorkerState.Exited } && reportedExitCode is null)
         {
@@ -178,7 +187,8 @@ public sealed partial class Arbiter
     {
         WorkerProcess? worker = _workers.Values.FirstOrDefault(w => w.Channels.Contains(channel));
         _ = channel.DisposeAsync().AsTask();
-        if (worker is not null && worker.Channels.All(c => !c.IsUsable || c.IdleSince is not null))
+        // Only once no channel runs a request: closing a channel under a request would fail it.
+        if (worker is not null && worker.Channels.All(c => c.IdleSince is not null))
         {
             // End of file on its channels tells the worker to exit; TerminateAt covers one that does not.
             foreach (WorkerChannel other in worker.Channels)
