@@ -1,0 +1,173 @@
+"""The load generators, each run for a fixed duration with a hard timeout: wrk for throughput (its Lua script
+reports a JSON summary), hey for latency at a fixed rate, and bench/slowloris.py for slow clients."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import re
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent
+WRK_SCRIPT = BENCH / "wrk" / "report.lua"
+WRK_TIMEOUT = "5s"  # a request slower than this is counted as a timeout error
+
+
+@dataclass
+class LoadResult:
+    requests: int  # completed responses, any status
+    seconds: float
+    p50_ms: float | None
+    p99_ms: float | None
+    non_2xx: int
+    socket_errors: int
+    detail: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def errors(self) -> int:
+        return self.non_2xx + self.socket_errors
+
+
+def wrk(url: str, seconds: float, connections: int, headers: tuple[str, ...] = (), post_bytes: int = 0) -> LoadResult:
+    argv = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", WRK_TIMEOUT,
+            "-s", str(WRK_SCRIPT)]
+    for header in headers:
+        argv += ["-H", header]
+    argv.append(url)
+    env = {"BENCH_POST_BYTES": str(post_bytes), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30, env=env)
+    line = next((l for l in out.stdout.splitlines() if l.startswith("BENCH_JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk gave no summary (exit {out.returncode}): {out.stderr.strip() or out.stdout.strip()}")
+    s = json.loads(line[len("BENCH_JSON "):])
+    # wrk counts a status >= 400 as a "status" error; 3xx does not occur with these apps.
+    socket_errors = s["connect"] + s["read"] + s["write"] + s["timeout"]
+    detail = ", ".join(f"{k} {s[k]}" for k in ("connect", "read", "write", "timeout", "status") if s[k])
+    has_latency = s["requests"] > 0
+    return LoadResult(s["requests"], s["duration_us"] / 1e6, s["p50_us"] / 1000 if has_latency else None,
+                      s["p99_us"] / 1000 if has_latency else None, s["status"], socket_errors, detail)
+
+
+HEY_CONNECTIONS = 16
+
+
+def hey_fixed_rate(url: str, seconds: float, rate: float) -> LoadResult:
+    """hey's -q limits each of its -c workers to a rate (a Go ticker per worker); -c × -q is the offered rate. Each
+    worker waits for its response before its next tick, so a stall delays later requests rather than queueing
+    them (coordinated omission): the p99 here is a lower bound under stalls."""
+    per_worker = rate / HEY_CONNECTIONS
+    argv = ["hey", "-z", f"{max(1, round(seconds))}s", "-c", str(HEY_CONNECTIONS), "-q", f"{per_worker:.2f}",
+            "-t", "5", "-disable-compression", url]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30)
+    text = out.stdout
+    total = re.search(r"Total:\s+([\d.]+) secs", text)
+    percentiles = dict(re.findall(r"(\d+)% in ([\d.]+) secs", text))
+    statuses = {int(code): int(n) for code, n in re.findall(r"\[(\d{3})\]\s+(\d+) responses", text)}
+    # Error lines look like "  [12]	Get ...: dial tcp ...". Status lines end in "responses".
+    errors = sum(int(n) for n, rest in re.findall(r"^\s+\[(\d+)\]\t(.*)$", text, re.M) if "responses" not in rest)
+    if total is None:
+        raise RuntimeError(f"hey gave no summary (exit {out.returncode}): {out.stderr.strip()}")
+    responses = sum(statuses.values())
+    p = lambda k: float(percentiles[k]) * 1000 if k in percentiles else None  # noqa: E731
+    non_2xx = sum(n for code, n in statuses.items() if not 200 <= code < 300)
+    return LoadResult(responses, float(total.group(1)), p("50"), p("99"), non_2xx, errors,
+                      "" if not errors else f"socket {errors}")
+
+
+@dataclass
+class SlowClients:
+    process: subprocess.Popen
+    ready: int
+
+    def finish(self, timeout: float) -> dict:
+        try:
+            out, _ = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, _ = self.process.communicate()
+        lines = [l for l in out.splitlines() if l.startswith("{")]
+        return json.loads(lines[-1]) if lines else {}
+
+
+def start_slowloris(port: int, connections: int, seconds: float) -> SlowClients:
+    process = subprocess.Popen(
+        ["/usr/bin/python3", str(BENCH / "slowloris.py"), str(port), "--connections", str(connections),
+         "--seconds", str(seconds)], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 15
+    ready = 0
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        if line.startswith("ready "):
+            ready = int(line.split()[1])
+            break
+    return SlowClients(process, ready)
+
+
+def fixed_rate_for(max_rate: float) -> float:
+    """Half the measured maximum, rounded down to a multiple of the client count."""
+    return max(HEY_CONNECTIONS, math.floor(max_rate / 2 / HEY_CONNECTIONS) * HEY_CONNECTIONS)
+
+
+class Probe:
+    """One client more than the load: a GET every half second on its own keep-alive connection, reconnecting after
+    a failure. A server whose workers are all held by the load's connections (sync workers with keep-alive, or slow
+    clients) leaves it unanswered, which wrk's own figures do not show."""
+
+    def __init__(self, port: int, path: str, interval: float = 0.5, timeout: float = 5.0) -> None:
+        self.port, self.path, self.interval, self.timeout = port, path, interval, timeout
+        self.sent = self.answered = 0
+        self.slowest_ms = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        conn = None
+        while not self._stop.wait(self.interval):
+            self.sent += 1
+            started = time.monotonic()
+            # As HTTP clients do, a request that fails on a reused connection (the server may have closed it without
+            # saying so) is retried once on a new one (RFC 9112 §9.3.1).
+            for attempt in ("reused", "new") if conn else ("new",):
+                try:
+                    conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+                    conn.request("GET", self.path)
+                    response = conn.getresponse()
+                    response.read()
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    conn = None
+                    if time.monotonic() - started >= self.timeout:
+                        break  # a request that timed out is not retried
+                    continue
+                if response.status < 500:
+                    self.answered += 1
+                    self.slowest_ms = max(self.slowest_ms, (time.monotonic() - started) * 1000)
+                if response.will_close:
+                    conn.close()
+                    conn = None
+                break
+        if conn is not None:
+            conn.close()
+
+    def __enter__(self) -> "Probe":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(self.timeout + 2)
+
+    def summary(self) -> dict:
+        return {"sent": self.sent, "answered": self.answered, "slowest_ms": round(self.slowest_ms, 1)}

@@ -1,0 +1,336 @@
+"""Turns a run's data (results JSON) into the Markdown report and the PNG chart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .scenarios import BY_KEY, SCALING_WORKERS, SCENARIOS
+
+PYHOST = "pyhost"
+
+
+@dataclass
+class Target:
+    text: str
+    measured: str
+    met: bool | None  # None: not measured in this run
+
+
+class Results:
+    def __init__(self, data: dict) -> None:
+        self.data = data
+        self.labels = {name: s["label"] for name, s in data["servers"].items()}
+        self.workers = data["settings"]["workers"]
+
+    def get(self, scenario: str, server: str) -> dict | None:
+        """The server's measurement of a scenario, unless it failed (scaling has one per worker count)."""
+        for m in self.data["measurements"]:
+            if m["scenario"] == scenario and m["server"] == server and not m["failed"]:
+                return m
+        return None
+
+    def rows(self, scenario: str) -> list[dict]:
+        return [m for m in self.data["measurements"] if m["scenario"] == scenario]
+
+    def ratio(self, scenario: str, server: str) -> float | None:
+        """PyHost's rate divided by the peer's (how many times faster PyHost is)."""
+        ours, theirs = self.get(scenario, PYHOST), self.get(scenario, server)
+        if ours and theirs and theirs["rate"] > 0:
+            return ours["rate"] / theirs["rate"]
+        return None
+
+    def limit(self, scenario: str) -> float | None:
+        return self.data["limits"].get(scenario)
+
+    # ---- targets ---------------------------------------------------------------------------------------------------
+
+    def targets(self) -> list[Target]:
+        out = []
+
+        def ratio_target(text: str, scenario: str, peer: str, at_least: float) -> None:
+            r = self.ratio(scenario, peer)
+            if r is None:
+                out.append(Target(text, "not measured in this run", None))
+                return
+            ours, theirs = self.get(scenario, PYHOST)["rate"], self.get(scenario, peer)["rate"]
+            out.append(Target(text, f"{r:.2f}× ({ours:,.0f} vs {theirs:,.0f} req/s)", r >= at_least))
+
+        ratio_target("Hello keep-alive ≥ 2.5× gunicorn sync", "hello", "gunicorn-sync", 2.5)
+        ratio_target("Hello keep-alive ≥ 1.3× uWSGI --http-socket", "hello", "uwsgi-http", 1.3)
+        ratio_target("(same bar against uWSGI --http11-socket, its keep-alive mode)", "hello", "uwsgi-http11", 1.3)
+        ratio_target("Flask page ≥ 1.2× gunicorn (sync)", "flask", "gunicorn-sync", 1.2)
+        ratio_target("Django page ≥ 1.2× gunicorn (sync)", "django", "gunicorn-sync", 1.2)
+        ratio_target("Static 1 KiB ≥ 0.8× nginx", "static-1k", "nginx", 0.8)
+        ratio_target("Static 10 MiB ≥ 1× nginx", "static-10m", "nginx", 1.0)
+
+        slow = self.get("slowloris", PYHOST)
+        if slow:
+            kept = slow["extra"]["kept"]
+            out.append(Target("Under 500 slow clients, normal traffic keeps ≥ 90 % of its throughput",
+                              f"{kept:.0%} ({slow['rate']:,.0f} of {slow['extra']['baseline_rate']:,.0f} req/s)",
+                              kept >= 0.9))
+        else:
+            out.append(Target("Under 500 slow clients, normal traffic keeps ≥ 90 % of its throughput",
+                              "not measured in this run", None))
+
+        hello, limit = self.get("hello", PYHOST), self.limit("hello")
+        if hello and hello["cpu_us"] is not None and limit is not None:
+            overhead = hello["cpu_us"] - limit
+            out.append(Target("Server overhead ≤ 15 µs CPU per request (hello, keep-alive)",
+                              f"{overhead:.1f} µs ({hello['cpu_us']:.1f} µs CPU/request − {limit:.1f} µs in the app;"
+                              f" front {hello['front_us']:.1f} µs, workers {hello['worker_us']:.1f} µs)",
+                              overhead <= 15))
+        else:
+            out.append(Target("Server overhead ≤ 15 µs CPU per request (hello, keep-alive)", "not measured", None))
+
+        idle = self.data["idle"].get(PYHOST)
+        if idle:
+            front = idle["after_start"]["front_mb"]
+            after = idle.get("after_load", {}).get("front_mb")
+            out.append(Target("Front idle RSS ≤ 40 MB",
+                              f"{front:.1f} MB after start" + (f" ({after:.1f} MB idle after the load)" if after else ""),
+                              front <= 40))
+        else:
+            out.append(Target("Front idle RSS ≤ 40 MB", "not measured", None))
+
+        lat = self.get("latency", PYHOST)
+        if lat and lat["p99_ms"] is not None:
+            out.append(Target("p99 ≤ 2 ms for hello at half load",
+                              f"{lat['p99_ms']:.2f} ms at {lat['extra']['offered_rate']:,} req/s "
+                              f"(p50 {lat['p50_ms']:.2f} ms)", lat["p99_ms"] <= 2))
+        else:
+            out.append(Target("p99 ≤ 2 ms for hello at half load", "not measured in this run", None))
+        return out
+
+    # ---- markdown --------------------------------------------------------------------------------------------------
+
+    def markdown(self) -> str:
+        d = self.data
+        m, s = d["machine"], d["settings"]
+        lines = [f"# PyHost benchmarks, {d['date']}", ""]
+        lines += [
+            "One run of `bench/run` on one machine. Every server serves the same app with the same number of worker "
+            "processes; they run one after another, each group of scenarios for all servers before the next group. "
+            "Ratios compare with PyHost in this same run. CPU time per request is the figure that survives a noisy "
+            "machine; requests per second do not.", ""]
+        if d.get("partial"):
+            lines += [f"**A partial run** (`{d['command']}`): not every server or scenario is in it.", ""]
+        lines += [
+            f"- **Machine:** {m['cores']} cores, {m['cpu']}, Linux {m['kernel']}, {m['memory_gib']} GiB RAM, {m['os']}.",
+            f"- **Load:** {d['load']['note']}",
+            f"- **Noise during measurements:** {self.noise()}",
+            f"- **PyHost:** {d['pyhost']['version']}, {d['pyhost']['source']}.",
+            f"- **Run:** `{d['command']}`, wall time {d['wall_seconds'] / 60:.1f} min. {s['workers']} worker processes "
+            f"per server; each measurement {s['seconds']:g} s after a {s['warmup']:g} s warm-up; wrk -t2 -c64 "
+            f"(timeout {d['wrk_timeout']}).",
+            "",
+            "## Targets (issue 5)", "",
+            "| target | measured | |", "|---|---|---|"]
+        for t in self.targets():
+            verdict = "not measured" if t.met is None else ("met" if t.met else "**missed**")
+            lines.append(f"| {t.text} | {t.measured} | {verdict} |")
+        lines += ["", "![requests per second relative to PyHost, and CPU per request](latest.png)", ""]
+        for scenario in SCENARIOS:
+            if scenario.key == "scaling":
+                lines += self.scaling_table()
+            elif any(m["scenario"] == scenario.key for m in d["measurements"]):
+                lines += self.scenario_table(scenario.key)
+        for skip in d["skipped"]:
+            lines += [f"## {BY_KEY[skip['scenario']].title}", "", f"Skipped: {skip['reason']}.", ""]
+        lines += self.idle_table()
+        lines += ["## Versions", "", "| software | Debian package version |", "|---|---|"]
+        lines += [f"| {what} | {version} |" for what, version in d["versions"]]
+        lines += ["", "## Servers as run", ""]
+        lines += [f"- **{srv['label']}:** {srv['describe']}" for srv in d["servers"].values()]
+        lines += ["", METHOD]
+        return "\n".join(lines) + "\n"
+
+    def noise(self) -> str:
+        others = [m["other_cores"] for m in self.data["measurements"] if m.get("other_cores") is not None]
+        if not others:
+            return "not measured."
+        return (f"processes other than the server, the load generator and bench/run used {sum(others) / len(others):.2f}"
+                f" cores on average (at most {max(others):.2f}) of {self.data['machine']['cores']}.")
+
+    def scenario_table(self, key: str) -> list[str]:
+        scenario = BY_KEY[key]
+        limit = self.limit(key)
+        pyhost = self.get(key, PYHOST)
+        lines = [f"## {scenario.title}", ""]
+        if key == "latency":
+            lines.append("hey, 16 connections, each limited to 1/16 of the offered rate (`hey -q`), for the whole "
+                         "measurement; the offered rate is half of the server's own keep-alive maximum above. "
+                         "hey prints latencies in 0.1 ms steps.")
+        elif key == "slowloris":
+            lines.append(f"bench/slowloris.py holds 500 connections that send one header byte a second and never "
+                         "finish their headers (reconnecting when the server drops one) while wrk measures. "
+                         "'kept' is the rate relative to the same server's keep-alive rate above.")
+        if limit is not None:
+            lines.append(f"The app's own Python time (the limit): **{limit:.1f} µs/request**; "
+                         "overhead = CPU/request − that.")
+        lines.append("")
+        head = "| server | req/s | vs PyHost | p50 ms | p99 ms | errors | probe | CPU µs/req | front µs | workers µs | overhead µs | peak RSS MB | max worker MB |"
+        extra_head = ""
+        if key == "latency":
+            extra_head = " offered req/s |"
+        elif key == "slowloris":
+            extra_head = " kept | slow clients open (start → end) |"
+        lines += [head + extra_head, "|" + "---|" * (head.count("|") - 1 + extra_head.count("|"))]
+        for m in self.rows(key):
+            label = self.labels[m["server"]]
+            if m["failed"]:
+                lines.append(f"| {label} | failed: {m['failed']} |" + " |" * (head.count("|") - 3 + extra_head.count("|")))
+                continue
+            vs = f"{m['rate'] / pyhost['rate']:.2f}×" if pyhost and pyhost["rate"] else "—"
+            errors = f"{m['non_2xx'] + m['socket_errors']:,}"
+            if m["error_detail"] and m["non_2xx"] + m["socket_errors"]:
+                errors += f" ({m['error_detail']})"
+            overhead = fmt(m["cpu_us"] - limit if m["cpu_us"] is not None and limit is not None else None, 1)
+            probe = m["extra"].get("probe", {})
+            probe = f"{probe['answered']}/{probe['sent']} ({probe['slowest_ms']:,.0f} ms)" if probe else "—"
+            row = (f"| {label} | {m['rate']:,.0f} | {vs} | {fmt(m['p50_ms'], 2)} | {fmt(m['p99_ms'], 2)} | {errors} | "
+                   f"{probe} | "
+                   f"{fmt(m['cpu_us'], 1)} | {fmt(m['front_us'], 1)} | {fmt(m['worker_us'], 1)} | {overhead} | "
+                   f"{fmt(m['rss_total_mb'], 0)} | {fmt(m['rss_worker_mb'], 0)} |")
+            if key == "latency":
+                row += f" {m['extra'].get('offered_rate', 0):,} |"
+            elif key == "slowloris":
+                slow = m["extra"].get("slow", {})
+                row += f" {m['extra']['kept']:.0%} | {m['extra']['slow_ready']} → {slow.get('open_at_end', '?')} |"
+            lines.append(row)
+        return lines + [""]
+
+    def scaling_table(self) -> list[str]:
+        rows = self.rows("scaling")
+        if not rows:
+            return []
+        lines = [f"## {BY_KEY['scaling'].title}", "",
+                 f"Requests/s (CPU µs/request). On a {self.data['machine']['cores']}-core machine more workers than "
+                 "cores cannot add throughput; the column shows what extra processes cost.", "",
+                 "| server | " + " | ".join(f"{w} worker{'s' if w > 1 else ''}" for w in SCALING_WORKERS)
+                 + " | vs PyHost at " + ", ".join(map(str, SCALING_WORKERS)) + " |",
+                 "|---|" + "---|" * (len(SCALING_WORKERS) + 1)]
+        servers = list(dict.fromkeys(m["server"] for m in rows))
+        by = {(m["server"], m["workers"]): m for m in rows}
+        for server in servers:
+            cells, ratios = [], []
+            for w in SCALING_WORKERS:
+                m, ours = by.get((server, w)), by.get((PYHOST, w))
+                if m is None or m["failed"]:
+                    cells.append("failed" if m else "—")
+                    ratios.append("—")
+                    continue
+                cells.append(f"{m['rate']:,.0f} ({fmt(m['cpu_us'], 1)})")
+                ok = ours and not ours["failed"] and ours["rate"]
+                ratios.append(f"{m['rate'] / ours['rate']:.2f}×" if ok else "—")
+            lines.append(f"| {self.labels[server]} | " + " | ".join(cells) + " | " + ", ".join(ratios) + " |")
+        return lines + [""]
+
+    def idle_table(self) -> list[str]:
+        idle = self.data["idle"]
+        if not idle:
+            return []
+        lines = ["## Memory at idle", "",
+                 "Resident memory 1 s after the server answered its first request, and again 2 s after its first "
+                 "scenario group. 'Front' is everything but the Python workers (PyHost's Kestrel process, a master, "
+                 "nginx or Apache). RSS counts pages shared between forked workers once per process.", "",
+                 "| server | front MB | workers MB (count) | total MB | front MB after load | total MB after load |",
+                 "|---|---|---|---|---|---|"]
+        for server, v in idle.items():
+            a, b = v["after_start"], v.get("after_load", {})
+            lines.append(f"| {self.labels[server]} | {a['front_mb']:.1f} | {a['workers_mb']:.1f} ({a['workers']}) | "
+                         f"{a['total_mb']:.1f} | {fmt(b.get('front_mb'), 1)} | {fmt(b.get('total_mb'), 1)} |")
+        return lines + [""]
+
+    # ---- chart -----------------------------------------------------------------------------------------------------
+
+    def chart(self, path: Path) -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        from matplotlib.ticker import FuncFormatter, LogLocator
+
+        keys = [s.key for s in SCENARIOS if s.kind in ("wrk", "static", "slowloris")
+                and any(m["scenario"] == s.key and not m["failed"] for m in self.data["measurements"])]
+        servers = [name for name in self.data["servers"]
+                   if any(m["server"] == name and m["scenario"] in keys for m in self.data["measurements"])]
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(15, 11), constrained_layout=True)
+        width = 0.84 / max(1, len(servers))
+        colors = plt.get_cmap("tab10")
+        floor = 0.01  # a server that completed nothing is drawn at the floor and labelled 0
+        overheads = [0.1]
+        for i, server in enumerate(servers):
+            style = dict(width=width, color=colors(i), label=self.labels[server],
+                         edgecolor="black" if server == PYHOST else "none", linewidth=1.5)
+            for j, key in enumerate(keys):
+                x = j + (i - (len(servers) - 1) / 2) * width
+                m, ours = self.get(key, server), self.get(key, PYHOST)
+                if m and ours and ours["rate"]:
+                    ratio = m["rate"] / ours["rate"]
+                    top.bar(x, max(ratio, floor), **style)
+                    top.text(x, max(ratio, floor) * 1.08, f"{ratio:.2f}" if ratio else "0", ha="center",
+                             va="bottom", rotation=90, fontsize=7)
+                if m and m["cpu_us"] is not None:
+                    overhead = max(m["cpu_us"] - (self.limit(key) or 0), 0.1)
+                    overheads.append(overhead)
+                    bottom.bar(x, overhead, **style)
+                    bottom.text(x, overhead * 1.08, f"{overhead:,.0f}", ha="center", va="bottom", rotation=90,
+                                fontsize=7)
+                style.pop("label", None)
+        plain = FuncFormatter(lambda y, _: f"{y:g}")
+        for ax in (top, bottom):
+            ax.set_xticks(range(len(keys)), [BY_KEY[k].short for k in keys], fontsize=9)
+            ax.set_yscale("log")
+            ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+            ax.yaxis.set_major_formatter(plain)
+            ax.yaxis.set_minor_formatter(FuncFormatter(lambda y, _: ""))
+            ax.grid(axis="y", which="major", alpha=0.3)
+            ax.set_xlim(-0.5, len(keys) - 0.5)
+        top.set_ylim(floor * 0.8, top.get_ylim()[1] * 2)
+        bottom.set_ylim(min(o for o in overheads if o > 0.1 or len(overheads) == 1) / 2, max(overheads) * 2.5)
+        top.axhline(1, color="black", linewidth=1)
+        top.set_ylabel("requests/s ÷ PyHost's (log)\nabove 1: faster than PyHost")
+        top.set_title(f"Throughput relative to PyHost in the same run: {self.workers} worker processes each, "
+                      f"{self.data['machine']['cores']} cores, {self.data['date']}")
+        bottom.set_ylabel("µs CPU per request (log)")
+        bottom.set_title("Server overhead: CPU time of all the server's processes per request, minus the app's own "
+                         "Python time (lower is better)")
+        top.legend(ncol=len(servers), loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=9, frameon=False)
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+
+
+def fmt(value: float | None, digits: int) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+METHOD = """\
+## How the figures are made
+
+- **req/s**: responses wrk (or hey) completed in the measured seconds, any status. **Errors**: responses with a
+  status ≥ 400 (wrk's own rule), plus socket errors (connect, read, write, timeout). A server that closes a
+  keep-alive connection without saying so costs wrk one read error per request. wrk counts a timeout for every
+  connection whose request has waited over 5 s, again at each of its 2-second checks: a count of stuck
+  connections × checks, not of requests.
+- **probe**: requests answered / sent (slowest answer) by one more client beside the load, a GET every half second
+  on its own keep-alive connection (5 s timeout). A server that serves only the connections it already holds (a sync worker
+  stays with a keep-alive connection until the client leaves) or whose workers are held by slow clients leaves it
+  unanswered; wrk's figures cover only the requests that completed.
+- **p50/p99**: wrk's latency percentiles at full load (closed loop: 64 connections, each waiting for its response);
+  in the latency table, hey's at a fixed offered rate.
+- **CPU µs/req**: user+system time of the server's processes — the pids bench/run started and all their descendants,
+  read from /proc/PID/stat before and after the load, including cutime/cstime, so processes that exit meanwhile still
+  count — divided by the completed requests. **front**: the processes that are not Python workers; **workers**: the
+  Python worker processes (and any child that exited, through its parent's cutime).
+- **Limit**: the app's own Python CPU time per request, measured by bench/apptime.py calling the app in a tight loop
+  with a prepared environ and iterating its body; **overhead** = CPU µs/req − limit. It includes everything a server
+  does besides the app: HTTP parsing, moving bytes between processes, building the environ, kernel time in its
+  processes. Static files have no app: their limit is 0.
+- **Peak RSS**: sampled twice a second during warm-up and measurement, summed over the server's processes; and the
+  largest single worker.
+- **Noise**: the machine's busy CPU time from /proc/stat, minus the server, the load generator and bench/run itself.
+- The load generator runs on the same cores as the server, as it does in every single-machine benchmark: it takes
+  CPU from the servers, more from faster ones.
+"""

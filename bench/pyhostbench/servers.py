@@ -1,0 +1,444 @@
+"""The servers under test: how each one is started on a loopback port with a given app and worker count, how it is
+told apart into front and Python workers, and how it is stopped (by the pids bench/run started, never by name).
+
+Every peer runs with its documented defaults, except where a default would cap it below what an operator tuning a
+benchmark would allow (keep-alive request limits, nginx's request buffering of the 1 MiB POST); each is said below.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import http.client
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from . import procs
+
+PYTHON = "/usr/bin/python3"
+_libc = ctypes.CDLL(None, use_errno=True)
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_bench() -> None:
+    # If bench/run itself is killed (SIGKILL leaves no chance for cleanup), its servers get SIGTERM from the kernel.
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass(frozen=True)
+class App:
+    """A WSGI app under bench/apps, as MODULE:ATTR, and the path that answers 200 once it is up."""
+
+    module: str
+    attr: str
+    ready_path: str = "/"
+
+    @property
+    def spec(self) -> str:
+        return f"{self.module}:{self.attr}"
+
+
+@dataclass
+class Context:
+    apps: Path  # bench/apps
+    pyhost: Path  # a private copy of artifacts/pyhost, so a rebuild by someone else mid-run changes nothing
+    tmp: Path  # the run's temp dir (world-readable: Apache's and nginx's workers run as www-data/nobody)
+    env: dict[str, str]  # environment every app gets (the Django database path)
+    static_dir: Path  # files for the static scenarios, served at /static/
+
+
+@dataclass
+class Launch:
+    argv: list[str]
+    stop_signal: int = signal.SIGTERM
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Running:
+    server: "Server"
+    port: int
+    workers: int
+    launches: list[Launch]
+    popens: list[subprocess.Popen]
+    dir: Path
+    is_worker: procs.WorkerTest = lambda p: False
+
+    @property
+    def roots(self) -> list[int]:
+        return [p.pid for p in self.popens]
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def log_tail(self, lines: int = 15) -> str:
+        out = []
+        for log in sorted(self.dir.glob("*.log")):
+            text = log.read_text(errors="replace").strip().splitlines()[-lines:]
+            if text:
+                out.append(f"--- {log.name}\n" + "\n".join(text))
+        return "\n".join(out)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Signals each process bench/run started, waits, then SIGKILLs whatever of their tree is left."""
+        tree = [(p.pid, p.start_ticks) for p in procs.tree(self.roots)]
+        for popen, launch in reversed(list(zip(self.popens, self.launches))):
+            if popen.poll() is None:
+                try:
+                    popen.send_signal(launch.stop_signal)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + timeout
+        for popen in self.popens:
+            try:
+                popen.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+        for _ in range(2):
+            left = [pid for pid, start in tree if (p := procs.read_proc(pid)) is not None and p.start_ticks == start]
+            if not left:
+                break
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.3)
+        for popen in self.popens:
+            try:
+                popen.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+class StartFailed(Exception):
+    pass
+
+
+class Server:
+    name = ""  # short key for --servers
+    label = ""  # how tables name it
+    package = ""  # the Debian package whose version the report prints
+    serves_apps = True
+    serves_static = False
+    multiprocess = True  # False: one process whatever the worker count
+    stop_signal = signal.SIGTERM
+
+    def describe(self, workers: int) -> str:
+        raise NotImplementedError
+
+    def launches(self, ctx: Context, app: App, workers: int, port: int, dir: Path) -> list[Launch]:
+        raise NotImplementedError
+
+    def worker_test(self, roots: list[int]) -> procs.WorkerTest:
+        """By default, a worker is any child of the last process started (a master's children)."""
+        master = roots[-1]
+        return lambda p: p.ppid == master
+
+    def start(self, ctx: Context, app: App, workers: int, static: bool = False, timeout: float = 45.0) -> Running:
+        port = free_port()
+        dir = ctx.tmp / f"{self.name}-{port}"
+        dir.mkdir(mode=0o755)
+        dir.chmod(0o755)
+        launches = self.launches(ctx, app, workers, port, dir)
+        running = Running(self, port, workers if self.multiprocess else 1, launches, [], dir)
+        ready_path = "/static/1k.bin" if static else app.ready_path
+        try:
+            for n, launch in enumerate(launches):
+                log = open(dir / f"{self.name}-{n}.log", "wb")
+                running.popens.append(
+                    subprocess.Popen(
+                        launch.argv, cwd=ctx.apps, env={**os.environ, **ctx.env, **launch.env},
+                        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                        start_new_session=True, preexec_fn=_die_with_bench,
+                    )
+                )
+                log.close()
+            running.is_worker = self.worker_test(running.roots)
+            wait_ready(running, ready_path, timeout)
+            self.wait_workers(running, timeout)
+        except BaseException:
+            running.stop()
+            raise
+        return running
+
+    def wait_workers(self, running: Running, timeout: float) -> None:
+        """Waits until the server has all its worker processes, so none boots during a measurement."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if sum(1 for p in procs.tree(running.roots) if running.is_worker(p)) >= running.workers:
+                return
+            time.sleep(0.1)
+        raise StartFailed(f"{self.label}: fewer than {running.workers} workers after {timeout:.0f}s")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(running: Running, path: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        for popen in running.popens:
+            if popen.poll() is not None:
+                raise StartFailed(f"{running.server.label} exited with {popen.returncode}\n{running.log_tail()}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=2)
+            conn.request("GET", path)
+            response = conn.getresponse()  # the status only: a streamed body may end only when the server closes
+            conn.close()
+            if response.status == 200:
+                return
+            last = f"status {response.status}"
+        except OSError as e:
+            last = str(e)
+        time.sleep(0.2)
+    raise StartFailed(f"{running.server.label}: GET {path} not 200 after {timeout:.0f}s ({last})\n{running.log_tail()}")
+
+
+class PyHost(Server):
+    name, label, package = "pyhost", "PyHost", ""
+    serves_static = True
+
+    def describe(self, workers: int) -> str:
+        return f"`pyhost serve APP -w {workers} --python {PYTHON}` (defaults otherwise: 1 thread per worker)"
+
+    def launches(self, ctx, app, workers, port, dir):
+        argv = [str(ctx.pyhost), "serve", app.spec, "--python", PYTHON, "--chdir", str(ctx.apps), "-w", str(workers),
+                "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--static", f"/static={ctx.static_dir}"]
+        for key, value in ctx.env.items():
+            argv += ["-e", f"{key}={value}"]
+        return [Launch(argv)]
+
+    def worker_test(self, roots):
+        return lambda p: p.comm.startswith("python")
+
+
+class GunicornSync(Server):
+    name, label, package = "gunicorn-sync", "gunicorn sync", "gunicorn"
+    worker_class = "sync"
+
+    def describe(self, workers):
+        return f"`gunicorn -w {workers} -k sync APP`"
+
+    def launches(self, ctx, app, workers, port, dir):
+        # SIGINT is gunicorn's quick shutdown; SIGTERM would wait --graceful-timeout for sync workers.
+        return [Launch(["gunicorn", "--chdir", str(ctx.apps), "-w", str(workers), *self.worker_args(),
+                        "-b", f"127.0.0.1:{port}", "--log-level", "warning", app.spec], signal.SIGINT)]
+
+    def worker_args(self) -> list[str]:
+        return ["-k", "sync"]
+
+
+class GunicornGthread(GunicornSync):
+    name, label = "gunicorn-gthread", "gunicorn gthread"
+
+    def describe(self, workers):
+        return f"`gunicorn -w {workers} -k gthread --threads 4 APP`"
+
+    def worker_args(self):
+        return ["-k", "gthread", "--threads", "4"]
+
+
+def uwsgi_argv(ctx: Context, app: App, workers: int, socket_args: list[str]) -> list[str]:
+    return ["uwsgi", "--plugin", "python3", *socket_args, "--master", "--processes", str(workers),
+            "--chdir", str(ctx.apps), "--module", app.spec, "--disable-logging", "--die-on-term", "--need-app"]
+
+
+class UwsgiHttp(Server):
+    name, label, package = "uwsgi-http", "uWSGI --http-socket", "uwsgi-core"
+
+    def describe(self, workers):
+        return (f"`uwsgi --http-socket ... --master --processes {workers}`: HTTP/1.0-style, it closes the connection "
+                "after each response without saying so, which wrk counts as a read error per request")
+
+    def launches(self, ctx, app, workers, port, dir):
+        return [Launch(uwsgi_argv(ctx, app, workers, ["--http-socket", f"127.0.0.1:{port}"]))]
+
+
+class UwsgiHttp11(Server):
+    name, label, package = "uwsgi-http11", "uWSGI --http11-socket", "uwsgi-core"
+
+    def describe(self, workers):
+        return (f"`uwsgi --http11-socket ... --master --processes {workers}`: the same with HTTP/1.1 keep-alive; a "
+                "worker stays with its connection until the client closes it, and a response without Content-Length "
+                "(the stream) is not chunked: it ends when uWSGI closes the connection after its 4 s socket timeout")
+
+    def launches(self, ctx, app, workers, port, dir):
+        return [Launch(uwsgi_argv(ctx, app, workers, ["--http11-socket", f"127.0.0.1:{port}"]))]
+
+
+NGINX_CONF = """\
+worker_processes auto;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_requests 1000000;
+    default_type application/octet-stream;
+    client_max_body_size 4m;
+    client_body_buffer_size 2m;
+    client_body_temp_path {dir}/client_body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+{locations}
+    }}
+}}
+"""
+
+UWSGI_PARAMS = ["QUERY_STRING $query_string", "REQUEST_METHOD $request_method", "CONTENT_TYPE $content_type",
+                "CONTENT_LENGTH $content_length", "REQUEST_URI $request_uri", "PATH_INFO $document_uri",
+                "DOCUMENT_ROOT $document_root", "SERVER_PROTOCOL $server_protocol", "REQUEST_SCHEME $scheme",
+                "REMOTE_ADDR $remote_addr", "REMOTE_PORT $remote_port", "SERVER_PORT $server_port",
+                "SERVER_NAME $server_name"]  # what Debian's /etc/nginx/uwsgi_params passes, minus HTTPS
+
+
+def nginx_launch(dir: Path, port: int, locations: str) -> Launch:
+    conf = dir / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(dir=dir, port=port, locations=locations))
+    # -e: not even the startup error log goes to /var/log/nginx; -p: no path of the system's nginx is used.
+    return Launch(["nginx", "-p", str(dir), "-e", str(dir / "nginx-error.log"), "-c", str(conf)])
+
+
+class NginxUwsgi(Server):
+    name, label, package = "nginx-uwsgi", "nginx + uWSGI", "uwsgi-core"
+
+    def describe(self, workers):
+        return (f"nginx (`worker_processes auto`, `uwsgi_pass` to a Unix socket) in front of "
+                f"`uwsgi --socket ... --processes {workers}`")
+
+    def launches(self, ctx, app, workers, port, dir):
+        sock = dir / "uwsgi.sock"
+        params = "\n".join(f"            uwsgi_param {p};" for p in UWSGI_PARAMS)
+        locations = f"        location / {{\n{params}\n            uwsgi_pass unix:{sock};\n        }}"
+        uwsgi = Launch(uwsgi_argv(ctx, app, workers, ["--socket", str(sock), "--chmod-socket=666"]))
+        return [uwsgi, nginx_launch(dir, port, locations)]
+
+    def worker_test(self, roots):
+        uwsgi_master = roots[0]
+        return lambda p: p.ppid == uwsgi_master
+
+
+class Waitress(Server):
+    name, label, package = "waitress", "waitress", "python3-waitress"
+    multiprocess = False
+
+    def describe(self, workers):
+        return "`python3 -m waitress --threads 4 APP`: one process whatever the worker count (waitress has no workers)"
+
+    def launches(self, ctx, app, workers, port, dir):
+        return [Launch([PYTHON, "-m", "waitress", f"--listen=127.0.0.1:{port}", "--threads=4", app.spec])]
+
+    def worker_test(self, roots):
+        return lambda p: p.pid == roots[0]
+
+
+APACHE_CONF = """\
+ServerRoot "{dir}"
+ServerName 127.0.0.1
+Listen 127.0.0.1:{port}
+PidFile {dir}/apache2.pid
+DefaultRuntimeDir {dir}
+ErrorLog {dir}/apache-error.log
+LogLevel warn
+User www-data
+Group www-data
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule reqtimeout_module /usr/lib/apache2/modules/mod_reqtimeout.so
+LoadModule wsgi_module /usr/lib/apache2/modules/mod_wsgi.so
+# Debian's mpm_event.conf and reqtimeout.conf
+StartServers 2
+MinSpareThreads 25
+MaxSpareThreads 75
+ThreadLimit 64
+ThreadsPerChild 25
+MaxRequestWorkers 150
+MaxConnectionsPerChild 0
+RequestReadTimeout header=20-40,minrate=500 body=10,minrate=500
+KeepAlive On
+MaxKeepAliveRequests 0
+KeepAliveTimeout 5
+WSGIRestrictEmbedded On
+WSGISocketPrefix {dir}/wsgi
+WSGIDaemonProcess bench processes={workers} threads={threads} display-name=wsgid python-path={apps}
+WSGIProcessGroup bench
+WSGIApplicationGroup %{{GLOBAL}}
+WSGIScriptAlias / {dir}/app.wsgi
+<Directory {dir}>
+    Require all granted
+</Directory>
+"""
+
+
+class ApacheModWsgi(Server):
+    name, label, package = "apache-modwsgi", "Apache mod_wsgi", "libapache2-mod-wsgi-py3"
+    threads = 1  # the peers run one request per process too; see the report notes
+
+    def describe(self, workers):
+        return (f"apache2 (event MPM, Debian's MPM defaults, own config in a temp dir) with "
+                f"`WSGIDaemonProcess processes={workers} threads={self.threads}`")
+
+    def launches(self, ctx, app, workers, port, dir):
+        # The script sets the apps' environment itself: mod_wsgi daemons need not inherit apache2's.
+        (dir / "app.wsgi").write_text(
+            "import os\n"
+            f"os.environ.update({ctx.env!r})\n"
+            f"from {app.module} import {app.attr} as application\n"
+        )
+        (dir / "apache2.conf").write_text(
+            APACHE_CONF.format(dir=dir, port=port, workers=workers, threads=self.threads, apps=ctx.apps))
+        return [Launch(["apache2", "-f", str(dir / "apache2.conf"), "-DFOREGROUND"])]
+
+    def worker_test(self, roots):
+        names: dict[tuple[int, int], bool] = {}
+
+        def is_daemon(p: procs.Proc) -> bool:
+            key = (p.pid, p.start_ticks)
+            if key not in names:
+                names[key] = procs.cmdline(p.pid).startswith("wsgid ")
+            return names[key]
+
+        return is_daemon
+
+
+class NginxStatic(Server):
+    name, label, package = "nginx", "nginx", "nginx"
+    serves_apps = False
+    serves_static = True
+    multiprocess = False
+
+    def describe(self, workers):
+        return "nginx `worker_processes auto`, `sendfile on`, a `location /static/` alias (static scenarios only)"
+
+    def launches(self, ctx, app, workers, port, dir):
+        locations = f"        location /static/ {{\n            alias {ctx.static_dir}/;\n        }}"
+        return [nginx_launch(dir, port, locations)]
+
+    def worker_test(self, roots):
+        return lambda p: False  # nginx is all front: it runs no Python
+
+    def wait_workers(self, running, timeout):
+        pass
+
+
+
+ALL: list[Server] = [PyHost(), GunicornSync(), GunicornGthread(), UwsgiHttp(), UwsgiHttp11(), NginxUwsgi(),
+                     Waitress(), ApacheModWsgi(), NginxStatic()]
+BY_NAME: dict[str, Server] = {s.name: s for s in ALL}
