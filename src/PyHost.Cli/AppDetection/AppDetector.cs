@@ -8,7 +8,7 @@ namespace PyHost.Cli.AppDetection;
 /// imported: importing runs the app's code, and the worker does that anyway, with a traceback and a hint if the
 /// guess was wrong. More than one candidate is the user's choice to make, not PyHost's.
 /// </summary>
-public static partial class AppDetector
+public static class AppDetector
 {
     /// <summary>The module files looked at, in the order candidates are listed.</summary>
     private static readonly string[] ModuleFiles = ["wsgi.py", "app.py", "application.py"];

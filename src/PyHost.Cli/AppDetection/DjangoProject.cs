@@ -26,7 +26,7 @@ internal static class DjangoProject
         string settingsPath = Path.Combine(directory, settingsModule.Replace('.', Path.DirectorySeparatorChar));
         string settingsText = AppDetector.ReadText(File.Exists(settingsPath + ".py") ? settingsPath + ".py" : Path.Combine(settingsPath, "__init__.py"));
         var wsgiApplication = AppDetector.QuotedName(@"^WSGI_APPLICATION\s*=").Match(settingsText);
-        // Without WSGI_APPLICATION, Django's own default: the wsgi module next to the settings.
+        // Without WSGI_APPLICATION: the wsgi.py that startproject puts next to the settings.
         string dotted = wsgiApplication.Success
             ? wsgiApplication.Groups[1].Value
             : $"{settingsModule[..Math.Max(0, settingsModule.LastIndexOf('.'))]}.wsgi.application".TrimStart('.');
