@@ -18,6 +18,7 @@ public sealed class DjangoServers : ExampleServers
     public override ResponseNormalizer Normalizer { get; } = new ResponseNormalizer()
         .MaskCookie("csrftoken")
         .MaskCookie("sessionid")
+        .MaskCookieSignature("messages", ':')
         .Mask(@"(name=""csrfmiddlewaretoken"" value="")[^""]+", "$1<csrf>");
 
     /// <summary>What collectstatic wrote: the files the --static mount serves.</summary>

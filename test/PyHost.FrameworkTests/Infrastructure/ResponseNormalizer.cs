@@ -29,6 +29,17 @@ public sealed class ResponseNormalizer
     /// <summary>Masks the value of a cookie wherever it appears (Set-Cookie, or echoed in a body).</summary>
     public ResponseNormalizer MaskCookie(string name) => Mask($@"\b({Regex.Escape(name)}=)[^;\s""]+", "$1<" + name + ">");
 
+    /// <summary>
+    /// Masks the timestamp and signature of a signed cookie but keeps its payload, which must still be the same:
+    /// Django's signing writes <c>payload:timestamp:signature</c>, itsdangerous (Flask) <c>payload.timestamp.signature</c>,
+    /// and either may start the payload with '.' when it is compressed.
+    /// </summary>
+    public ResponseNormalizer MaskCookieSignature(string name, char separator)
+    {
+        string escaped = Regex.Escape(separator.ToString());
+        return Mask($@"\b({Regex.Escape(name)}=\.?[^{escaped};\s""]+){escaped}[^;\s""]+", $"$1{separator}<timestamp and signature>");
+    }
+
     public Exchange Normalize(WebServer server, string request, RawHttpResponseHead head, byte[] body, int? chunks)
     {
         var headers = new List<KeyValuePair<string, string>>();

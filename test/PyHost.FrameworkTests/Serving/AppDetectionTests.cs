@@ -56,6 +56,35 @@ public sealed class AppDetectionTests(CompatibilityMatrix matrix, ITestOutputHel
         });
 
     [Theory]
+    [InlineData("app = Flask(__name__)", true)]
+    [InlineData("app: Flask = Flask(__name__)", true)]
+    [InlineData("def app(environ, start_response):\n    pass", true)]
+    [InlineData("from gallery import app", true)]
+    [InlineData("from gallery import create_app as app", true)]
+    [InlineData("from gallery import (\n    create_app,\n    app,  # the WSGI app\n)", true)]
+    [InlineData("import gallery.wsgi as app", true)]
+    [InlineData("def main():\n    app = Flask(__name__)", false)]
+    [InlineData("if __name__ == '__main__':\n    app.run()", false)]
+    [InlineData("# app = Flask(__name__)", false)]
+    [InlineData("app.config['DEBUG'] = False", false)]
+    [InlineData("apple = 1", false)]
+    [InlineData("from gallery import apps", false)]
+    public Task OnlyANameBoundAtModuleLevelMakesACandidate(string appPySource, bool found) => CheckAsync(
+        FrameworkRows.AppDetection,
+        "what counts as defining `app`: module-level def, assignment, import; not inside a function or a comment",
+        async () =>
+        {
+            // Two other candidates make pyhost list them all and exit, so the list says whether app.py counted.
+            File.WriteAllText(Path.Combine(scratch.FullName, "wsgi.py"), "application = None\n");
+            File.WriteAllText(Path.Combine(scratch.FullName, "application.py"), "def application(environ, start_response):\n    pass\n");
+            File.WriteAllText(Path.Combine(scratch.FullName, "app.py"), appPySource + "\n");
+            await using CapturedProcess pyhost = CapturedProcess.Start(Repository.PyHostExecutable, ["serve", "--python", Repository.Python], scratch.FullName);
+
+            Assert.Equal(2, await pyhost.WaitForExitAsync(ExitDeadline));
+            Assert.Equal(found, pyhost.OutputSince(0).Contains("app:app", StringComparison.Ordinal));
+        });
+
+    [Theory]
     [InlineData("--paste no-such.ini", "no such file")]
     [InlineData("app:app --paste development.ini", "either APP")]
     [InlineData("--paste development.ini#", "expected an ini file")]

@@ -182,6 +182,27 @@ public sealed class StaticMountTests(StaticSite site) : IClassFixture<StaticSite
     }
 
     [Fact]
+    public async Task StaticAnswersAreInTheAccessLogWithTheirBodySize()
+    {
+        (await Server.GetAsync("/static/data.json?logged=1")).AssertStatus(200);
+        (await Server.GetAsync("/static/big.bin?logged=1", "Range: bytes=0-9")).AssertStatus(206);
+
+        string[] expected =
+        [
+            $"\"GET /static/data.json?logged=1 HTTP/1.1\" 200 {"contents of data.json\n".Length} ",
+            "\"GET /static/big.bin?logged=1 HTTP/1.1\" 206 10 ",
+        ];
+        // The access log is written by a background task: wait for it.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!expected.All(File.ReadAllText(site.AccessLog).Contains) && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+        string log = File.ReadAllText(site.AccessLog);
+        Assert.All(expected, line => Assert.Contains(line, log));
+    }
+
+    [Fact]
     public void EachMountIsNamedWhenPyHostStarts()
     {
         Assert.Contains($"Static files: /static/ from {site.SiteDirectory}, answered without a worker", Server.Process.Output);

@@ -26,6 +26,8 @@ public sealed class StaticSite : IAsyncLifetime
 
     public string RequestLog => Path.Combine(Root, "requests.log");
 
+    public string AccessLog => Path.Combine(Root, "access.log");
+
     public PyHostServer Server => server ?? throw new InvalidOperationException("The server has not started.");
 
     public byte[] BigFile { get; } = new byte[256 * 1024];
@@ -52,6 +54,7 @@ public sealed class StaticSite : IAsyncLifetime
             "--chdir", Path.Combine(AppContext.BaseDirectory, "apps"),
             "-w", "1",
             "-e", $"REQUEST_LOG={RequestLog}",
+            "--access-logfile", AccessLog,
             "--static", $"/static={SiteDirectory}",
             "--static", $"/static/deep/={Path.Combine(SiteDirectory, "sub")}",
         ]);
