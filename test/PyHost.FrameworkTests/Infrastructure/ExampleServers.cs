@@ -71,10 +71,16 @@ public abstract class ExampleServers : IAsyncLifetime
                 Directory, [.. AppArguments, "-w", $"{Workers}", .. EnvironmentArguments(pyhostState), .. PyHostOnlyArguments(pyhostState)]);
             Task<WebServer> startingGunicorn = WebServer.StartGunicornAsync(
                 Directory, [.. AppArguments, "-w", $"{Workers}", .. EnvironmentArguments(gunicornState)]);
-            await Task.WhenAll(startingPyHost.ContinueWith(_ => { }), startingGunicorn.ContinueWith(_ => { }));
-            pyhost = startingPyHost.IsCompletedSuccessfully ? startingPyHost.Result : null;
-            gunicorn = startingGunicorn.IsCompletedSuccessfully ? startingGunicorn.Result : null;
-            await Task.WhenAll(startingPyHost, startingGunicorn);
+            try
+            {
+                await Task.WhenAll(startingPyHost, startingGunicorn);   // waits for both, even when one fails
+            }
+            finally
+            {
+                // Whichever did start is stopped by DisposeAsync.
+                pyhost = startingPyHost.IsCompletedSuccessfully ? startingPyHost.Result : null;
+                gunicorn = startingGunicorn.IsCompletedSuccessfully ? startingGunicorn.Result : null;
+            }
         }
         catch (Exception e)
         {
