@@ -23,7 +23,8 @@ public static partial class ServeCommand
 
     private static readonly Argument<string?> App = new("APP")
     {
-        Description = "The WSGI app: MODULE:ATTR, MODULE (attribute 'application') or MODULE:FACTORY(ARGS). Default: a built-in demo.",
+        Description = "The WSGI app: MODULE:ATTR, MODULE (attribute 'application') or MODULE:FACTORY(ARGS). "
+                      + "Default: found in the app directory (manage.py, wsgi.py, app.py, application.py), else a built-in demo.",
         Arity = ArgumentArity.ZeroOrOne,
     };
     private static readonly Option<string[]> Bind = new("--bind", "-b")

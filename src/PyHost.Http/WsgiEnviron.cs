@@ -60,22 +60,7 @@ public static class WsgiEnviron
     /// </summary>
     private static void WritePathAndQuery(IBufferWriter<byte> output, string rawTarget)
     {
-        ReadOnlySpan<char> target = rawTarget;
-        // RFC 9112 §3.2.2 absolute-form: "http://host/path" as a proxy would send it.
-        int schemeEnd = target.IndexOf("://");
-        if (schemeEnd > 0 && !target.StartsWith("/"))
-        {
-            ReadOnlySpan<char> afterAuthority = target[(schemeEnd + 3)..];
-            int slash = afterAuthority.IndexOfAny('/', '?');
-            target = slash < 0 ? "/" : afterAuthority[slash..];
-        }
-        int question = target.IndexOf('?');
-        ReadOnlySpan<char> path = question < 0 ? target : target[..question];
-        ReadOnlySpan<char> query = question < 0 ? [] : target[(question + 1)..];
-        if (path is "*")
-        {
-            path = [];   // OPTIONS * (RFC 9112 §3.2.4) names no resource
-        }
+        RequestTarget.Split(rawTarget, out ReadOnlySpan<char> path, out ReadOnlySpan<char> query);
 
         MarshalWriter.WriteEncodedKey(output, PathInfo);
         byte[]? rented = null;

@@ -216,9 +216,9 @@ public class FrameReaderTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(6)]
+    [InlineData(7)]
     [InlineData(15)]
-    [InlineData(24)]
+    [InlineData(25)]
     [InlineData(255)]
     public void TryReadThrowsOnAnUnknownFrameTypeAsSoonAsTheHeaderIsThere(byte type)
     {
