@@ -8,6 +8,7 @@ from pathlib import Path
 from .scenarios import BY_KEY, SCALING_WORKERS, SCENARIOS
 
 PYHOST = "pyhost"
+MIN_REQUESTS = 100  # below this, per-request CPU is a few clock ticks divided by a few requests: not shown
 
 
 @dataclass
@@ -166,7 +167,9 @@ class Results:
             lines.append(f"bench/slowloris.py holds 500 connections that send one header byte a second and never "
                          "finish their headers (reconnecting when the server drops one) while wrk measures. "
                          "'kept' is the rate relative to the same server's keep-alive rate above.")
-        if limit is not None:
+        if scenario.kind == "static":
+            lines.append("No app runs: the limit is 0, and the overhead is all the CPU per request.")
+        elif limit is not None:
             lines.append(f"The app's own Python time (the limit): **{limit:.1f} µs/request**; "
                          "overhead = CPU/request − that.")
         lines.append("")
@@ -183,12 +186,18 @@ class Results:
                 lines.append(f"| {label} | failed: {m['failed']} |" + " |" * (head.count("|") - 3 + extra_head.count("|")))
                 continue
             vs = f"{m['rate'] / pyhost['rate']:.2f}×" if pyhost and pyhost["rate"] else "—"
+            if m["requests"] < MIN_REQUESTS:
+                m = {**m, "cpu_us": None, "front_us": None, "worker_us": None}
             errors = f"{m['non_2xx'] + m['socket_errors']:,}"
             if m["error_detail"] and m["non_2xx"] + m["socket_errors"]:
                 errors += f" ({m['error_detail']})"
             overhead = fmt(m["cpu_us"] - limit if m["cpu_us"] is not None and limit is not None else None, 1)
             probe = m["extra"].get("probe", {})
-            probe = f"{probe['answered']}/{probe['sent']} ({probe['slowest_ms']:,.0f} ms)" if probe else "—"
+            if probe:
+                slowest = f" ({probe['slowest_ms']:,.0f} ms)" if probe["answered"] else ""
+                probe = f"{probe['answered']}/{probe['sent']}{slowest}"
+            else:
+                probe = "—"
             row = (f"| {label} | {m['rate']:,.0f} | {vs} | {fmt(m['p50_ms'], 2)} | {fmt(m['p99_ms'], 2)} | {errors} | "
                    f"{probe} | "
                    f"{fmt(m['cpu_us'], 1)} | {fmt(m['front_us'], 1)} | {fmt(m['worker_us'], 1)} | {overhead} | "
@@ -250,6 +259,7 @@ class Results:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
         from matplotlib.ticker import FuncFormatter, LogLocator
 
         keys = [s.key for s in SCENARIOS if s.kind in ("wrk", "static", "slowloris")
@@ -262,23 +272,22 @@ class Results:
         floor = 0.01  # a server that completed nothing is drawn at the floor and labelled 0
         overheads = [0.1]
         for i, server in enumerate(servers):
-            style = dict(width=width, color=colors(i), label=self.labels[server],
-                         edgecolor="black" if server == PYHOST else "none", linewidth=1.5)
+            style = dict(width=width, color=colors(i), edgecolor="black" if server == PYHOST else "none",
+                         linewidth=1.5)
             for j, key in enumerate(keys):
                 x = j + (i - (len(servers) - 1) / 2) * width
                 m, ours = self.get(key, server), self.get(key, PYHOST)
                 if m and ours and ours["rate"]:
                     ratio = m["rate"] / ours["rate"]
                     top.bar(x, max(ratio, floor), **style)
-                    top.text(x, max(ratio, floor) * 1.08, f"{ratio:.2f}" if ratio else "0", ha="center",
-                             va="bottom", rotation=90, fontsize=7)
-                if m and m["cpu_us"] is not None:
+                    top.text(x, max(ratio, floor) * 1.08, f"{ratio:.2f}" if ratio >= 0.005 else "0", ha="center",
+                             va="bottom", rotation=90, fontsize=7, clip_on=True)
+                if m and m["cpu_us"] is not None and m["requests"] >= MIN_REQUESTS:
                     overhead = max(m["cpu_us"] - (self.limit(key) or 0), 0.1)
                     overheads.append(overhead)
                     bottom.bar(x, overhead, **style)
                     bottom.text(x, overhead * 1.08, f"{overhead:,.0f}", ha="center", va="bottom", rotation=90,
-                                fontsize=7)
-                style.pop("label", None)
+                                fontsize=7, clip_on=True)
         plain = FuncFormatter(lambda y, _: f"{y:g}")
         for ax in (top, bottom):
             ax.set_xticks(range(len(keys)), [BY_KEY[k].short for k in keys], fontsize=9)
@@ -297,7 +306,10 @@ class Results:
         bottom.set_ylabel("µs CPU per request (log)")
         bottom.set_title("Server overhead: CPU time of all the server's processes per request, minus the app's own "
                          "Python time (lower is better)")
-        top.legend(ncol=len(servers), loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=9, frameon=False)
+        legend = [Patch(facecolor=colors(i), edgecolor="black" if server == PYHOST else "none", label=self.labels[server])
+                  for i, server in enumerate(servers)]
+        top.legend(handles=legend, ncol=len(servers), loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=9,
+                   frameon=False)
         fig.savefig(path, dpi=100)
         plt.close(fig)
 
@@ -320,7 +332,7 @@ METHOD = """\
   unanswered; wrk's figures cover only the requests that completed.
 - **p50/p99**: wrk's latency percentiles at full load (closed loop: 64 connections, each waiting for its response);
   in the latency table, hey's at a fixed offered rate.
-- **CPU µs/req**: user+system time of the server's processes — the pids bench/run started and all their descendants,
+- **CPU µs/req** (not shown below 100 completed requests): user+system time of the server's processes — the pids bench/run started and all their descendants,
   read from /proc/PID/stat before and after the load, including cutime/cstime, so processes that exit meanwhile still
   count — divided by the completed requests. **front**: the processes that are not Python workers; **workers**: the
   Python worker processes (and any child that exited, through its parent's cutime).

@@ -267,9 +267,11 @@ class UwsgiHttp11(Server):
     name, label, package = "uwsgi-http11", "uWSGI --http11-socket", "uwsgi-core"
 
     def describe(self, workers):
-        return (f"`uwsgi --http11-socket ... --master --processes {workers}`: the same with HTTP/1.1 keep-alive; a "
-                "worker stays with its connection until the client closes it, and a response without Content-Length "
-                "(the stream) is not chunked: it ends when uWSGI closes the connection after its 4 s socket timeout")
+        return (f"`uwsgi --http11-socket ... --master --processes {workers}`: the same with HTTP/1.1 keep-alive. A "
+                f"worker stays with its connection until the client closes it, so of 64 connections {workers} are served and "
+                "the others wait (see the probe column); it keeps the connection open even when the request says "
+                "`Connection: close`; and a response without Content-Length (the stream) is not chunked: it ends "
+                "when uWSGI closes the connection after its 4 s socket timeout")
 
     def launches(self, ctx, app, workers, port, dir):
         return [Launch(uwsgi_argv(ctx, app, workers, ["--http11-socket", f"127.0.0.1:{port}"]))]
