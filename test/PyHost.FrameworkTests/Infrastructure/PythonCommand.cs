@@ -5,7 +5,7 @@ public static class PythonCommand
 {
     public static async Task<string> RunAsync(string workingDirectory, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        await using CapturedProcess python = CapturedProcess.Start(
+        await using TestProcess python = TestProcess.Start(
             Repository.Python, arguments, workingDirectory, environment?.ToDictionary(variable => variable.Key, string? (variable) => variable.Value));
         int status = await python.WaitForExitAsync(TimeSpan.FromMinutes(2));
         string output = python.OutputSince(0);

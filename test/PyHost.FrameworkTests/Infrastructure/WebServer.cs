@@ -71,7 +71,7 @@ public abstract class WebServer : IAsyncDisposable
         for (int attempt = 1; ; attempt++)
         {
             int port = PyHostServer.FreePort(IPAddress.Loopback);
-            CapturedProcess process = CapturedProcess.Start(executable, arguments(port), workingDirectory, environment);
+            TestProcess process = TestProcess.Start(executable, arguments(port), workingDirectory, environment);
             try
             {
                 await process.WaitForOutputAsync(readyLine(port), StartTimeout);
@@ -100,7 +100,7 @@ public abstract class WebServer : IAsyncDisposable
         public override ValueTask DisposeAsync() => server.DisposeAsync();
     }
 
-    private sealed class ProcessWebServer(string name, int port, CapturedProcess process) : WebServer(name, port)
+    private sealed class ProcessWebServer(string name, int port, TestProcess process) : WebServer(name, port)
     {
         public override int LineCount => process.LineCount;
 

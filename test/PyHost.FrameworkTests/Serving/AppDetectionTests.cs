@@ -45,7 +45,7 @@ public sealed class AppDetectionTests(CompatibilityMatrix matrix, ITestOutputHel
         {
             File.WriteAllText(Path.Combine(scratch.FullName, "app.py"), "from flask import Flask\n\napp = Flask(__name__)\n");
             File.WriteAllText(Path.Combine(scratch.FullName, "wsgi.py"), "from app import app as application\n");
-            await using CapturedProcess pyhost = CapturedProcess.Start(Repository.PyHostExecutable, ["serve", "--python", Repository.Python], scratch.FullName);
+            await using TestProcess pyhost = TestProcess.Start(Repository.PyHostExecutable, ["serve", "--python", Repository.Python], scratch.FullName);
 
             Assert.Equal(2, await pyhost.WaitForExitAsync(ExitDeadline));
             string printed = pyhost.OutputSince(0);
@@ -78,7 +78,7 @@ public sealed class AppDetectionTests(CompatibilityMatrix matrix, ITestOutputHel
             File.WriteAllText(Path.Combine(scratch.FullName, "wsgi.py"), "application = None\n");
             File.WriteAllText(Path.Combine(scratch.FullName, "application.py"), "def application(environ, start_response):\n    pass\n");
             File.WriteAllText(Path.Combine(scratch.FullName, "app.py"), appPySource + "\n");
-            await using CapturedProcess pyhost = CapturedProcess.Start(Repository.PyHostExecutable, ["serve", "--python", Repository.Python], scratch.FullName);
+            await using TestProcess pyhost = TestProcess.Start(Repository.PyHostExecutable, ["serve", "--python", Repository.Python], scratch.FullName);
 
             Assert.Equal(2, await pyhost.WaitForExitAsync(ExitDeadline));
             Assert.Equal(found, pyhost.OutputSince(0).Contains("app:app", StringComparison.Ordinal));
@@ -97,7 +97,7 @@ public sealed class AppDetectionTests(CompatibilityMatrix matrix, ITestOutputHel
         async () =>
         {
             File.WriteAllText(Path.Combine(scratch.FullName, "development.ini"), "[app:main]\nuse = call:app:main\n");
-            await using CapturedProcess pyhost = CapturedProcess.Start(
+            await using TestProcess pyhost = TestProcess.Start(
                 Repository.PyHostExecutable, ["serve", "--python", Repository.Python, .. arguments.Split(' ')], scratch.FullName);
 
             Assert.Equal(2, await pyhost.WaitForExitAsync(ExitDeadline));

@@ -15,7 +15,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task MissingAppModuleExitsNonZeroWithATracebackAndAHint()
     {
-        await using var pyhost = PyHostProcess.Start(Serve("nosuchmodule:app"), emptyDirectory.FullName);
+        await using var pyhost = TestProcess.Start(Serve("nosuchmodule:app"), emptyDirectory.FullName);
 
         var exitCode = await pyhost.WaitForExitAsync(ExitDeadline);
 
@@ -31,7 +31,7 @@ public sealed class CliTests : IDisposable
     [InlineData("--log-level loud", "loud")]
     public async Task InvalidCommandLineExitsWithCode2AndSaysWhy(string arguments, string culprit)
     {
-        await using var pyhost = PyHostProcess.Start([.. Serve("pep3333:app"), .. arguments.Split(' ')], Repository.AppsDirectory);
+        await using var pyhost = TestProcess.Start([.. Serve("pep3333:app"), .. arguments.Split(' ')], Repository.AppsDirectory);
 
         var exitCode = await pyhost.WaitForExitAsync(ExitDeadline);
 
@@ -42,7 +42,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task VersionFlagPrintsTheVersionAndExitsZero()
     {
-        await using var pyhost = PyHostProcess.Start(["--version"], emptyDirectory.FullName);
+        await using var pyhost = TestProcess.Start(["--version"], emptyDirectory.FullName);
 
         var exitCode = await pyhost.WaitForExitAsync(ExitDeadline);
 

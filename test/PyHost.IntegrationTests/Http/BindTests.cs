@@ -16,8 +16,8 @@ public sealed class BindTests
         try
         {
             var socketPath = Path.Combine(directory.FullName, "s.sock");
-            await using var server = PyHostProcess.Start(ServeApps($"unix:{socketPath}"));
-            await server.WaitForOutputAsync(new Regex("Listening on .*" + Regex.Escape(socketPath)), PyHostProcess.StartTimeout);
+            await using var server = TestProcess.Start(ServeApps($"unix:{socketPath}"));
+            await server.WaitForOutputAsync(new Regex("Listening on .*" + Regex.Escape(socketPath)), TestProcess.StartTimeout);
 
             await using var connection = await RawHttpConnection.OpenAsync(new UnixDomainSocketEndPoint(socketPath));
             await connection.SendAsync("GET /echo/over-unix HTTP/1.1\r\nHost: localhost\r\n\r\n");
@@ -35,7 +35,7 @@ public sealed class BindTests
     public async Task IPv6LoopbackBindServesRequests()
     {
         var port = PyHostServer.FreePort(IPAddress.IPv6Loopback);
-        await using var server = await PyHostProcess.StartServingAsync(ServeApps($"[::1]:{port}"), [$"http://[::1]:{port}"]);
+        await using var server = await TestProcess.StartServingAsync(ServeApps($"[::1]:{port}"), [$"http://[::1]:{port}"]);
 
         await using var connection = await RawHttpConnection.OpenAsync(new IPEndPoint(IPAddress.IPv6Loopback, port));
         await connection.SendAsync($"GET /echo/over-ipv6 HTTP/1.1\r\nHost: [::1]:{port}\r\n\r\n");

@@ -7,13 +7,13 @@ namespace PyHost.IntegrationTests.Infrastructure;
 /// <summary>A pyhost serving on a free 127.0.0.1 port, ready for requests once constructed.</summary>
 public sealed class PyHostServer : IAsyncDisposable
 {
-    private PyHostServer(PyHostProcess process, int port)
+    private PyHostServer(TestProcess process, int port)
     {
         Process = process;
         Port = port;
     }
 
-    public PyHostProcess Process { get; }
+    public TestProcess Process { get; }
 
     public int Port { get; }
 
@@ -33,10 +33,10 @@ public sealed class PyHostServer : IAsyncDisposable
         {
             var port = FreePort(IPAddress.Loopback);
             List<string> command = ["serve", .. app is null ? Array.Empty<string>() : [app], "-b", $"127.0.0.1:{port}", "--python", Repository.Python, .. arguments];
-            var process = PyHostProcess.Start(command, workingDirectory);
+            var process = TestProcess.Start(command, workingDirectory);
             try
             {
-                await process.WaitForOutputAsync(PyHostProcess.ListeningOn($"http://127.0.0.1:{port}"), PyHostProcess.StartTimeout);
+                await process.WaitForOutputAsync(TestProcess.ListeningOn($"http://127.0.0.1:{port}"), TestProcess.StartTimeout);
                 return new PyHostServer(process, port);
             }
             catch (Exception) when (attempt < 3 && process.HasExited && process.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))

@@ -30,7 +30,7 @@ public sealed class SupervisedServer : IAsyncDisposable
 
     public PyHostServer Server { get; }
 
-    public PyHostProcess Process => Server.Process;
+    public TestProcess Process => Server.Process;
 
     /// <summary>The front's pid: workers are its children.</summary>
     public int Pid => Server.Process.Id;
@@ -108,7 +108,7 @@ public sealed class SupervisedServer : IAsyncDisposable
     /// <summary>Runs `pyhost ARGS` (reload, scale) to its end; returns its exit code and everything it printed.</summary>
     public static async Task<(int ExitCode, string Output)> RunCommandAsync(params string[] arguments)
     {
-        await using var command = PyHostProcess.Start(arguments);
+        await using var command = TestProcess.Start(arguments);
         var exitCode = await command.WaitForExitAsync(TimeSpan.FromSeconds(60));
         return (exitCode, command.Output);
     }

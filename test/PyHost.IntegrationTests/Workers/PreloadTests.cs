@@ -33,7 +33,7 @@ public sealed class PreloadTests(ITestOutputHelper output) : IDisposable
 
         // A different length too: Python trusts a cached .pyc whose source has the same size and mtime second.
         File.WriteAllText(module, File.ReadAllText(module).Replace("VERSION = \"one\"", "VERSION = \"second\""));
-        await using var reload = PyHostProcess.Start(["reload", "--pid", pidFile], _appDirectory);
+        await using var reload = TestProcess.Start(["reload", "--pid", pidFile], _appDirectory);
         int exitCode = await reload.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(exitCode == 0, $"pyhost reload failed:\n{reload.Output}\n{server.Process.Describe()}");

@@ -7,7 +7,7 @@ namespace PyHost.IntegrationTests.Infrastructure;
 /// One run of the pyhost binary: its stdout and stderr captured line by line, a wait for a line, a graceful stop.
 /// Dispose always leaves nothing running: SIGTERM first, then a kill of the tree this test started.
 /// </summary>
-public sealed class PyHostProcess : IAsyncDisposable
+public sealed class TestProcess : IAsyncDisposable
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
 
@@ -16,7 +16,7 @@ public sealed class PyHostProcess : IAsyncDisposable
     private readonly Process process;
     private readonly List<(bool IsStandardError, string Text)> lines = [];
 
-    private PyHostProcess(Process process, string commandLine)
+    private TestProcess(Process process, string commandLine)
     {
         this.process = process;
         CommandLine = commandLine;
@@ -53,20 +53,39 @@ public sealed class PyHostProcess : IAsyncDisposable
         }
     }
 
-    public static PyHostProcess Start(IEnumerable<string> arguments, string? workingDirectory = null)
+    public static TestProcess Start(IEnumerable<string> arguments, string? workingDirectory = null) =>
+        Start(Repository.PyHostExecutable, arguments, workingDirectory ?? Repository.AppsDirectory);
+
+    /// <summary>
+    /// Starts any command (pyhost, gunicorn, manage.py); <paramref name="environment"/> adds variables to this
+    /// process's, and removes those set to null.
+    /// </summary>
+    public static TestProcess Start(string fileName, IEnumerable<string> arguments, string workingDirectory,
+                                      IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var startInfo = new ProcessStartInfo(Repository.PyHostExecutable)
+        var startInfo = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Repository.AppsDirectory,
+            WorkingDirectory = workingDirectory,
         };
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
         }
-        var started = new PyHostProcess(new Process { StartInfo = startInfo }, "pyhost " + string.Join(' ', startInfo.ArgumentList));
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(name);   // null: the variable must not be inherited
+            }
+            else
+            {
+                startInfo.Environment[name] = value;
+            }
+        }
+        var started = new TestProcess(new Process { StartInfo = startInfo }, Path.GetFileName(fileName) + " " + string.Join(' ', startInfo.ArgumentList));
         started.process.OutputDataReceived += (_, e) => started.Append(isStandardError: false, e.Data);
         started.process.ErrorDataReceived += (_, e) => started.Append(isStandardError: true, e.Data);
         started.process.Start();
@@ -76,7 +95,7 @@ public sealed class PyHostProcess : IAsyncDisposable
     }
 
     /// <summary>Starts pyhost and waits until it prints `Listening on URL` for every URL (workers are then ready).</summary>
-    public static async Task<PyHostProcess> StartServingAsync(
+    public static async Task<TestProcess> StartServingAsync(
         IEnumerable<string> arguments, IEnumerable<string> listeningUrls, string? workingDirectory = null)
     {
         var started = Start(arguments, workingDirectory);
@@ -185,7 +204,7 @@ public sealed class PyHostProcess : IAsyncDisposable
     }
 
     /// <summary>The command line and everything it printed, for failure messages.</summary>
-    public string Describe() => $"--- {CommandLine} (pid {process.Id}) ---\n{Output}\n--- end of pyhost output ---";
+    public string Describe() => $"--- {CommandLine} (pid {process.Id}) ---\n{Output}\n--- end of output ---";
 
     public async ValueTask DisposeAsync()
     {
