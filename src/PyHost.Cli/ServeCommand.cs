@@ -315,7 +315,7 @@ public static partial class ServeCommand
         using RuntimeDirectory runtime = RuntimeDirectory.Create();
         var pool = new WorkerPool(options.Backlog);
         await using AccessLog? accessLog = parsed.GetValue(AccessLogFile) is { } accessTarget ? new AccessLog(accessTarget) : null;
-        var frontOptions = WithFrameworkOptions(parsed, new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful, Debug = options.Debug });
+        var frontOptions = WithFrameworkOptions(parsed, new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful });
         WebApplication web = HttpFront.Build(frontOptions, pool, accessLog, logging, level);
         try
         {

@@ -15,7 +15,6 @@ public sealed class AccessLog : IAsyncDisposable
     private readonly Channel<string> _lines = Channel.CreateBounded<string>(
         new BoundedChannelOptions(65536) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly TextWriter _writer;
-    private readonly bool _ownsWriter;
     private readonly Task _pump;
 
     public AccessLog(string target)
@@ -28,7 +27,6 @@ public sealed class AccessLog : IAsyncDisposable
         {
             _writer = new StreamWriter(new FileStream(target, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false));
         }
-        _ownsWriter = true;
         _pump = Task.Run(PumpAsync);
     }
 
@@ -73,9 +71,6 @@ public sealed class AccessLog : IAsyncDisposable
     {
         _lines.Writer.TryComplete();
         await _pump;
-        if (_ownsWriter)
-        {
-            await _writer.DisposeAsync();
-        }
+        await _writer.DisposeAsync();
     }
 }

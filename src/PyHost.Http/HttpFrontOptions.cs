@@ -9,8 +9,6 @@ public sealed record HttpFrontOptions
     /// <summary>How long in-flight requests may run on after a stop signal.</summary>
     public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Show the reason for 5xx pages in more detail (tracebacks come from the worker).</summary>
-    public bool Debug { get; init; }
 
     /// <summary>The <c>--static</c> mounts, answered by the front without a worker.</summary>
     public IReadOnlyList<StaticMount> StaticMounts { get; init; } = [];
