@@ -36,12 +36,22 @@ public sealed class AccessLog : IAsyncDisposable
         string target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? "/";
         string remote = context.Connection.RemoteIpAddress?.ToString() ?? "-";
         string user = context.User.Identity?.Name ?? "-";
-        string time = DateTimeOffset.Now.ToString("dd/MMM/yyyy:HH:mm:ss zzz", CultureInfo.InvariantCulture).Remove(26, 1);
+        string time = FormatTime(DateTimeOffset.Now);
         string referer = request.Headers.Referer.Count > 0 ? Escape(request.Headers.Referer.ToString()) : "-";
         string agent = request.Headers.UserAgent.Count > 0 ? Escape(request.Headers.UserAgent.ToString()) : "-";
         string bytes = bodyBytes > 0 ? bodyBytes.ToString(CultureInfo.InvariantCulture) : "-";
         _lines.Writer.TryWrite(
             $"{remote} - {user} [{time}] \"{request.Method} {Escape(target)} {request.Protocol}\" {context.Response.StatusCode} {bytes} \"{referer}\" \"{agent}\"");
+    }
+
+    /// <summary>Apache's %t: "21/Nov/2026:06:32:45 +0000", the offset without a colon.</summary>
+    public static string FormatTime(DateTimeOffset time)
+    {
+        TimeSpan offset = time.Offset;
+        char sign = offset < TimeSpan.Zero ? '-' : '+';
+        offset = offset.Duration();
+        return time.ToString("dd/MMM/yyyy:HH:mm:ss ", CultureInfo.InvariantCulture)
+               + $"{sign}{offset.Hours:00}{offset.Minutes:00}";
     }
 
     // Quotes and control characters from the client must not forge log fields or lines.
