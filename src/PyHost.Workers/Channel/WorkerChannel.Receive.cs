@@ -14,6 +14,10 @@ public sealed partial class WorkerChannel
     // response that arrived in one read (start, body, end) goes to the client in one write.
     private readonly List<WorkerRequest> _touched = new();
 
+    // A slot freed by a request given back unstarted is offered only after that request went back to the pool, so
+    // that it runs again ahead of requests that came after it.
+    private bool _offerSlotAfterWake;
+
     /// <summary>Reads one frame outside any request (HELLO, READY, BOOT_FAILED; a zygote's CHILD_EXITED), copying
     /// its payload; null at end of file. Only before <see cref="StartServing"/>.</summary>
     public async ValueTask<(FrameHeader Header, byte[] Payload)?> ReadControlFrameAsync(CancellationToken cancellation)
@@ -86,6 +90,11 @@ public sealed partial class WorkerChannel
             request.Wake();
         }
         _touched.Clear();
+        if (_offerSlotAfterWake)
+        {
+            _offerSlotAfterWake = false;
+            SlotFreed?.Invoke(this);
+        }
     }
 
     private void HandleFrame(FrameHeader header, ReadOnlySequence<byte> payload)
@@ -131,7 +140,14 @@ public sealed partial class WorkerChannel
                 bool notStarted = (header.Flags & FrameFlags.NotStarted) != 0;
                 Remove(request, served: !notStarted);
                 // The freed slot goes to a waiting request first, then this one's response goes out.
-                SlotFreed?.Invoke(this);
+                if (notStarted)
+                {
+                    _offerSlotAfterWake = true;
+                }
+                else
+                {
+                    SlotFreed?.Invoke(this);
+                }
                 request.OnResponseEnd(header.Flags);
                 Touch(request);
                 TrySignalRetired();
