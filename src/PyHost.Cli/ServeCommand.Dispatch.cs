@@ -31,13 +31,22 @@ public static partial class ServeCommand
         CustomParser = result => WholeNumber(result),
     };
 
+    private static readonly Option<int?> PipelineAge = new("--pipeline-age")
+    {
+        Description = "Milliseconds a running request may have run for another to be pipelined behind it. Default: 1.",
+        CustomParser = result => WholeNumber(result),
+    };
+
     private static void AddDispatchOptions(Command command)
     {
+        command.Options.Add(PipelineAge);
         command.Options.Add(MaxRequestBody);
         command.Options.Add(NoRequestBuffering);
         command.Options.Add(NoResponseBuffering);
         command.Options.Add(PipelineDepth);
     }
+
+    private static TimeSpan PipelineMaxAgeFrom(ParseResult parsed) => TimeSpan.FromMilliseconds(parsed.GetValue(PipelineAge) ?? 1);
 
     private static DispatchPolicy DispatchPolicyFrom(ParseResult parsed) => new()
     {

@@ -47,8 +47,9 @@ internal sealed partial class WorkerRequest
                 }
                 if (written > 0 || head is not null)
                 {
-                    // At the end the listener sends what is left as it completes the response: no flush of our own.
-                    if (!finished && !_clientGone && !await Exchange.FlushAsync())
+                    // Flushed even at the end: Kestrel does not always send body bytes left unflushed when a
+                    // response with a Content-Length completes (seen with 1 MiB and more: the client waits forever).
+                    if (!_clientGone && !await Exchange.FlushAsync())
                     {
                         OnClientAborted();
                     }
