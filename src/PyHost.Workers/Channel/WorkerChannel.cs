@@ -255,23 +255,30 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
     /// <summary>Marks the channel dead, for a worker whose process exited: its requests fail (502) or run elsewhere.</summary>
     public void MarkBroken() => FailAll(DispatchOutcome.WorkerDied);
 
-    /// <summary>Fails the running requests with <paramref name="outcome"/>; the waiting ones never started.</summary>
+    /// <summary>
+    /// Fails the running requests with <paramref name="outcome"/>; the waiting ones never started and go back to the
+    /// pool. Decided in one step under the lock: the worker's death may be seen twice at once (its channel's end of
+    /// file, its process exit), and neither may take a waiting request for a running one.
+    /// </summary>
     private void FailAll(DispatchOutcome outcome)
     {
         _broken = true;
-        List<WorkerRequest> outstanding;
+        var failed = new List<(WorkerRequest Request, bool Running)>();
         lock (_lock)
         {
-            outstanding = [.. _order];
-        }
-        for (int i = 0; i < outstanding.Count; i++)
-        {
-            WorkerRequest request = outstanding[i];
-            bool running = i < Capacity && request.StartedAt != 0;
-            if (Remove(request, served: false))
+            for (int i = 0; i < _order.Count; i++)
             {
-                request.Fail(running ? outcome : DispatchOutcome.NotStarted);
+                failed.Add((_order[i], i < Capacity && _order[i].StartedAt != 0));
             }
+            _order.Clear();
+            _requests.Clear();
+            Volatile.Write(ref _lastStartedAt, 0);
+            Volatile.Write(ref _idleSince, Environment.TickCount64);
+        }
+        Interlocked.Add(ref _outstanding, -failed.Count);
+        foreach (var (request, running) in failed)
+        {
+            request.Fail(running ? outcome : DispatchOutcome.NotStarted);
         }
         TrySignalRetired();
     }

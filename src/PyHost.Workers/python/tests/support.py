@@ -172,6 +172,13 @@ class FakeFront:
     def send(self, frame_type: int, request_id: int, payload: bytes = b"", flags: int = 0) -> None:
         self.conn.sendall(pack(frame_type, request_id, payload, flags))
 
+    def grant_credit(self, request_id: int, count: int) -> None:
+        """As the front does for body bytes it took; a worker that already exited (after STOP) needs none."""
+        try:
+            self.send(CREDIT, request_id, struct.pack("<I", count))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
     def read_frame(self) -> Frame:
         while True:
             if len(self._pending) >= 12:
@@ -209,7 +216,7 @@ class FakeFront:
             frame = self.read_frame()
             assert frame.request_id == request_id, frame
             if frame.type == RESPONSE_BODY and grant_credit:
-                self.send(CREDIT, request_id, struct.pack("<I", len(frame.payload)))
+                self.grant_credit(request_id, len(frame.payload))
             if frame.type == BODY_PULL:
                 size = struct.unpack("<I", frame.payload)[0]
                 pulls.append(size)
@@ -230,7 +237,7 @@ class FakeFront:
             frame = self.read_frame()
             assert frame.request_id in frames and frame.request_id not in ended, frame
             if frame.type == RESPONSE_BODY:
-                self.send(CREDIT, frame.request_id, struct.pack("<I", len(frame.payload)))
+                self.grant_credit(frame.request_id, len(frame.payload))
             frames[frame.request_id].append(frame)
             if frame.type == RESPONSE_END:
                 ended.add(frame.request_id)

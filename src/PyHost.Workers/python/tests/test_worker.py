@@ -323,6 +323,16 @@ class Pipelining(unittest.TestCase):
             self.assertEqual([(f.type, f.flags) for f in responses[given_back].frames], [(RESPONSE_END, NOT_STARTED)])
         self.assertEqual(self.front.request("/hello", request_id=4).body, b"Hello, world!")
 
+    def test_recall_of_one_waiting_request_gives_back_that_one_only(self) -> None:
+        self.send_request(1, "/sleep", query="0.2")
+        time.sleep(0.05)
+        self.send_request(2, "/hello")
+        self.send_request(3, "/hello")
+        self.front.send(RECALL, 3)
+        responses = self.front.finish_requests(1, 2, 3)
+        self.assertEqual(responses[2].body, b"Hello, world!")
+        self.assertEqual([(f.type, f.flags) for f in responses[3].frames], [(RESPONSE_END, NOT_STARTED)])
+
     def test_recall_of_a_running_request_changes_nothing(self) -> None:
         self.send_request(5, "/sleep", query="0.1")
         time.sleep(0.05)
