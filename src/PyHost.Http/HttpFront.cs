@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PyHost.Http.Compression;
 using PyHost.Http.StaticFiles;
 using PyHost.Workers.Dispatch;
 
@@ -26,12 +27,14 @@ public sealed class HttpFront
     private readonly WorkerPool _pool;
     private readonly AccessLog? _accessLog;
     private readonly StaticFileRoute? _staticFiles;
+    private readonly IReadOnlyList<ErrorPageFile> _errorPageFiles;
 
-    private HttpFront(WorkerPool pool, AccessLog? accessLog, StaticFileRoute? staticFiles)
+    private HttpFront(WorkerPool pool, AccessLog? accessLog, StaticFileRoute? staticFiles, IReadOnlyList<ErrorPageFile> errorPageFiles)
     {
         _pool = pool;
         _accessLog = accessLog;
         _staticFiles = staticFiles;
+        _errorPageFiles = errorPageFiles;
     }
 
     public static WebApplication Build(HttpFrontOptions options, WorkerPool pool, AccessLog? accessLog, ILoggerProvider logging, LogLevel minimumLevel)
@@ -74,7 +77,12 @@ public sealed class HttpFront
         {
             app.Logger.LogInformation("Static files: {Prefix}/ from {Directory}, answered without a worker", mount.UrlPrefix, mount.Directory);
         }
-        var front = new HttpFront(pool, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null);
+        var front = new HttpFront(pool, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null, options.ErrorPageFiles);
+        if (options.Compression is { } compression)
+        {
+            app.Logger.LogInformation("Compression: {Codings} for responses of {MinimumLength} bytes or more", string.Join(", ", compression.Codings.Select(c => c.Token())), compression.MinimumLength);
+            app.Use(new ResponseCompressionMiddleware(compression).InvokeAsync);
+        }
         app.Run(front.HandleAsync);
         return app;
     }
@@ -144,7 +152,7 @@ public sealed class HttpFront
         _accessLog?.Write(context, exchange.BodyBytesSent);
     }
 
-    private static async Task AnswerFailureAsync(HttpContext context, HttpWorkerExchange exchange, DispatchOutcome outcome)
+    private async Task AnswerFailureAsync(HttpContext context, HttpWorkerExchange exchange, DispatchOutcome outcome)
     {
         if (outcome == DispatchOutcome.ClientGone)
         {
@@ -168,7 +176,10 @@ public sealed class HttpFront
         // connection after what it sent (PEP 3333: an error after the headers cannot become a new status).
         if (!exchange.ResponseStarted)
         {
-            await ErrorPages.WriteAsync(context, outcome);
+            if (ErrorPageFile.For(_errorPageFiles, outcome.ErrorStatusCode()) is not { } page || await page.TryWriteAsync(context, outcome.ErrorStatusCode()) is null)
+            {
+                await ErrorPages.WriteAsync(context, outcome);
+            }
             return;
         }
         await exchange.FlushAsync();
