@@ -65,7 +65,7 @@ public sealed partial class CacheControlRule
             error = $"'{text}': expected PATTERN=VALUE, e.g. '{HashedPattern}={ImmutableValue}' or '*.html=no-cache'";
             return false;
         }
-        if (value.Any(char.IsControl) || value.Any(c => c > 0x7e))
+        if (text.Any(char.IsControl) || value.Any(c => c > 0x7e))
         {
             error = $"'{text}': the Cache-Control value must be printable ASCII";
             return false;
