@@ -23,7 +23,7 @@ public sealed class ErrorPageFile
     public string Path { get; }
 
     public bool Covers(int status) =>
-        Statuses.EndsWith("xx", StringComparison.Ordinal) ? status / 100 == Statuses[0] - '0' : Statuses == status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Statuses == "50x" ? status is >= 500 and <= 599 : Statuses == status.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Reads <c>STATUS=FILE</c> (STATUS: 404, 500, 502, 503, 504 or 50x); FILE must exist.</summary>
     public static bool TryParse(string text, [NotNullWhen(true)] out ErrorPageFile? page, [NotNullWhen(false)] out string? error)

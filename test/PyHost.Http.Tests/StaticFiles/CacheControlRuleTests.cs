@@ -70,3 +70,38 @@ public class CacheControlRuleTests
         Assert.Contains($"'{text}'", error);
     }
 }
+
+public class ErrorPageFileTests
+{
+    [Theory]
+    [InlineData("404", 404, true)]
+    [InlineData("404", 500, false)]
+    [InlineData("50x", 500, true)]
+    [InlineData("50x", 504, true)]
+    [InlineData("50x", 404, false)]
+    [InlineData("502", 502, true)]
+    [InlineData("502", 503, false)]
+    public void APageCoversItsStatuses(string statuses, int status, bool covered)
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            Assert.True(ErrorPageFile.TryParse($"{statuses}={file}", out ErrorPageFile? page, out _));
+            Assert.Equal(covered, page.Covers(status));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData("404")]
+    [InlineData("418=/etc/hostname")]
+    [InlineData("404=/no/such/file.html")]
+    public void BadPagesAreRefused(string text)
+    {
+        Assert.False(ErrorPageFile.TryParse(text, out _, out string? error));
+        Assert.Contains($"'{text}'", error);
+    }
+}
