@@ -37,10 +37,12 @@ public sealed class ResponseCompressionMiddleware(CompressionOptions options)
         try
         {
             await next(context);
-            await body.FinishAsync();
         }
         finally
         {
+            // Also after a failure: the encoder's native state (zstd, Brotli) is released, and whatever was
+            // written before it reaches the client, as the front's failure handling expects.
+            await body.FinishAsync();
             context.Features.Set(inner);
             context.Features.Set<IResponseCompressionFeature>(null);
         }
