@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PyHost.Http.Compression;
 using PyHost.Http.StaticFiles;
 using PyHost.Workers.Dispatch;
 
@@ -27,14 +28,17 @@ public sealed partial class HttpFront
     private readonly DispatchPolicy _policy;
     private readonly AccessLog? _accessLog;
     private readonly StaticFileRoute? _staticFiles;
+    private readonly IReadOnlyList<ErrorPageFile> _errorPageFiles;
     private readonly ILogger _logger;
 
-    private HttpFront(WorkerPool pool, DispatchPolicy policy, AccessLog? accessLog, StaticFileRoute? staticFiles, ILogger logger)
+    private HttpFront(WorkerPool pool, DispatchPolicy policy, AccessLog? accessLog, StaticFileRoute? staticFiles,
+        IReadOnlyList<ErrorPageFile> errorPageFiles, ILogger logger)
     {
         _pool = pool;
         _policy = policy;
         _accessLog = accessLog;
         _staticFiles = staticFiles;
+        _errorPageFiles = errorPageFiles;
         _logger = logger;
     }
 
@@ -79,7 +83,12 @@ public sealed partial class HttpFront
             app.Logger.LogInformation("Static files: {Prefix}/ from {Directory}, answered without a worker", mount.UrlPrefix, mount.Directory);
         }
         var front = new HttpFront(pool, options.Dispatch, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null,
-            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("pyhost.front"));
+            options.ErrorPageFiles, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("pyhost.front"));
+        if (options.Compression is { } compression)
+        {
+            app.Logger.LogInformation("Compression: {Codings} for responses of {MinimumLength} bytes or more", string.Join(", ", compression.Codings.Select(c => c.Token())), compression.MinimumLength);
+            app.Use(new ResponseCompressionMiddleware(compression).InvokeAsync);
+        }
         app.Run(front.HandleAsync);
         return app;
     }
@@ -184,7 +193,10 @@ public sealed partial class HttpFront
                 // The rest of the body is not read: the connection cannot carry another request.
                 context.Response.Headers.Connection = "close";
             }
-            await ErrorPages.WriteAsync(context, outcome);
+            if (ErrorPageFile.For(_errorPageFiles, outcome.ErrorStatusCode()) is not { } page || await page.TryWriteAsync(context, outcome.ErrorStatusCode()) is null)
+            {
+                await ErrorPages.WriteAsync(context, outcome);
+            }
             return;
         }
         if (outcome == DispatchOutcome.Timeout)

@@ -1,3 +1,4 @@
+using PyHost.Http.Compression;
 using PyHost.Http.StaticFiles;
 using PyHost.Workers.Dispatch;
 
@@ -15,4 +16,10 @@ public sealed record HttpFrontOptions
 
     /// <summary>The <c>--static</c> mounts, answered by the front without a worker.</summary>
     public IReadOnlyList<StaticMount> StaticMounts { get; init; } = [];
+
+    /// <summary>Response compression (<c>--compress</c>); null: responses are sent as the app and the files are.</summary>
+    public CompressionOptions? Compression { get; init; }
+
+    /// <summary>The site's own pages for the answers the front makes itself when the app cannot (502, 503, 504).</summary>
+    public IReadOnlyList<ErrorPageFile> ErrorPageFiles { get; init; } = [];
 }
