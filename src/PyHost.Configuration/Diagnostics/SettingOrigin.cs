@@ -29,7 +29,7 @@ public sealed record FileOrigin(string File, int Line, int Column) : SettingOrig
 /// <summary>A flag on the command line.</summary>
 public sealed record FlagOrigin(string Flag) : SettingOrigin
 {
-    public override string Describe() => $"flag {Flag}";
+    public override string Describe() => Flag.StartsWith('-') ? $"flag {Flag}" : $"argument {Flag}";
 }
 
 /// <summary>

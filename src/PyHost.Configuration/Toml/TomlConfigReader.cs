@@ -12,8 +12,11 @@ public static class TomlConfigReader
 {
     public static bool IsPyProject(string path) => string.Equals(Path.GetFileName(path), "pyproject.toml", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Reads a file; relative paths in it are relative to its directory.</summary>
-    public static PyHostConfig? ReadFile(string path, DiagnosticBag diagnostics)
+    /// <summary>
+    /// Reads a file; relative paths in it are relative to its directory. Messages name it as
+    /// <paramref name="displayName"/> (as the user wrote it), else by <paramref name="path"/>.
+    /// </summary>
+    public static PyHostConfig? ReadFile(string path, DiagnosticBag diagnostics, string? displayName = null)
     {
         string text;
         try
@@ -22,11 +25,11 @@ public static class TomlConfigReader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            diagnostics.Error(new FileOrigin(path, 0, 0), "", $"cannot read the config file: {ex.Message}");
+            diagnostics.Error(new FileOrigin(displayName ?? path, 0, 0), "", $"cannot read the config file: {ex.Message}");
             return null;
         }
         string directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/";
-        return Read(text, path, directory, diagnostics);
+        return Read(text, displayName ?? path, directory, diagnostics);
     }
 
     /// <summary>Reads TOML text; <paramref name="fileName"/> names it in messages.</summary>
