@@ -13,6 +13,9 @@ public interface IConfigKey
 
     /// <summary>The default as the docs say it; null to print the default record's value.</summary>
     string? DefaultDoc { get; }
+
+    /// <summary>The value of a fresh record, as TOML; null when not set.</summary>
+    PrintedValue? DefaultValue { get; }
 }
 
 public interface IConfigKey<TRecord> : IConfigKey
@@ -26,7 +29,7 @@ public interface IConfigKey<TRecord> : IConfigKey
 /// <summary>A key that reads into one property of an immutable record: a getter and a <c>with</c>-setter.</summary>
 public sealed class ConfigKey<TRecord, TValue>(
     string name, ValueType<TValue> type, string description, Func<TRecord, TValue> get, Func<TRecord, TValue, TRecord> set,
-    string? defaultDoc = null) : IConfigKey<TRecord>
+    string? defaultDoc = null, Func<TRecord>? create = null) : IConfigKey<TRecord>
 {
     public string Name { get; } = name;
 
@@ -35,6 +38,8 @@ public sealed class ConfigKey<TRecord, TValue>(
     public IValueType Type => type;
 
     public string? DefaultDoc { get; } = defaultDoc;
+
+    public PrintedValue? DefaultValue => create is null ? null : type.Print(get(create()));
 
     public TRecord Read(TRecord record, TomlNode node, ReadContext context, string path) =>
         type.TryRead(node, context, path, out TValue value) ? set(record, value) : record;

@@ -36,7 +36,7 @@ public sealed class ConfigTable<T>(string title, string description, Func<T> cre
     public T Create() => create();
 
     public void Add<TValue>(string name, ValueType<TValue> type, string description, Func<T, TValue> get, Func<T, TValue, T> set, string? defaultDoc = null) =>
-        _keys.Add(new ConfigKey<T, TValue>(name, type, description, get, set, defaultDoc));
+        _keys.Add(new ConfigKey<T, TValue>(name, type, description, get, set, defaultDoc, create));
 
     public void Add(IConfigKey<T> key) => _keys.Add(key);
 

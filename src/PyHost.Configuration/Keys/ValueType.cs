@@ -16,6 +16,12 @@ public interface IValueType
     void WriteSchema(JsonObject schema);
 }
 
+/// <summary>A type whose children sit at a path with a suffix: "[]" for [[arrays]], ".*" for [named.TABLES].</summary>
+public interface INestedPath
+{
+    string ChildPathSuffix { get; }
+}
+
 public abstract class ValueType<T> : IValueType
 {
     public abstract string Expected { get; }

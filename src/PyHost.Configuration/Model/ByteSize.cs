@@ -32,6 +32,11 @@ public readonly record struct ByteSize(long Bytes)
         string number = trimmed[..split];
         string unit = trimmed[split..].Trim();
         long factor = 1;
+        if (number.Length == 0)
+        {
+            error = "a size is a number of bytes or a number with a unit, such as 64KiB, 1MiB or 1GB";
+            return false;
+        }
         if (unit.Length > 0)
         {
             int at = Array.FindIndex(Units, candidate => candidate.Unit == unit);

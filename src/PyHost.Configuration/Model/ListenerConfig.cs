@@ -71,6 +71,9 @@ public sealed record ListenerConfig
 
     public LimitsConfig Limits { get; init; } = new();
 
+    /// <summary>Answer every request with a redirect to the same URL over HTTPS (the usual port-80 listener).</summary>
+    public bool HttpsRedirect { get; init; }
+
     private static readonly ChoiceType<HttpProtocol> ProtocolType = Types.Choice(("h1", HttpProtocol.Http1), ("h2", HttpProtocol.Http2));
 
     public static ConfigTable<ListenerConfig> Table { get; } = CreateTable();
@@ -79,7 +82,7 @@ public sealed record ListenerConfig
     {
         var table = new ConfigTable<ListenerConfig>("[[listen]]", "An address to listen on. Without any [[listen]], PyHost listens on 127.0.0.1:8000 ($PORT: 0.0.0.0:$PORT).", () => new ListenerConfig())
         {
-            { "address", new ListenAddressType(), "HOST:PORT, [IPV6]:PORT or unix:PATH for HTTP; uwsgi://, fastcgi://, scgi:// (and uwsgi+unix:PATH, ...) for a web server in front. Required.", l => l.Address, (l, v) => l with { Address = v } },
+            { "address", new ListenAddressType(), "HOST:PORT, [IPV6]:PORT or unix:PATH for HTTP; uwsgi://, fastcgi://, scgi:// (and uwsgi+unix:PATH, ...) for a web server in front. Required.", l => l.Address, (l, v) => l with { Address = v }, "required" },
             { "tls", new ChoiceType<ListenerTls>([("none", ListenerTls.None), ("files", ListenerTls.Files), ("auto", ListenerTls.Auto)]), "\"none\"; \"files\": certificates from PEM files (the listener's certificate/key, or each site's, chosen by SNI); \"auto\": certificates obtained automatically for each site's host names.", l => l.Tls, (l, v) => l with { Tls = v } },
             { "certificate", Types.Optional(Types.Path), "PEM certificate chain used when no site's certificate fits the name asked for. gunicorn: --certfile.", l => l.Certificate, (l, v) => l with { Certificate = v } },
             { "key", Types.Optional(Types.Path), "PEM private key of 'certificate'. gunicorn: --keyfile.", l => l.Key, (l, v) => l with { Key = v } },
@@ -89,6 +92,7 @@ public sealed record ListenerConfig
             { "proxy_protocol", new ChoiceType<ProxyProtocol>([("off", ProxyProtocol.Off), ("v1", ProxyProtocol.V1), ("v2", ProxyProtocol.V2), ("any", ProxyProtocol.Any)], new Dictionary<string, ProxyProtocol> { ["auto"] = ProxyProtocol.Any, ["true"] = ProxyProtocol.Any, ["false"] = ProxyProtocol.Off }), "Expect a PROXY protocol header (HAProxy, AWS NLB) before each connection: \"off\", \"v1\", \"v2\" or \"any\".", l => l.ProxyProtocol, (l, v) => l with { ProxyProtocol = v } },
             { "mode", Types.OptionalValue(Types.FileMode), "File mode of a unix socket, e.g. 0o660 (the default: the socket's group, nginx's, may connect).", l => l.Mode, (l, v) => l with { Mode = v }, "0o660" },
             { "backlog", Types.Count(1, 65535), "The kernel's queue of connections not yet accepted. gunicorn: --backlog.", l => l.Backlog, (l, v) => l with { Backlog = v } },
+            { "https_redirect", Types.Boolean, "Answer every request with 308 to the same URL over https:// (the usual port-80 listener): no site sees it.", l => l.HttpsRedirect, (l, v) => l with { HttpsRedirect = v } },
             { "limits", Types.Table(LimitsConfig.Table), "Limits and timeouts for connections to this listener.", l => l.Limits, (l, v) => l with { Limits = v } },
         };
         table.Check(CheckListener);
@@ -126,6 +130,10 @@ public sealed record ListenerConfig
         if (listener.Protocols.Count == 0)
         {
             context.Error(node, ReadContext.Join(path, "protocols"), "a listener needs at least one protocol", "protocols = [\"h1\", \"h2\"]");
+        }
+        if (listener.HttpsRedirect && listener.Tls != ListenerTls.None)
+        {
+            context.Error(node, ReadContext.Join(path, "https_redirect"), "this listener already serves HTTPS; https_redirect belongs on a plain one", "put it on the port-80 listener");
         }
         if (listener.Address.Protocol != ListenerProtocol.Http && listener.Tls != ListenerTls.None)
         {

@@ -39,8 +39,10 @@ public sealed class TableType<T>(ConfigTable<T> table, bool printInline = false)
 }
 
 /// <summary><c>[[listen]]</c>, <c>[[site]]</c>, <c>[[site.route]]</c>: a list of tables, in order.</summary>
-public sealed class TableArrayType<T>(ConfigTable<T> table) : ValueType<IReadOnlyList<T>>
+public sealed class TableArrayType<T>(ConfigTable<T> table) : ValueType<IReadOnlyList<T>>, INestedPath
 {
+    public string ChildPathSuffix => "[]";
+
     public override string Expected => $"a list of tables ([[{table.Title.Trim('[', ']')}]])";
 
     public override IConfigTable Table => table;
@@ -80,8 +82,10 @@ public sealed class TableArrayType<T>(ConfigTable<T> table) : ValueType<IReadOnl
 }
 
 /// <summary><c>[app.NAME]</c>: tables named by their key, in the order written; each record learns its name.</summary>
-public sealed class TableMapType<T>(ConfigTable<T> table, Func<T, string> nameOf, Func<T, string, T> withName) : ValueType<IReadOnlyList<T>>
+public sealed class TableMapType<T>(ConfigTable<T> table, Func<T, string> nameOf, Func<T, string, T> withName) : ValueType<IReadOnlyList<T>>, INestedPath
 {
+    public string ChildPathSuffix => ".*";
+
     private const string NamePattern = "^[A-Za-z0-9_][A-Za-z0-9_.-]*$";
 
     public override string Expected => $"tables named by key ({table.Title})";
