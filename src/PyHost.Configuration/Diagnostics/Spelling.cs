@@ -11,6 +11,11 @@ public static class Spelling
     public static string? Suggest(string typed, IEnumerable<string> candidates)
     {
         string normalized = Normalize(typed);
+        if (normalized.Length >= 3
+            && candidates.Where(candidate => Normalize(candidate).StartsWith(normalized, StringComparison.Ordinal)).ToList() is [var only])
+        {
+            return only;   // "warn" for "warning": a prefix of exactly one name
+        }
         string? best = null;
         int bestDistance = int.MaxValue;
         foreach (string candidate in candidates)

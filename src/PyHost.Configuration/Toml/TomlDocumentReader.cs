@@ -18,7 +18,8 @@ public static class TomlDocumentReader
         DocumentSyntax document = SyntaxParser.Parse(text, fileName, true);
         if (document.HasErrors)
         {
-            foreach (DiagnosticMessage message in document.Diagnostics)
+            // The parser recovers and goes on, so one mistake often gives several messages on its line: keep the first.
+            foreach (DiagnosticMessage message in document.Diagnostics.Where(message => message.Kind == DiagnosticMessageKind.Error).DistinctBy(message => message.Span.Start.Line))
             {
                 var origin = new FileOrigin(fileName, message.Span.Start.Line + 1, message.Span.Start.Column + 1);
                 if (message.Kind == DiagnosticMessageKind.Error)

@@ -51,3 +51,25 @@ public sealed class PathType(string expected = "a path", params string[] keepAsW
         schema["minLength"] = 1;
     }
 }
+
+/// <summary>An interpreter: a bare command name ("python3.12") is looked up on PATH later; a path is resolved like any path.</summary>
+public sealed class InterpreterType : ValueType<string>
+{
+    private static readonly PathType AsPath = new("a path or a command name");
+
+    public override string Expected => "a path or a command name";
+
+    public override bool TryRead(TomlNode node, ReadContext context, string path, out string value)
+    {
+        if (node is TomlScalar { Value: string text } && text.Length > 0 && !text.Contains('/'))
+        {
+            value = text;
+            return true;
+        }
+        return AsPath.TryRead(node, context, path, out value);
+    }
+
+    public override PrintedValue Print(string value) => AsPath.Print(value);
+
+    public override void WriteSchema(JsonObject schema) => AsPath.WriteSchema(schema);
+}

@@ -19,7 +19,7 @@ public static class Types
     public static readonly PathType LogTarget = new("a file path or \"-\"", "-");
 
     /// <summary>An interpreter: a path, or a bare name looked up on PATH ("python3").</summary>
-    public static readonly TextType Interpreter = new("a path or a command name");
+    public static readonly InterpreterType Interpreter = new();
 
     /// <summary><c>"10.0.0.0/8"</c>, <c>"192.0.2.7"</c>, <c>"::1"</c>, <c>"*"</c> (any), or <c>"unix"</c> (unix-socket peers).</summary>
     public static readonly TextType AddressRange = new("an IP address, a CIDR range, \"*\" or \"unix\"", text =>
