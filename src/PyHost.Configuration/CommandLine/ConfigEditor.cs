@@ -47,15 +47,7 @@ public sealed class ConfigEditor
     }
 
     /// <summary>APP on the command line, or gunicorn's wsgi_app: the single app's module (and no paste).</summary>
-    public void SetAppSpec(TomlNode value, SettingOrigin origin)
-    {
-        SetApp("module", value, origin);
-        int index = SingleApp(origin, "module");
-        if (index >= 0 && _config.Apps[index].Paste is not null)
-        {
-            Diagnostics.Error(origin, $"app.{_config.Apps[index].Name}", "give either APP or --paste (paste in a config file), not both");
-        }
-    }
+    public void SetAppSpec(TomlNode value, SettingOrigin origin) => SetApp("module", value, origin);
 
     /// <summary><c>-e KEY=VALUE</c>: added to the app's environment (later layers win per variable).</summary>
     public void AddEnvironment(TomlNode value, SettingOrigin origin)

@@ -100,21 +100,7 @@ public sealed record AppConfig
             { "reload_extra_files", Types.List(Types.Path), "With reload: also watch these files (templates, settings).", a => a.ReloadExtraFiles, (a, v) => a with { ReloadExtraFiles = v } },
             { "debug", Types.Boolean, "Show tracebacks in 500 pages. Never in production.", a => a.Debug, (a, v) => a with { Debug = v } },
         };
-        table.Check(CheckApp);
         return table;
-    }
-
-    private static AppConfig CheckApp(AppConfig app, TomlTable node, ReadContext context, string path)
-    {
-        if (app.Module is not null && app.Paste is not null)
-        {
-            context.Diagnostics.Error(node.Entry("paste")!.KeyOrigin, ReadContext.Join(path, "paste"), "give either module or paste, not both");
-        }
-        if (app.WorkersMax is { } most && most < (app.Workers ?? 1))
-        {
-            context.Diagnostics.Error(node.Entry("workers_max")!.KeyOrigin, ReadContext.Join(path, "workers_max"), $"workers_max ({most}) is less than workers ({app.Workers})");
-        }
-        return app;
     }
 }
 

@@ -14,6 +14,7 @@ public static class ConfigValidator
     {
         CheckListeners(config, diagnostics);
         CheckSites(config, diagnostics);
+        CheckApps(config, diagnostics);
         CheckRoutes(config, diagnostics);
         CheckTls(config, diagnostics);
     }
@@ -70,6 +71,26 @@ public static class ConfigValidator
             {
                 diagnostics.Error(At(config, $"site[{i}]"), $"site[{i}]", $"site '{site.DisplayName}' has no routes",
                     "add [[site.route]] entries, e.g. path = \"/\" and app = \"main\"");
+            }
+        }
+    }
+
+    private static void CheckApps(PyHostConfig config, DiagnosticBag diagnostics)
+    {
+        foreach (AppConfig app in config.Apps)
+        {
+            string prefix = $"app.{app.Name}";
+            if (app.Module is not null && app.Paste is not null)
+            {
+                diagnostics.Error(At(config, $"{prefix}.paste"), $"{prefix}.paste",
+                    $"give either module ({config.Provenance.Of($"{prefix}.module")}) or paste ({config.Provenance.Of($"{prefix}.paste")}), not both",
+                    "APP on the command line is the module; --paste names an ini file instead");
+            }
+            if (app.WorkersMax is { } most && app.Workers is { } least && most < least)
+            {
+                diagnostics.Error(At(config, $"{prefix}.workers_max"), $"{prefix}.workers_max",
+                    $"workers_max ({most}) is less than workers ({least}, from {config.Provenance.Of($"{prefix}.workers")})",
+                    "workers_max is the most workers scaling may run: set it at least as high as workers");
             }
         }
     }

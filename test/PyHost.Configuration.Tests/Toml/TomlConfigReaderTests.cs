@@ -156,8 +156,6 @@ public class TomlConfigReaderTests
     [InlineData("[[site]]\ntls = { certificate = \"a.pem\" }\n[[site.route]]\napp = \"x\"\n", "tls needs 'key'")]
     [InlineData("[app.\"my app\"]\nmodule = \"a:b\"\n", "'my app' is not a usable name")]
     [InlineData("[app.main]\nenv = { PORT = 8000 }\n", "hint: quote the value")]
-    [InlineData("[app.main]\nmodule = \"a:b\"\npaste = \"x.ini\"\n", "give either module or paste, not both")]
-    [InlineData("[app.main]\nworkers = 4\nworkers_max = 2\n", "workers_max (2) is less than workers (4)")]
     public void WrongValuesAreErrorsNamingTheKeyAndWhatWasExpected(string text, string expected) =>
         Assert.Contains(expected, OneError(text));
 

@@ -72,6 +72,21 @@ public class ConfigValidatorTests
     }
 
     [Fact]
+    public void AnAppTakesModuleOrPasteNotBoth() =>
+        Assert.Contains("pyhost.toml:3:1: error: app.main.paste: give either module (pyhost.toml:2:1) or paste (pyhost.toml:3:1), not both",
+            Errors("[app.main]\nmodule = \"a:b\"\npaste = \"x.ini\"\n"));
+
+    [Fact]
+    public void WorkersMaxBelowWorkersIsAnErrorSayingWhereWorkersCameFrom()
+    {
+        Assert.Contains("pyhost.toml:3:1: error: app.main.workers_max: workers_max (2) is less than workers (4, from pyhost.toml:2:1)",
+            Errors("[app.main]\nworkers = 4\nworkers_max = 2\n"));
+        using var load = new LoadHelper { ProcessorCount = 8 };
+        load.Files.Write("pyhost.toml", "[app.main]\nworkers_max = 4\n");
+        Assert.Contains("workers_max (4) is less than workers (8, from default (the number of CPU cores))", string.Join("\n", load.Load().Errors));
+    }
+
+    [Fact]
     public void ASiteWithoutRoutesIsAnError() =>
         Assert.Contains("site 'example.com' has no routes", Errors("[[site]]\nhosts = [\"example.com\"]\n"));
 
