@@ -188,3 +188,23 @@ public class GunicornConfigFileTests
         Assert.Contains("--python", error.Hint);
     }
 }
+
+public class GunicornExampleTests
+{
+    [Fact]
+    public void TheExampleGunicornFileIsReadWithAWarningForItsHook()
+    {
+        string examples = Path.Combine(TestFiles.RepositoryRoot, "examples", "configs");
+        ConfigLoadResult result = ConfigLoader.Load(new ConfigRequest
+        {
+            Arguments = ["-c", "gunicorn.conf.py"],
+            Environment = ConfigEnvironment.From(new Dictionary<string, string>(), examples),
+            LocatePython = _ => PythonProcess.Python,
+        });
+        Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
+        Assert.Equal("gunicorn.conf.py:21: warning: post_fork: gunicorn setting 'post_fork' is a server hook (a Python function gunicorn calls); PyHost does not run it; ignored",
+            Assert.Single(result.Diagnostics).ToString());
+        Assert.Equal("hello:app", result.Config!.Apps[0].Module);
+        Assert.Equal(2, result.Config.Listeners.Count);
+    }
+}

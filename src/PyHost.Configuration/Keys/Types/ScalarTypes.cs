@@ -69,7 +69,7 @@ public sealed class BooleanType : ValueType<bool>
                     return true;
             }
         }
-        context.Expected(node, path, Expected, node is TomlScalar { Value: string } ? "write true or false without quotes" : null);
+        context.Expected(node, path, Expected, node is TomlScalar { Value: string } && !context.Lenient ? "write true or false without quotes" : null);
         return false;
     }
 
@@ -100,7 +100,7 @@ public sealed class WholeNumberType(int minimum = 0, int maximum = int.MaxValue,
         }
         else
         {
-            context.Expected(node, path, Expected, node is TomlScalar { Value: string } ? "write the number without quotes" : null);
+            context.Expected(node, path, Expected, node is TomlScalar { Value: string } && !context.Lenient ? "write the number without quotes" : null);
             return false;
         }
         if (number < minimum || number > maximum)
