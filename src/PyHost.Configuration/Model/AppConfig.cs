@@ -65,6 +65,9 @@ public sealed record AppConfig
 
     public bool Debug { get; init; }
 
+    /// <summary>What the workers load: the module spec, PasteDeploy's <c>config:FILE#SECTION</c>, or null to find it in chdir.</summary>
+    public string? WorkerSpec => Module ?? Paste?.WorkerSpec;
+
     private static readonly TextType ModuleType = new("MODULE:ATTR, MODULE or MODULE:FACTORY(ARGS)", text =>
         System.Text.RegularExpressions.Regex.IsMatch(text, @"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:.+)?$")
             ? null
