@@ -83,7 +83,7 @@ public static class GunicornConfigFile
             }
             else if (GunicornUnsupported.ByName(name) is { } unsupported)
             {
-                diagnostics.Warning(origin, name, $"gunicorn setting '{name}' {(unsupported.Reason.StartsWith("is ", StringComparison.Ordinal) ? unsupported.Reason : "is not supported by PyHost: " + unsupported.Reason)}; ignored");
+                diagnostics.Warning(origin, name, unsupported.Warning);
             }
             else if (value.Kind is not ("callable" or "other" or "dict") && name == name.ToLowerInvariant()
                      && Spelling.Suggest(name, knownNames) is { } suggestion && suggestion != name)

@@ -7,9 +7,16 @@ namespace PyHost.Configuration.Gunicorn;
 /// </summary>
 public static class GunicornUnsupported
 {
-    public sealed record Setting(string Name, IReadOnlyList<string> Flags, bool TakesValue, string Reason);
+    /// <param name="IsHook">A server hook: a Python function gunicorn calls at some moment, which PyHost does not run.</param>
+    public sealed record Setting(string Name, IReadOnlyList<string> Flags, bool TakesValue, string Reason, bool IsHook = false)
+    {
+        /// <summary>The warning for a file or GUNICORN_CMD_ARGS that sets it.</summary>
+        public string Warning => IsHook
+            ? $"gunicorn setting '{Name}' is a server hook (a Python function gunicorn calls); PyHost does not run it; ignored"
+            : $"gunicorn setting '{Name}' is not supported by PyHost: {Reason}; ignored";
+    }
 
-    private const string Hook = "is a server hook (a Python function gunicorn calls); PyHost does not run it";
+    private static Setting Hook(string name) => new(name, [], true, "a server hook: a Python function PyHost does not run", IsHook: true);
 
     public static IReadOnlyList<Setting> All { get; } =
     [
@@ -72,26 +79,26 @@ public static class GunicornUnsupported
         new("control_socket", ["--control-socket"], true, "PyHost's control socket sits beside its pid file"),
         new("control_socket_mode", ["--control-socket-mode"], true, "PyHost's control socket is 0600"),
         new("control_socket_disable", ["--no-control-socket"], false, "not configurable"),
-        new("on_starting", [], true, Hook),
-        new("on_reload", [], true, Hook),
-        new("when_ready", [], true, Hook),
-        new("pre_fork", [], true, Hook),
-        new("post_fork", [], true, Hook),
-        new("post_worker_init", [], true, Hook),
-        new("worker_int", [], true, Hook),
-        new("worker_abort", [], true, Hook),
-        new("pre_exec", [], true, Hook),
-        new("pre_request", [], true, Hook),
-        new("post_request", [], true, Hook),
-        new("child_exit", [], true, Hook),
-        new("worker_exit", [], true, Hook),
-        new("nworkers_changed", [], true, Hook),
-        new("on_exit", [], true, Hook),
-        new("ssl_context", [], true, Hook),
-        new("on_dirty_starting", [], true, Hook),
-        new("dirty_post_fork", [], true, Hook),
-        new("dirty_worker_init", [], true, Hook),
-        new("dirty_worker_exit", [], true, Hook),
+        Hook("on_starting"),
+        Hook("on_reload"),
+        Hook("when_ready"),
+        Hook("pre_fork"),
+        Hook("post_fork"),
+        Hook("post_worker_init"),
+        Hook("worker_int"),
+        Hook("worker_abort"),
+        Hook("pre_exec"),
+        Hook("pre_request"),
+        Hook("post_request"),
+        Hook("child_exit"),
+        Hook("worker_exit"),
+        Hook("nworkers_changed"),
+        Hook("on_exit"),
+        Hook("ssl_context"),
+        Hook("on_dirty_starting"),
+        Hook("dirty_post_fork"),
+        Hook("dirty_worker_init"),
+        Hook("dirty_worker_exit"),
     ];
 
     public static Setting? ByName(string name) => All.FirstOrDefault(setting => setting.Name == name);

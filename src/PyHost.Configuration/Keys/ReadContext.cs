@@ -22,9 +22,6 @@ public sealed class ReadContext(DiagnosticBag diagnostics, Dictionary<string, Se
     public void Error(TomlNode node, string path, string message, string? hint = null) =>
         Diagnostics.Error(node.Origin, path, message, hint);
 
-    public void Warning(TomlNode node, string path, string message, string? hint = null) =>
-        Diagnostics.Warning(node.Origin, path, message, hint);
-
     /// <summary>"expected a whole number, got a string "four"".</summary>
     public void Expected(TomlNode node, string path, string expected, string? hint = null) =>
         Error(node, path, $"expected {expected}, got {Describe(node)}", hint);

@@ -17,7 +17,7 @@ public sealed class ConfigProvenance
 
     public IReadOnlyDictionary<string, SettingOrigin> Origins => _origins;
 
-    /// <summary>The origin of a key; the nearest recorded parent's for keys inside one (an inline table); else default.</summary>
+    /// <summary>The origin of a key; <see cref="DefaultOrigin"/> when no source set it.</summary>
     public SettingOrigin Of(string path)
     {
         if (_origins.TryGetValue(path, out SettingOrigin? origin))
