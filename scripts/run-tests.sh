@@ -9,6 +9,7 @@ projects=(
   test/PyHost.Gateways.Tests
   test/PyHost.Http.Tests
   test/PyHost.Workers.Tests
+  test/PyHost.Configuration.Tests
   test/PyHost.IntegrationTests
   test/PyHost.FrameworkTests
 )

@@ -1,0 +1,100 @@
+using PyHost.Configuration.Keys;
+using PyHost.Configuration.Keys.Types;
+using PyHost.Configuration.Toml;
+
+namespace PyHost.Configuration.Model;
+
+/// <summary>
+/// One <c>[[site.route]]</c>: a path prefix (the longest that matches wins), optionally some methods, and exactly one
+/// target. An app mounted under <c>/blog</c> sees <c>SCRIPT_NAME=/blog</c> (PEP 3333).
+/// </summary>
+public sealed record RouteConfig
+{
+    public static readonly IReadOnlyList<string> TargetKeys = ["app", "static", "redirect", "respond", "proxy"];
+
+    /// <summary>The prefix, with a leading slash and no trailing one ("/blog"); "/" for everything.</summary>
+    public string Path { get; init; } = "/";
+
+    /// <summary>The methods this route takes; null = all.</summary>
+    public IReadOnlyList<string>? Methods { get; init; }
+
+    public RouteTarget? Target { get; init; }
+
+    /// <summary>Read the whole request body before the app sees it (protects workers from slow uploads).</summary>
+    public bool? RequestBuffering { get; init; }
+
+    /// <summary>Read the whole response before sending it (frees the worker early for slow clients).</summary>
+    public bool? ResponseBuffering { get; init; }
+
+    public ByteSize? MaxBodySize { get; init; }
+
+    /// <summary>Whether a request path (percent-encoded, as sent) is at or below this route's prefix.</summary>
+    public bool MatchesPath(string requestPath) =>
+        Path == "/" || requestPath.StartsWith(Path, StringComparison.Ordinal) && (requestPath.Length == Path.Length || requestPath[Path.Length] == '/');
+
+    public bool MatchesMethod(string method) => Methods is null || Methods.Contains(method, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The route for a request: the longest matching prefix whose methods fit; among equal prefixes, the first
+    /// written. Null when none matches.
+    /// </summary>
+    public static RouteConfig? Select(IReadOnlyList<RouteConfig> routes, string requestPath, string method)
+    {
+        RouteConfig? best = null;
+        foreach (RouteConfig route in routes)
+        {
+            if (route.MatchesPath(requestPath) && route.MatchesMethod(method) && (best is null || route.Path.Length > best.Path.Length))
+            {
+                best = route;
+            }
+        }
+        return best;
+    }
+
+    private static readonly TextType PathPrefixType = new("a path prefix such as \"/\" or \"/blog\"", text =>
+        !text.StartsWith('/') ? ($"\"{text}\" does not start with '/'", "write the prefix from the root: \"/blog\"")
+        : text.AsSpan().IndexOfAny("%?#\\ ") >= 0 || text.Contains("//", StringComparison.Ordinal) || text.Split('/').Any(segment => segment is "." or "..")
+            ? ($"\"{text}\" is not a plain path", "a prefix has no %, ?, #, spaces, backslashes, empty or dot segments")
+            : null, pattern: "^/");
+
+    private static readonly TextType MethodType = new("an HTTP method such as \"GET\"", text =>
+        text.Length == 0 || !text.All(char.IsAsciiLetterUpper) ? ($"\"{text}\" is not an HTTP method", "methods are upper case: \"GET\", \"POST\"") : null,
+        pattern: "^[A-Z]+$");
+
+    public static ConfigTable<RouteConfig> Table { get; } = CreateTable();
+
+    private static ConfigTable<RouteConfig> CreateTable()
+    {
+        var table = new ConfigTable<RouteConfig>("[[site.route]]", "A route of a site: a path prefix (the longest match wins), optional methods, and exactly one target: app, static, redirect or respond.", () => new RouteConfig())
+        {
+            { "path", PathPrefixType, "Path prefix this route takes: \"/\" for everything, \"/blog\" for /blog and below (not /blogs).", r => r.Path, (r, v) => r with { Path = v.Length > 1 ? v.TrimEnd('/') : v } },
+            { "methods", Types.Optional(Types.List(MethodType)), "Only these methods, e.g. [\"GET\", \"HEAD\"]; others fall through to shorter prefixes. Default: all.", r => r.Methods, (r, v) => r with { Methods = v }, "all methods" },
+            { "app", Types.Optional(Types.NonEmptyText), "Target: the name of an [app.NAME] whose workers answer.", r => (r.Target as AppTarget)?.App, (r, v) => r with { Target = new AppTarget(v!) } },
+            { "static", Types.Optional(Types.Directory), "Target: a directory whose files the front serves (as --static does), relative to this file.", r => (r.Target as StaticTarget)?.Directory, (r, v) => r with { Target = new StaticTarget(v!) } },
+            { "redirect", Types.Optional(Types.Table(RedirectTarget.Table, printInline: true)), "Target: a redirect, { status = 301, location = \"https://{host}{uri}\" }.", r => r.Target as RedirectTarget, (r, v) => r with { Target = v } },
+            { "respond", Types.Optional(Types.Table(RespondTarget.Table, printInline: true)), "Target: a fixed response, { status = 200, headers = { ... }, body = \"...\" }.", r => r.Target as RespondTarget, (r, v) => r with { Target = v } },
+            { "proxy", new ReservedType<string>("proxy routes are not supported yet", "serve this path with nginx or another proxy in front for now; the reverse-proxy work will fill this key in"), "Reserved for reverse-proxy routes to upstream servers; not supported yet (an error).", _ => null, (r, _) => r },
+            { "request_buffering", Types.OptionalValue(Types.Boolean), "Read the whole request body before the app sees it (protects workers from slow uploads).", r => r.RequestBuffering, (r, v) => r with { RequestBuffering = v }, "false" },
+            { "response_buffering", Types.OptionalValue(Types.Boolean), "Read the whole response from the app before sending it (frees the worker early for slow clients).", r => r.ResponseBuffering, (r, v) => r with { ResponseBuffering = v }, "false" },
+            { "max_body_size", Types.OptionalValue(Types.Size), "Largest request body on this route; larger gets 413. Default: the site's limit.", r => r.MaxBodySize, (r, v) => r with { MaxBodySize = v }, "the site's limits.max_body_size" },
+        };
+        table.Check(CheckOneTarget);
+        return table;
+    }
+
+    private static RouteConfig CheckOneTarget(RouteConfig route, TomlTable node, ReadContext context, string path)
+    {
+        var targets = TargetKeys.Where(key => node[key] is not null).ToList();
+        if (targets.Count == 0)
+        {
+            context.Error(node, path, "a route needs a target: one of app, static, redirect or respond",
+                "e.g. app = \"main\", static = \"public\", redirect = { status = 301, location = \"https://{host}{uri}\" }");
+        }
+        else if (targets.Count > 1)
+        {
+            context.Diagnostics.Error(node.Entry(targets[1])!.KeyOrigin, path, $"a route takes one target, but this one has {string.Join(" and ", targets)}",
+                "split it into two routes with different paths or methods");
+        }
+        return route;
+    }
+}

@@ -1,0 +1,105 @@
+using PyHost.Configuration.Diagnostics;
+using PyHost.Configuration.Model;
+
+namespace PyHost.Configuration.Validation;
+
+/// <summary>
+/// The checks that look at the disk, kept apart from reading so a config can be read (and printed) anywhere: static
+/// directories exist, certificate and key files are readable, app directories and PasteDeploy files exist, log, pid
+/// and socket files have a directory to live in. Each problem names the line of its key.
+/// </summary>
+public static class FileSystemCheck
+{
+    public static void Check(PyHostConfig config, DiagnosticBag diagnostics)
+    {
+        for (int i = 0; i < config.Listeners.Count; i++)
+        {
+            ListenerConfig listener = config.Listeners[i];
+            Readable(config, diagnostics, $"listen[{i}].certificate", listener.Certificate);
+            Readable(config, diagnostics, $"listen[{i}].key", listener.Key);
+            Readable(config, diagnostics, $"listen[{i}].client_ca", listener.ClientCa);
+            if (listener.Address.UnixSocketPath is { } socket)
+            {
+                ParentExists(config, diagnostics, $"listen[{i}].address", socket, "the unix socket");
+            }
+        }
+        for (int i = 0; i < config.Sites.Count; i++)
+        {
+            SiteConfig site = config.Sites[i];
+            if (site.Tls is { IsAuto: false } tls)
+            {
+                Readable(config, diagnostics, $"site[{i}].tls.certificate", tls.Certificate);
+                Readable(config, diagnostics, $"site[{i}].tls.key", tls.Key);
+            }
+            for (int r = 0; r < site.Routes.Count; r++)
+            {
+                if (site.Routes[r].Target is StaticTarget target && !Directory.Exists(target.Directory))
+                {
+                    Report(config, diagnostics, $"site[{i}].route[{r}].static", $"no such directory: {target.Directory}",
+                        File.Exists(target.Directory) ? "static serves a directory; this is a file" : "create it (e.g. manage.py collectstatic), or fix the path: it is relative to the config file");
+                }
+            }
+        }
+        foreach (AppConfig app in config.Apps)
+        {
+            string prefix = $"app.{app.Name}";
+            if (app.Chdir is { } chdir && !Directory.Exists(chdir))
+            {
+                Report(config, diagnostics, $"{prefix}.chdir", $"no such directory: {chdir}");
+            }
+            if (app.Paste is { } paste && !File.Exists(paste.File))
+            {
+                Report(config, diagnostics, $"{prefix}.paste", $"no such file: {paste.File}");
+            }
+            if (app.Python is { } python && python.Contains('/') && !File.Exists(python))
+            {
+                Report(config, diagnostics, $"{prefix}.python", $"no such interpreter: {python}", "give the path of a python executable, e.g. .venv/bin/python");
+            }
+            foreach (string extra in app.ReloadExtraFiles.Where(extra => !File.Exists(extra)))
+            {
+                Report(config, diagnostics, $"{prefix}.reload_extra_files", $"no such file: {extra}");
+            }
+        }
+        if (config.Log.ErrorLog != "-")
+        {
+            ParentExists(config, diagnostics, "log.error_log", config.Log.ErrorLog, "the error log");
+        }
+        if (config.Log.AccessLog is { } access and not "-")
+        {
+            ParentExists(config, diagnostics, "log.access_log", access, "the access log");
+        }
+        if (config.Server.PidFile is { } pid)
+        {
+            ParentExists(config, diagnostics, "server.pid_file", pid, "the pid file");
+        }
+    }
+
+    private static void Readable(PyHostConfig config, DiagnosticBag diagnostics, string path, string? file)
+    {
+        if (file is null)
+        {
+            return;
+        }
+        try
+        {
+            using FileStream stream = File.OpenRead(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Report(config, diagnostics, path, $"cannot read {file}: {(ex is FileNotFoundException or DirectoryNotFoundException ? "no such file" : ex.Message)}",
+                ex is UnauthorizedAccessException ? "PyHost reads certificates before it drops privileges: check the file's owner and mode" : null);
+        }
+    }
+
+    private static void ParentExists(PyHostConfig config, DiagnosticBag diagnostics, string path, string file, string what)
+    {
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(file));
+        if (directory is not null && !Directory.Exists(directory))
+        {
+            Report(config, diagnostics, path, $"the directory of {what} does not exist: {directory}", "create it first; PyHost does not create directories for you");
+        }
+    }
+
+    private static void Report(PyHostConfig config, DiagnosticBag diagnostics, string path, string message, string? hint = null) =>
+        diagnostics.Error(config.Provenance.Locate(path), path, message, hint);
+}
