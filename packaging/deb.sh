@@ -24,11 +24,14 @@ maintainer=${DEB_MAINTAINER:-"PyHost maintainers <maintainers@pyhost.invalid>"}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}
 
 root=$(mktemp -d)
+chmod 0755 "$root"   # mktemp makes it 0700; it is the package's ./
 trap 'rm -rf "$root"' EXIT
 doc=$root/usr/share/doc/pyhost
 install -d "$root/DEBIAN" "$root/usr/bin" "$doc" "$root/usr/share/man/man1"
 
 install -m 0755 "$binary" "$root/usr/bin/pyhost"
+# The linker's .comment (compiler versions) is of no use in a stripped binary; dh_strip drops it too.
+objcopy --remove-section=.comment "$root/usr/bin/pyhost"
 /usr/bin/python3 "$here/manpage.py" "$binary" | gzip -9n > "$root/usr/share/man/man1/pyhost.1.gz"
 install -m 0644 "$here/debian/copyright" "$doc/copyright"
 # A native package (its version has no Debian revision): Policy §12.7 names the changelog changelog.gz.
