@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 projects=(
   test/PyHost.Protocol.Tests
+  test/PyHost.Gateways.Tests
   test/PyHost.Http.Tests
   test/PyHost.Workers.Tests
   test/PyHost.IntegrationTests

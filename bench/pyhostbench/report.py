@@ -64,6 +64,7 @@ class Results:
         ratio_target("Django page ≥ 1.2× gunicorn (sync)", "django", "gunicorn-sync", 1.2)
         ratio_target("Static 1 KiB ≥ 0.8× nginx", "static-1k", "nginx", 0.8)
         ratio_target("Static 10 MiB ≥ 1× nginx", "static-10m", "nginx", 1.0)
+        ratio_target("gzip 100 KiB on the fly ≥ 0.9× nginx gzip on", "gzip-100k", "nginx", 0.9)
 
         slow = self.get("slowloris", PYHOST)
         if slow:

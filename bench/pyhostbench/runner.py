@@ -5,8 +5,10 @@ so slow drifts of a shared machine hit every server alike."""
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 import os
+import random
 import resource
 import shutil
 import subprocess
@@ -77,7 +79,7 @@ class Bench:
         for scenario in selected:
             groups.setdefault(scenario.group, []).append(scenario)
         for group, scenarios in groups.items():
-            if group == "static" and not static_supported:
+            if group in ("static", "gzip") and not static_supported:
                 for scenario in scenarios:
                     self.skip(scenario.key, "*", "`pyhost serve --help` has no --static option in this build")
                 continue
@@ -90,7 +92,7 @@ class Bench:
 
     def servers_for(self, group: str) -> list[Server]:
         chosen = [BY_NAME[name] for name in self.settings.servers]
-        if group == "static":
+        if group in ("static", "gzip"):
             return [s for s in chosen if s.serves_static]
         if group == "scaling":
             return [s for s in chosen if s.serves_apps and s.multiprocess]
@@ -101,8 +103,9 @@ class Bench:
         app = scenarios[0].app
         label = f"{server.label} ({workers} workers)" if scenarios[0].kind == "scaling" else server.label
         print(f"\n== {scenarios[0].group}: {label}", flush=True)
+        ctx = dataclasses.replace(self.ctx, compress=scenarios[0].group == "gzip")
         try:
-            running = server.start(self.ctx, app, workers, static=static)
+            running = server.start(ctx, app, workers, static=static)
         except StartFailed as e:
             print(f"   did not start: {e}", flush=True)
             for scenario in scenarios:
@@ -251,6 +254,10 @@ def prepare(tmp: Path, pyhost_binary: Path) -> Context:
     static.mkdir(mode=0o755)
     (static / "1k.bin").write_bytes(os.urandom(1024))
     (static / "10m.bin").write_bytes(os.urandom(10 * MB))
+    page = html_page(100 * 1024)
+    (static / "page100k.html").write_bytes(page)
+    (static / "page100k-pre.html").write_bytes(page)
+    (static / "page100k-pre.html.gz").write_bytes(gzip.compress(page, 9))
     for f in static.iterdir():
         f.chmod(0o644)
     env = {"BENCH_DJANGO_DB": str(tmp / "django.sqlite3")}
@@ -258,6 +265,21 @@ def prepare(tmp: Path, pyhost_binary: Path) -> Context:
                    timeout=120, stdout=subprocess.DEVNULL)
     (tmp / "django.sqlite3").chmod(0o644)
     return Context(APPS, pyhost, tmp, env, static)
+
+
+def html_page(size: int) -> bytes:
+    """A page that compresses like real HTML (about 4:1 to 6:1): markup around sentences drawn from a vocabulary."""
+    rng = random.Random(100)
+    words = ("server request worker python static file cache header response body stream event client proxy "
+             "compress gzip brotli page table link image script style index route config deploy").split()
+    parts = [b"<!DOCTYPE html>\n<html><head><title>bench</title></head><body>\n"]
+    total = len(parts[0])
+    while total < size:
+        sentence = " ".join(rng.choice(words) for _ in range(rng.randint(6, 18)))
+        line = f'<p class="c{rng.randint(0, 40)}"><a href="/item/{rng.randint(0, 99999)}">{sentence}</a></p>\n'.encode()
+        parts.append(line)
+        total += len(line)
+    return b"".join(parts)[:size - 15] + b"</body></html>\n"
 
 
 def app_limits(ctx: Context, scenarios: list[Scenario], seconds: float) -> dict[str, float]:

@@ -45,6 +45,10 @@ SCENARIOS = [
              path="/static/1k.bin"),
     Scenario("static-10m", "Static file of 10 MiB (PyHost's --static route vs nginx)", "static\n10 MiB", "static", "static",
              path="/static/10m.bin"),
+    Scenario("gzip-100k", "A 100 KiB HTML page, gzip level 1 on the fly (PyHost --compress vs nginx gzip on)", "gzip 100 KiB\non the fly",
+             "gzip", "static", path="/static/page100k.html", headers=("Accept-Encoding: gzip",)),
+    Scenario("gzip-static-100k", "The same page with a precompressed .gz beside it (--static-precompressed vs nginx gzip_static)",
+             "gzip 100 KiB\nprecompressed", "gzip", "static", path="/static/page100k-pre.html", headers=("Accept-Encoding: gzip",)),
     Scenario("scaling", "Worker scaling: hello world, keep-alive, with 1, 2 and 4 workers", "scaling", "scaling", "scaling"),
 ]
 BY_KEY = {s.key: s for s in SCENARIOS}

@@ -47,6 +47,11 @@ class Context:
     tmp: Path  # the run's temp dir (world-readable: Apache's and nginx's workers run as www-data/nobody)
     env: dict[str, str]  # environment every app gets (the Django database path)
     static_dir: Path  # files for the static scenarios, served at /static/
+    compress: bool = False  # the gzip scenarios: on-the-fly gzip and precompressed siblings on, on both sides
+
+
+# nginx's default gzip_comp_level, and what PyHost is given for the gzip scenarios: the same work on both sides.
+GZIP_LEVEL = 1
 
 
 @dataclass
@@ -213,6 +218,8 @@ class PyHost(Server):
     def launches(self, ctx, app, workers, port, dir):
         argv = [str(ctx.pyhost), "serve", app.spec, "--python", PYTHON, "--chdir", str(ctx.apps), "-w", str(workers),
                 "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--static", f"/static={ctx.static_dir}"]
+        if ctx.compress:
+            argv += ["--compress", "--compress-codings", "gzip", "--compress-level", f"gzip={GZIP_LEVEL}", "--static-precompressed"]
         for key, value in ctx.env.items():
             argv += ["-e", f"{key}={value}"]
         return [Launch(argv)]
@@ -427,10 +434,13 @@ class NginxStatic(Server):
     multiprocess = False
 
     def describe(self, workers):
-        return "nginx `worker_processes auto`, `sendfile on`, a `location /static/` alias (static scenarios only)"
+        return ("nginx `worker_processes auto`, `sendfile on`, a `location /static/` alias (static scenarios only); "
+                f"for the gzip scenarios also `gzip on; gzip_comp_level {GZIP_LEVEL}; gzip_static on`")
 
     def launches(self, ctx, app, workers, port, dir):
-        locations = f"        location /static/ {{\n            alias {ctx.static_dir}/;\n        }}"
+        gzip = (f"            gzip on;\n            gzip_comp_level {GZIP_LEVEL};\n            gzip_static on;\n"
+                if ctx.compress else "")
+        locations = f"        location /static/ {{\n            alias {ctx.static_dir}/;\n{gzip}        }}"
         return [nginx_launch(dir, port, locations)]
 
     def worker_test(self, roots):

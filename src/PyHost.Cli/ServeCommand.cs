@@ -8,6 +8,7 @@ using PyHost.Http;
 using PyHost.Workers;
 using PyHost.Workers.Control;
 using PyHost.Workers.Dispatch;
+using PyHost.Workers.Dispatch.Buffering;
 using PyHost.Workers.Python;
 using PyHost.Workers.Supervision;
 
@@ -199,6 +200,7 @@ public static partial class ServeCommand
             }
         });
         AddFrameworkOptions(command);
+        AddDispatchOptions(command);
         command.SetAction((parsed, _) => RunAsync(parsed));
         return command;
     }
@@ -303,6 +305,7 @@ public static partial class ServeCommand
             User = parsed.GetValue(User),
             Group = parsed.GetValue(Group),
             Preload = parsed.GetValue(Preload),
+            PipelineDepth = parsed.GetValue(PipelineDepth) ?? new WorkerOptions { App = "", Python = "" }.PipelineDepth,
         };
         var binds = (parsed.GetValue(Bind) is { Length: > 0 } given ? given : ["127.0.0.1:8000"])
             .Select(text => BindAddress.TryParse(text, out BindAddress? bind, out _) ? bind : throw new InvalidOperationException(text))
@@ -313,9 +316,10 @@ public static partial class ServeCommand
         log.LogInformation("Using Python {Python} ({Reason})", python.Path, python.Reason);
 
         using RuntimeDirectory runtime = RuntimeDirectory.Create();
-        var pool = new WorkerPool(options.Backlog);
+        var buffers = new BufferBudget(new BufferLimits { Directory = runtime.Path }, loggerFactory.CreateLogger("pyhost.buffers"));
+        var pool = new WorkerPool(new WorkerPoolOptions { MaxQueued = options.Backlog, Buffers = buffers, PipelineMaxAge = PipelineMaxAgeFrom(parsed) });
         await using AccessLog? accessLog = parsed.GetValue(AccessLogFile) is { } accessTarget ? new AccessLog(accessTarget) : null;
-        var frontOptions = WithFrameworkOptions(parsed, new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful });
+        var frontOptions = WithFrameworkOptions(parsed, new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful, Dispatch = DispatchPolicyFrom(parsed) });
         WebApplication web = HttpFront.Build(frontOptions, pool, accessLog, logging, level);
         try
         {

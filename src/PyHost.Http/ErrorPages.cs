@@ -15,6 +15,8 @@ public static class ErrorPages
         DispatchOutcome.WorkerDied => "The application worker died while handling this request.",
         DispatchOutcome.Timeout => "The application did not answer in time.",
         DispatchOutcome.InvalidResponse => "The application sent an invalid response; the server log says why.",
+        DispatchOutcome.RequestBodyTooLarge => "The request body is larger than this server accepts.",
+        DispatchOutcome.BufferSpaceExhausted => "The server has no room to buffer this request body right now. Try again in a moment.",
         _ => "The application failed while sending its response.",
     };
 

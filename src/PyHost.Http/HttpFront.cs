@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PyHost.Http.Compression;
 using PyHost.Http.StaticFiles;
 using PyHost.Workers.Dispatch;
 
@@ -19,19 +20,26 @@ namespace PyHost.Http;
 /// request turned into one <see cref="WorkerPool.DispatchAsync"/>, except those under a <c>--static</c> mount, which
 /// <see cref="StaticFileRoute"/> answers itself.
 /// </summary>
-public sealed class HttpFront
+public sealed partial class HttpFront
 {
     private static readonly TimeSpan AbortDrainDelay = TimeSpan.FromMilliseconds(50);
 
     private readonly WorkerPool _pool;
+    private readonly DispatchPolicy _policy;
     private readonly AccessLog? _accessLog;
     private readonly StaticFileRoute? _staticFiles;
+    private readonly IReadOnlyList<ErrorPageFile> _errorPageFiles;
+    private readonly ILogger _logger;
 
-    private HttpFront(WorkerPool pool, AccessLog? accessLog, StaticFileRoute? staticFiles)
+    private HttpFront(WorkerPool pool, DispatchPolicy policy, AccessLog? accessLog, StaticFileRoute? staticFiles,
+        IReadOnlyList<ErrorPageFile> errorPageFiles, ILogger logger)
     {
         _pool = pool;
+        _policy = policy;
         _accessLog = accessLog;
         _staticFiles = staticFiles;
+        _errorPageFiles = errorPageFiles;
+        _logger = logger;
     }
 
     public static WebApplication Build(HttpFrontOptions options, WorkerPool pool, AccessLog? accessLog, ILoggerProvider logging, LogLevel minimumLevel)
@@ -74,7 +82,13 @@ public sealed class HttpFront
         {
             app.Logger.LogInformation("Static files: {Prefix}/ from {Directory}, answered without a worker", mount.UrlPrefix, mount.Directory);
         }
-        var front = new HttpFront(pool, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null);
+        var front = new HttpFront(pool, options.Dispatch, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null,
+            options.ErrorPageFiles, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("pyhost.front"));
+        if (options.Compression is { } compression)
+        {
+            app.Logger.LogInformation("Compression: {Codings} for responses of {MinimumLength} bytes or more", string.Join(", ", compression.Codings.Select(c => c.Token())), compression.MinimumLength);
+            app.Use(new ResponseCompressionMiddleware(compression).InvokeAsync);
+        }
         app.Run(front.HandleAsync);
         return app;
     }
@@ -136,7 +150,7 @@ public sealed class HttpFront
             return;
         }
         var exchange = new HttpWorkerExchange(context);
-        DispatchOutcome outcome = await _pool.DispatchAsync(exchange);
+        DispatchOutcome outcome = await _pool.DispatchAsync(exchange, _policy);
         if (outcome != DispatchOutcome.Completed)
         {
             await AnswerFailureAsync(context, exchange, outcome);
@@ -144,7 +158,7 @@ public sealed class HttpFront
         _accessLog?.Write(context, exchange.BodyBytesSent);
     }
 
-    private static async Task AnswerFailureAsync(HttpContext context, HttpWorkerExchange exchange, DispatchOutcome outcome)
+    private async Task AnswerFailureAsync(HttpContext context, HttpWorkerExchange exchange, DispatchOutcome outcome)
     {
         if (outcome == DispatchOutcome.ClientGone)
         {
@@ -156,6 +170,8 @@ public sealed class HttpFront
             // A malformed, oversized or too slow body gets the status Kestrel gave it; a client that left gets nothing.
             if (exchange.BodyError is Microsoft.AspNetCore.Http.BadHttpRequestException bad && !context.RequestAborted.IsCancellationRequested)
             {
+                // RFC 9112 §6.3: after a body it could not read, the server cannot find the next request's start.
+                context.Response.Headers.Connection = "close";
                 await ErrorPages.WriteAsync(context, bad.StatusCode, "The request body could not be read: " + bad.Message);
             }
             else
@@ -168,8 +184,24 @@ public sealed class HttpFront
         // connection after what it sent (PEP 3333: an error after the headers cannot become a new status).
         if (!exchange.ResponseStarted)
         {
-            await ErrorPages.WriteAsync(context, outcome);
+            if (outcome == DispatchOutcome.Timeout)
+            {
+                LogTimeoutAnswered(exchange.Describe());
+            }
+            if (outcome == DispatchOutcome.RequestBodyTooLarge)
+            {
+                // The rest of the body is not read: the connection cannot carry another request.
+                context.Response.Headers.Connection = "close";
+            }
+            if (ErrorPageFile.For(_errorPageFiles, outcome.ErrorStatusCode()) is not { } page || await page.TryWriteAsync(context, outcome.ErrorStatusCode()) is null)
+            {
+                await ErrorPages.WriteAsync(context, outcome);
+            }
             return;
+        }
+        if (outcome == DispatchOutcome.Timeout)
+        {
+            LogTimeoutCut(exchange.Describe(), exchange.BodyBytesSent);
         }
         await exchange.FlushAsync();
         // A flush hands the bytes to Kestrel's output pipe, not yet to the socket, and Abort() drops what is still
@@ -178,4 +210,10 @@ public sealed class HttpFront
         await Task.Delay(AbortDrainDelay);
         context.Abort();
     }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Error, Message = "{Request} ran past --timeout: the client got a 504 page")]
+    private partial void LogTimeoutAnswered(string request);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "{Request} ran past --timeout after its response had started: the connection was cut after {Bytes} body bytes")]
+    private partial void LogTimeoutCut(string request, long bytes);
 }

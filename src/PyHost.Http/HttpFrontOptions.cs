@@ -1,4 +1,6 @@
+using PyHost.Http.Compression;
 using PyHost.Http.StaticFiles;
+using PyHost.Workers.Dispatch;
 
 namespace PyHost.Http;
 
@@ -9,7 +11,15 @@ public sealed record HttpFrontOptions
     /// <summary>How long in-flight requests may run on after a stop signal.</summary>
     public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How requests for the app are buffered and limited on their way to the workers.</summary>
+    public DispatchPolicy Dispatch { get; init; } = DispatchPolicy.Default;
 
     /// <summary>The <c>--static</c> mounts, answered by the front without a worker.</summary>
     public IReadOnlyList<StaticMount> StaticMounts { get; init; } = [];
+
+    /// <summary>Response compression (<c>--compress</c>); null: responses are sent as the app and the files are.</summary>
+    public CompressionOptions? Compression { get; init; }
+
+    /// <summary>The site's own pages for the answers the front makes itself when the app cannot (502, 503, 504).</summary>
+    public IReadOnlyList<ErrorPageFile> ErrorPageFiles { get; init; } = [];
 }

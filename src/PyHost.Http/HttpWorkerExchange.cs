@@ -3,7 +3,6 @@ using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using PyHost.Protocol;
-using PyHost.Workers.Channel;
 using PyHost.Workers.Dispatch;
 
 namespace PyHost.Http;
@@ -18,10 +17,10 @@ internal sealed class HttpWorkerExchange : IWorkerExchange
         _context = context;
         HttpRequest request = context.Request;
         IsHeadRequest = HttpMethods.IsHead(request.Method);
-        BodyKind = ClassifyBody(context);
+        Body = DescribeBody(context);
     }
 
-    public RequestBodyKind BodyKind { get; }
+    public RequestBodyInfo Body { get; }
 
     public bool IsHeadRequest { get; }
 
@@ -37,23 +36,18 @@ internal sealed class HttpWorkerExchange : IWorkerExchange
     /// BadHttpRequestException, with the status to answer), or a client that went away.</summary>
     public Exception? BodyError { get; private set; }
 
-    private static RequestBodyKind ClassifyBody(HttpContext context)
+    private static RequestBodyInfo DescribeBody(HttpContext context)
     {
-        if (context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
-        {
-            return RequestBodyKind.None;
-        }
         long? length = context.Request.ContentLength;
-        if (length == 0)
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false } || length == 0)
         {
-            return RequestBodyKind.None;
+            return RequestBodyInfo.None;
         }
-        // With "Expect: 100-continue" the client waits for us before sending: only pull when the app reads.
-        bool expectsContinue = context.Request.Headers.Expect.Count > 0;
-        return length <= WorkerChannel.EagerBodyLimit && !expectsContinue ? RequestBodyKind.Small : RequestBodyKind.Streamed;
+        // With "Expect: 100-continue" the client waits for us before sending; Kestrel answers it when we first read.
+        return new RequestBodyInfo(true, length, context.Request.Headers.Expect.Count > 0);
     }
 
-    public void WriteEnviron(IBufferWriter<byte> output) => WsgiEnviron.Write(_context, output);
+    public void WriteEnviron(IBufferWriter<byte> output, long? bufferedBodyLength) => WsgiEnviron.Write(_context, output, bufferedBodyLength);
 
     public async ValueTask<int> ReadBodyAsync(IBufferWriter<byte> destination, int maxBytes)
     {
@@ -118,13 +112,9 @@ internal sealed class HttpWorkerExchange : IWorkerExchange
         ResponseStarted = true;
     }
 
-    public void WriteBody(ReadOnlySequence<byte> chunk)
+    public void WriteBody(ReadOnlySpan<byte> chunk)
     {
-        PipeWriter writer = _context.Response.BodyWriter;
-        foreach (ReadOnlyMemory<byte> segment in chunk)
-        {
-            writer.Write(segment.Span);
-        }
+        _context.Response.BodyWriter.Write(chunk);
         BodyBytesSent += chunk.Length;
     }
 

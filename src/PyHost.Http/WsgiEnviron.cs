@@ -36,7 +36,9 @@ public static class WsgiEnviron
     private static readonly ConcurrentDictionary<string, byte[]> HeaderKeys = new(StringComparer.OrdinalIgnoreCase);
     private const int MaxCachedHeaderKeys = 1024;
 
-    public static void Write(HttpContext context, IBufferWriter<byte> output)
+    /// <param name="bufferedBodyLength">The body's length when the front read it whole: CONTENT_LENGTH then says it,
+    /// and a chunked upload reaches the app as a plain one (no HTTP_TRANSFER_ENCODING), as nginx does when it buffers.</param>
+    public static void Write(HttpContext context, IBufferWriter<byte> output, long? bufferedBodyLength = null)
     {
         HttpRequest request = context.Request;
         string rawTarget = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
@@ -50,7 +52,14 @@ public static class WsgiEnviron
         Add(output, ServerProtocol, request.Protocol);
         Add(output, UrlScheme, request.Scheme);
         WriteServerAndRemote(output, context);
-        WriteHeaders(output, request.Headers);
+        WriteHeaders(output, request.Headers, bufferedBodyLength is not null);
+        if (bufferedBodyLength is { } length)
+        {
+            MarshalWriter.WriteEncodedKey(output, ContentLength);
+            Span<char> digits = stackalloc char[20];
+            length.TryFormat(digits, out int written, default, System.Globalization.CultureInfo.InvariantCulture);
+            MarshalWriter.WriteString(output, digits[..written]);
+        }
         MarshalWriter.WriteDictEnd(output);
     }
 
@@ -139,7 +148,7 @@ public static class WsgiEnviron
     /// Names with "_" are dropped: X_Forwarded_For would otherwise pass for X-Forwarded-For (nginx's
     /// underscores_in_headers off, gunicorn's header_map "drop").
     /// </summary>
-    private static void WriteHeaders(IBufferWriter<byte> output, IHeaderDictionary headers)
+    private static void WriteHeaders(IBufferWriter<byte> output, IHeaderDictionary headers, bool bodyBuffered)
     {
         foreach (KeyValuePair<string, StringValues> header in headers)
         {
@@ -147,6 +156,11 @@ public static class WsgiEnviron
             if (name.Contains('_') || name.StartsWith(':'))
             {
                 continue;
+            }
+            if (bodyBuffered && (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
+                                 || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;   // written from the buffered body instead
             }
             StringValues values = header.Value;
             if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))

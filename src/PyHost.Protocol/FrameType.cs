@@ -10,6 +10,8 @@ public enum FrameType : byte
     Stop = 4,
     Ping = 5,
     Fork = 6,
+    Credit = 7,
+    Recall = 8,
 
     // Worker → front.
     Hello = 16,
@@ -21,11 +23,15 @@ public enum FrameType : byte
     BodyPull = 22,
     Pong = 23,
     ChildExited = 24,
+    Retiring = 25,
 }
 
 /// <summary>Flag bits, whose meaning depends on the frame type.</summary>
 public static class FrameFlags
 {
+    /// <summary>On <see cref="FrameType.Request"/>: the request has no body; the worker never pulls.</summary>
+    public const byte RequestNoBody = 1;
+
     /// <summary>On <see cref="FrameType.Body"/>: the request body ends with this frame.</summary>
     public const byte BodyEnd = 1;
 
@@ -34,4 +40,21 @@ public static class FrameFlags
 
     /// <summary>On <see cref="FrameType.ResponseEnd"/>: the app raised after the response had started.</summary>
     public const byte AppError = 1;
+
+    /// <summary>On <see cref="FrameType.ResponseEnd"/>: the request never ran (withdrawn by ABORT, given back by RECALL
+    /// or by a retiring worker); the front may run it elsewhere.</summary>
+    public const byte NotStarted = 2;
+}
+
+/// <summary>Numbers both ends of the worker protocol agree on (docs/protocol.md).</summary>
+public static class FrameLimits
+{
+    /// <summary>Response body bytes a worker may send for a request before the front grants more with CREDIT.</summary>
+    public const int ResponseWindow = 1024 * 1024;
+
+    /// <summary>A request body up to this size goes out with its REQUEST, saving the worker a round trip.</summary>
+    public const int EagerBodyLimit = 64 * 1024;
+
+    /// <summary>The most body bytes the front sends for one BODY_PULL.</summary>
+    public const int MaxPullLength = 256 * 1024;
 }

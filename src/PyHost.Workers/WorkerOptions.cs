@@ -53,6 +53,12 @@ public sealed record WorkerOptions
 
     public string? Group { get; init; }
 
+    /// <summary>
+    /// Requests a busy worker may hold waiting behind the one it runs, given only when every worker is busy and
+    /// the running request started under a millisecond ago (docs/protocol.md "Pipelining"); 0 turns it off.
+    /// </summary>
+    public int PipelineDepth { get; init; } = 4;
+
     /// <summary>Requests that may wait for a free worker before the rest get 503.</summary>
     public int Backlog { get; init; } = 2048;
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
@@ -7,19 +6,28 @@ namespace PyHost.Http.StaticFiles;
 
 /// <summary>
 /// Answers requests under the <c>--static</c> mounts from the front, without a worker: GET and HEAD of regular files
-/// only, with validators (304), single byte ranges (206) and no directory listings. A path under a mount belongs to
-/// the mount: a missing file is a 404 from here, never a request to the app (as nginx's <c>location</c> + <c>alias</c>).
+/// only, with validators (304), byte ranges (206, multipart/byteranges), precompressed siblings, Cache-Control rules,
+/// and, as each mount's <see cref="StaticFileOptions"/> say, an index file, a fallback file and a 404 page. No
+/// directory listings. A path under a mount belongs to the mount: a missing file is a 404 from here, never a request
+/// to the app (as nginx's <c>location</c> + <c>alias</c>).
 /// </summary>
-public sealed class StaticFileRoute
+public sealed partial class StaticFileRoute : IDisposable
 {
-    private const int CopyBufferSize = 64 * 1024;
-
     private readonly StaticMount[] _mounts;
+    private readonly OpenFileCache _files;
 
     public StaticFileRoute(IEnumerable<StaticMount> mounts)
+        : this(mounts, OpenFileCache.DefaultMaxEntries, OpenFileCache.DefaultValidFor)
+    {
+    }
+
+    /// <param name="openFileCacheEntries">How many lookups to keep (0: none, every request opens its file).</param>
+    /// <param name="openFileCacheValidFor">How long a kept lookup is trusted before it is checked again.</param>
+    public StaticFileRoute(IEnumerable<StaticMount> mounts, int openFileCacheEntries, TimeSpan openFileCacheValidFor)
     {
         // The longest prefix wins, so /static/admin=... can sit inside /static=...
         _mounts = mounts.OrderByDescending(mount => mount.UrlPrefix.Length).ToArray();
+        _files = new OpenFileCache(openFileCacheEntries, openFileCacheValidFor);
     }
 
     /// <summary>The mount the request's path is under and the raw path below it, or null: the request goes to the app.</summary>
@@ -49,104 +57,62 @@ public sealed class StaticFileRoute
         {
             return await WritePageAsync(context, StatusCodes.Status400BadRequest, $"This path is not allowed: {refusal}.");
         }
-        // The mount's directory is itself a real path, so whatever realpath(3) returns outside it got there
-        // through a symbolic link. A link swapped in between this check and the open would still be followed: that
-        // takes write access to the directory, which the mount trusts (openat2 with RESOLVE_BENEATH would close it).
-        string? realPath = FileSystemPaths.RealPath(Path.Join(mount.Directory, relativePath));
-        if (realPath is not null && !FileSystemPaths.IsWithin(realPath, mount.Directory))
+        StaticFileOptions options = mount.Options;
+        using OpenFileCache.Lease found = Open(mount, relativePath);
+        StaticPathLookup lookup = found.Lookup;
+        switch (lookup.Kind)
         {
-            return await WritePageAsync(context, StatusCodes.Status403Forbidden, "This path leads out of the static directory.");
-        }
-        using OpenedFile? file = realPath is null ? null : FileSystemPaths.TryOpenRegularFile(realPath);
-        if (file is null)
-        {
-            // Missing, a directory (no listings), or not a regular file: the same answer, so nothing is revealed.
-            return await WritePageAsync(context, StatusCodes.Status404NotFound, "There is no file at this address.");
-        }
-        return await SendFileAsync(context, file, relativePath);
-    }
-
-    private static async Task<long> SendFileAsync(HttpContext context, OpenedFile file, string relativePath)
-    {
-        HttpRequest request = context.Request;
-        HttpResponse response = context.Response;
-        var validators = FileValidators.For(file.Length, file.LastWriteUtc);
-        var conditions = new ConditionalRequest(
-            Header(request, HeaderNames.IfMatch),
-            Header(request, HeaderNames.IfNoneMatch),
-            Header(request, HeaderNames.IfModifiedSince),
-            Header(request, HeaderNames.IfUnmodifiedSince),
-            Header(request, HeaderNames.IfRange));
-
-        ConditionalOutcome outcome = conditions.Evaluate(validators);
-        if (outcome == ConditionalOutcome.PreconditionFailed)
-        {
-            return await WritePageAsync(context, StatusCodes.Status412PreconditionFailed, "The file has changed since the condition was written.");
-        }
-        // A 304 carries the validators a 200 would have (RFC 9110 §15.4.5); so does every answer below.
-        response.Headers.ETag = validators.ETag.ToString();
-        response.Headers.LastModified = validators.LastModifiedText;
-        if (outcome == ConditionalOutcome.NotModified)
-        {
-            response.StatusCode = StatusCodes.Status304NotModified;
-            return 0;
-        }
-
-        response.Headers.AcceptRanges = "bytes";
-        // Range is defined for GET only (RFC 9110 §14.2), and If-Range can turn it off (§13.1.5).
-        ByteRangeRequest range = HttpMethods.IsGet(request.Method) && conditions.RangeApplies(validators)
-            ? ByteRangeRequest.Evaluate(Header(request, HeaderNames.Range), file.Length)
-            : default;
-        if (range.Kind == ByteRangeKind.NotSatisfiable)
-        {
-            response.Headers.ContentRange = range.ContentRange(file.Length);
-            return await WritePageAsync(context, StatusCodes.Status416RangeNotSatisfiable, "The requested range is not in this file.");
-        }
-        long start = 0;
-        long count = file.Length;
-        if (range.Kind == ByteRangeKind.Partial)
-        {
-            response.StatusCode = StatusCodes.Status206PartialContent;
-            response.Headers.ContentRange = range.ContentRange(file.Length);
-            (start, count) = (range.Start, range.Length);
-        }
-        response.ContentType = StaticContentTypes.For(relativePath);
-        response.ContentLength = count;
-        if (HttpMethods.IsHead(request.Method))
-        {
-            return 0;
-        }
-        return await CopyAsync(context, file, start, count);
-    }
-
-    private static async Task<long> CopyAsync(HttpContext context, OpenedFile file, long start, long count)
-    {
-        CancellationToken aborted = context.RequestAborted;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-        long sent = 0;
-        try
-        {
-            while (sent < count)
-            {
-                int read = await RandomAccess.ReadAsync(file.Handle, buffer.AsMemory(0, (int)Math.Min(buffer.Length, count - sent)), start + sent, aborted);
-                if (read == 0)
+            case StaticPathKind.File:
+                return await SendFileAsync(context, mount, relativePath, lookup);
+            case StaticPathKind.OutsideMount:
+                return await WritePageAsync(context, StatusCodes.Status403Forbidden, "This path leads out of the static directory.");
+            case StaticPathKind.Directory when options.IndexFile is { } index:
+                if (!pathBelow.EndsWith('/') && !(pathBelow.Length == 0 && mount.UrlPrefix.Length == 0))
                 {
-                    context.Abort();   // the file shrank while it was sent: a cut connection tells the client
-                    break;
+                    return RedirectToDirectory(context, mount, pathBelow);
                 }
-                await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), aborted);
-                sent += read;
+                string indexPath = relativePath.Length == 0 ? index : relativePath + "/" + index;
+                using (OpenFileCache.Lease indexFile = Open(mount, indexPath))
+                {
+                    if (indexFile.Lookup.Kind == StaticPathKind.File)
+                    {
+                        return await SendFileAsync(context, mount, indexPath, indexFile.Lookup);
+                    }
+                }
+                break;
+        }
+        // Missing, a directory (no listings), or not a regular file: the same answer, so nothing is revealed.
+        if (options.FallbackFile is { } fallback)
+        {
+            using OpenFileCache.Lease fallbackFile = Open(mount, fallback);
+            if (fallbackFile.Lookup.Kind == StaticPathKind.File)
+            {
+                return await SendFileAsync(context, mount, fallback, fallbackFile.Lookup);
             }
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        if (options.NotFoundPage is { } notFoundPage && await notFoundPage.TryWriteAsync(context, StatusCodes.Status404NotFound) is { } sent)
         {
-            // The client went away; nothing more to do.
+            return sent;
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-        return sent;
+        return await WritePageAsync(context, StatusCodes.Status404NotFound, "There is no file at this address.");
+    }
+
+    public void Dispose() => _files.Dispose();
+
+    private OpenFileCache.Lease Open(StaticMount mount, string relativePath) =>
+        _files.Open(relativePath.Length == 0 ? mount.Directory : mount.Directory + "/" + relativePath, mount.Directory);
+
+    /// <summary>
+    /// <c>/dir</c> → <c>/dir/</c> before its index is served (nginx does the same), so that the page's relative links
+    /// resolve below the directory. The Location is the path as the client sent it, with the query.
+    /// </summary>
+    private static long RedirectToDirectory(HttpContext context, StaticMount mount, string pathBelow)
+    {
+        string query = context.Request.QueryString.Value ?? "";
+        context.Response.StatusCode = StatusCodes.Status301MovedPermanently;
+        context.Response.Headers.Location = mount.UrlPrefix + pathBelow + "/" + query;
+        context.Response.ContentLength = 0;
+        return 0;
     }
 
     private static string? Header(HttpRequest request, string name) =>

@@ -25,6 +25,9 @@ public sealed record StaticMount
     /// <summary>The option as given, for messages.</summary>
     public string Text { get; }
 
+    /// <summary>How this mount answers: index file, fallback, Cache-Control, precompressed siblings, error page.</summary>
+    public StaticFileOptions Options { get; init; } = StaticFileOptions.Default;
+
     /// <summary>Reads <c>URL_PREFIX=DIR</c>; DIR is relative to the current directory and must exist.</summary>
     public static bool TryParse(string text, [NotNullWhen(true)] out StaticMount? mount, [NotNullWhen(false)] out string? error)
     {

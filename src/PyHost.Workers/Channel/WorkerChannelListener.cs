@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using PyHost.Protocol;
+using PyHost.Workers.Dispatch.Buffering;
 
 namespace PyHost.Workers.Channel;
 
@@ -23,12 +24,14 @@ public sealed partial class WorkerChannelListener : IAsyncDisposable
 
     private readonly Socket _listener;
     private readonly ILogger _logger;
+    private readonly BufferBudget _buffers;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _acceptLoop;
 
-    public WorkerChannelListener(string socketPath, ILogger logger)
+    public WorkerChannelListener(string socketPath, ILogger logger, BufferBudget buffers)
     {
         _logger = logger;
+        _buffers = buffers;
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         _listener.Bind(new UnixDomainSocketEndPoint(socketPath));
         _listener.Listen(512);
@@ -60,7 +63,7 @@ public sealed partial class WorkerChannelListener : IAsyncDisposable
 
     private async Task HandshakeAsync(Socket socket, Func<int, string, WorkerChannel, bool> authenticate, Action<WorkerChannel, int, HandshakeResult, string> onHandshake)
     {
-        var channel = new WorkerChannel(socket, "worker ?", _logger);
+        var channel = new WorkerChannel(socket, "worker ?", _logger, _buffers);
         int workerId = 0;
         try
         {

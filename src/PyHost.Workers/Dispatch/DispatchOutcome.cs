@@ -33,9 +33,19 @@ public enum DispatchOutcome
     /// <summary>The client went away; there is no one to answer.</summary>
     ClientGone,
 
-    /// <summary>Reading the request body failed (client gone, malformed chunked body) before the app answered: the
-    /// listener answers as its protocol says (Kestrel: 400, or nothing when the client is gone).</summary>
+    /// <summary>Reading the request body failed (client gone, malformed chunked body, too slow) before the app
+    /// answered: the listener answers as its protocol says (Kestrel: 400 or 408, or nothing when the client is gone).</summary>
     RequestBodyFailed,
+
+    /// <summary>The request body is larger than the route allows (413).</summary>
+    RequestBodyTooLarge,
+
+    /// <summary>The front's buffer space for request bodies is used up (503 with Retry-After).</summary>
+    BufferSpaceExhausted,
+
+    /// <summary>Internal to the pool: the worker gave the request back unstarted (recalled, retiring, or its worker
+    /// died before it began); the pool runs it elsewhere. Listeners never see it.</summary>
+    NotStarted,
 }
 
 public static class DispatchOutcomeExtensions
@@ -43,10 +53,11 @@ public static class DispatchOutcomeExtensions
     /// <summary>The status a listener answers with when nothing was sent yet; 0 when there is nothing to send.</summary>
     public static int ErrorStatusCode(this DispatchOutcome outcome) => outcome switch
     {
-        DispatchOutcome.QueueFull or DispatchOutcome.ShuttingDown => 503,
+        DispatchOutcome.QueueFull or DispatchOutcome.ShuttingDown or DispatchOutcome.BufferSpaceExhausted => 503,
         DispatchOutcome.WorkerDied => 502,
         DispatchOutcome.Timeout => 504,
         DispatchOutcome.InvalidResponse or DispatchOutcome.AppErrorAfterStart or DispatchOutcome.IncompleteBody => 500,
+        DispatchOutcome.RequestBodyTooLarge => 413,
         _ => 0,
     };
 }

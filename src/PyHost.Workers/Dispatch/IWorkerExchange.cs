@@ -3,36 +3,36 @@ using PyHost.Protocol;
 
 namespace PyHost.Workers.Dispatch;
 
-/// <summary>How a request's body reaches the worker.</summary>
-public enum RequestBodyKind
+/// <summary>What a listener knows of a request's body before reading it.</summary>
+/// <param name="HasBody">False when the request can have no body (no Content-Length or Transfer-Encoding, or 0).</param>
+/// <param name="ContentLength">The declared length; null for a chunked (or HTTP/2 unsized) body.</param>
+/// <param name="ExpectsContinue">The client waits for <c>100 Continue</c> before it sends the body.</param>
+public readonly record struct RequestBodyInfo(bool HasBody, long? ContentLength, bool ExpectsContinue)
 {
-    /// <summary>No body: the worker is told so with the request, and never pulls.</summary>
-    None,
-
-    /// <summary>A body of known length of at most <see cref="WorkerChannel.EagerBodyLimit"/> bytes, with no
-    /// <c>Expect: 100-continue</c>: sent with the request, saving a round trip.</summary>
-    Small,
-
-    /// <summary>Any other body: the worker pulls it as <c>wsgi.input</c> is read.</summary>
-    Streamed,
+    public static RequestBodyInfo None => new(false, 0, false);
 }
 
 /// <summary>
-/// One request as a listener (HTTP, and later uwsgi, FastCGI, SCGI) presents it to the worker pool. The pool and the
-/// channel own the worker protocol; the listener owns its own protocol to the client.
+/// One request as a listener (HTTP, and the uwsgi, FastCGI and SCGI gateways) presents it to the worker pool. The pool
+/// and the channel own the worker protocol, buffering and flow control; the listener owns its own protocol to the
+/// client.
 /// </summary>
 public interface IWorkerExchange
 {
-    RequestBodyKind BodyKind { get; }
+    RequestBodyInfo Body { get; }
 
     /// <summary>True when the response must carry no body (HEAD): body bytes from the app are dropped.</summary>
     bool IsHeadRequest { get; }
 
-    /// <summary>Signalled when the client goes away; only looked at while the request waits for a worker.</summary>
+    /// <summary>Signalled when the client goes away.</summary>
     CancellationToken ClientAborted { get; }
 
-    /// <summary>Writes the CGI part of the environ as a marshal dict (see <see cref="MarshalWriter"/>).</summary>
-    void WriteEnviron(IBufferWriter<byte> output);
+    /// <summary>
+    /// Writes the CGI part of the environ as a marshal dict (see <see cref="MarshalWriter"/>). When the front buffered
+    /// the whole body, <paramref name="bufferedBodyLength"/> is its length, which becomes CONTENT_LENGTH even for a
+    /// chunked upload (as nginx does when it buffers): apps that need a length get one.
+    /// </summary>
+    void WriteEnviron(IBufferWriter<byte> output, long? bufferedBodyLength);
 
     /// <summary>Copies up to <paramref name="maxBytes"/> of request body into <paramref name="destination"/>;
     /// returns 0 at the end of the body. Throws when the client went away or sent a malformed body.</summary>
@@ -42,7 +42,7 @@ public interface IWorkerExchange
     void StartResponse(ResponseHead head);
 
     /// <summary>Buffers a chunk of the response body; <see cref="FlushAsync"/> sends it.</summary>
-    void WriteBody(ReadOnlySequence<byte> chunk);
+    void WriteBody(ReadOnlySpan<byte> chunk);
 
     /// <summary>Sends what was buffered; false when the client is gone.</summary>
     ValueTask<bool> FlushAsync();

@@ -1,82 +1,186 @@
-using System.Threading.Channels;
-using PyHost.Workers.Channel;
+using System.Diagnostics;
+using PyHost.Protocol;
+using PyHost.Workers.Dispatch.Buffering;
 
 namespace PyHost.Workers.Dispatch;
 
 /// <summary>
-/// The one way to reach a worker: <see cref="DispatchAsync"/> takes an idle worker (or waits in a bounded queue),
-/// runs the request on it and returns how it ended. HTTP and every gateway listener call this and nothing else.
-/// No thread is blocked while a request waits: waiters are queued continuations, served in arrival order.
+/// The one way to reach a worker: <see cref="DispatchAsync"/> buffers the request body, takes a free worker slot (or
+/// queues the request behind a young running one, or waits in a bounded queue), runs the request and returns how it
+/// ended. HTTP and every gateway listener call this and nothing else. No thread is blocked while a request waits.
 /// </summary>
-public sealed class WorkerPool
+public sealed partial class WorkerPool
 {
-    // A released worker goes straight to the request that waited longest, on the releasing thread: the worker gets
-    // its next request without a thread-pool hop (a context switch per request otherwise, the front's main cost).
-    private readonly Channel<WorkerChannel> _idle = System.Threading.Channels.Channel.CreateUnbounded<WorkerChannel>(
-        new UnboundedChannelOptions { SingleReader = false, SingleWriter = false, AllowSynchronousContinuations = true });
-    private readonly int _maxWaiting;
-    private int _waiting;
+    private readonly WorkerPoolOptions _options;
+    private readonly long _pipelineMaxAgeTicks;
+    private IWorker[] _workers = [];
+    private int _rotor;
 
-    /// <param name="maxWaiting">How many requests may wait for a worker; beyond it they get QueueFull (503).</param>
-    public WorkerPool(int maxWaiting)
+    public WorkerPool(WorkerPoolOptions options)
     {
-        _maxWaiting = maxWaiting;
+        _options = options;
+        _pipelineMaxAgeTicks = (long)(options.PipelineMaxAge.TotalSeconds * Stopwatch.Frequency);
     }
 
-    /// <summary>Requests waiting for a worker right now.</summary>
-    public int Waiting => Volatile.Read(ref _waiting);
+    public BufferBudget Buffers => _options.Buffers;
 
-    public async ValueTask<DispatchOutcome> DispatchAsync(IWorkerExchange exchange)
+    /// <summary>The workers the pool dispatches to (those not accepting are skipped).</summary>
+    public IReadOnlyList<IWorker> Workers => Volatile.Read(ref _workers);
+
+    public async ValueTask<DispatchOutcome> DispatchAsync(IWorkerExchange exchange, DispatchPolicy? policy = null)
     {
-        while (true)
+        policy ??= DispatchPolicy.Default;
+        RequestBodyInfo info = exchange.Body;
+        RequestBody body = RequestBody.None;
+        if (info.HasBody)
         {
-            if (!_idle.Reader.TryRead(out WorkerChannel? worker))
+            bool smallAndSent = info.ContentLength <= FrameLimits.EagerBodyLimit && !info.ExpectsContinue;
+            if (policy.RequestBuffering || smallAndSent)
             {
-                if (Interlocked.Increment(ref _waiting) > _maxWaiting)
+                (RequestBody? buffered, DispatchOutcome? failure) = await RequestBody.ReadAsync(exchange, policy.MaxRequestBodySize, _options.Buffers);
+                if (failure is { } outcome)
                 {
-                    Interlocked.Decrement(ref _waiting);
-                    return DispatchOutcome.QueueFull;
+                    return outcome;
                 }
-                try
+                body = buffered!;
+            }
+            else if (info.ContentLength > policy.MaxRequestBodySize)
+            {
+                return DispatchOutcome.RequestBodyTooLarge;
+            }
+            else
+            {
+                body = RequestBody.Streamed;
+            }
+        }
+        try
+        {
+            // Only a request without a body waits behind another in a worker: one with a body would tie up the
+            // worker's reads of it, and a POST is rarely worth the risk.
+            bool pipelinable = body.Mode == RequestBodyMode.None;
+            bool requeued = false;
+            while (true)
+            {
+                IWorker? worker = TryTakeSlot(pipelinable);
+                if (worker is null)
                 {
-                    worker = await _idle.Reader.ReadAsync(exchange.ClientAborted);
+                    (worker, DispatchOutcome failure) = await WaitForSlotAsync(exchange, pipelinable, requeued);
+                    if (worker is null)
+                    {
+                        return failure;
+                    }
                 }
-                catch (OperationCanceledException)
+                DispatchOutcome outcome = await worker.RunAsync(exchange, body, policy);
+                if (outcome != DispatchOutcome.NotStarted)
+                {
+                    return outcome;
+                }
+                // Given back unstarted (recalled, retiring, or its worker died first): it runs elsewhere, ahead of
+                // requests that came after it.
+                if (exchange.ClientAborted.IsCancellationRequested)
                 {
                     return DispatchOutcome.ClientGone;
                 }
-                catch (ChannelClosedException)
-                {
-                    return DispatchOutcome.ShuttingDown;
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref _waiting);
-                }
+                requeued = true;
             }
-
-            // A worker may have died or been retired while it sat idle; its replacement is added when it is ready.
-            if (!worker.TryBeginRequest())
+        }
+        finally
+        {
+            if (body.Mode == RequestBodyMode.Buffered)
             {
-                continue;
-            }
-            try
-            {
-                return await worker.RunAsync(exchange);
-            }
-            finally
-            {
-                if (worker.EndRequest())
-                {
-                    _idle.Writer.TryWrite(worker);
-                }
+                body.Dispose();
             }
         }
     }
 
-    /// <summary>Offers a worker that finished booting.</summary>
-    public void Add(WorkerChannel worker) => _idle.Writer.TryWrite(worker);
+    /// <summary>
+    /// A free slot on the least loaded accepting worker (an idle one when workers run one request at a time); when
+    /// every worker is busy and the request may be pipelined, a place behind the running request that started last,
+    /// if it started less than <see cref="WorkerPoolOptions.PipelineMaxAge"/> ago. Lock-free; null when none.
+    /// </summary>
+    private IWorker? TryTakeSlot(bool pipelinable)
+    {
+        IWorker[] workers = Volatile.Read(ref _workers);
+        int count = workers.Length;
+        if (count == 0)
+        {
+            return null;
+        }
+        int start = (int)((uint)Interlocked.Increment(ref _rotor) % (uint)count);
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            IWorker? best = null;
+            int bestFree = 0;
+            for (int i = 0; i < count; i++)
+            {
+                IWorker worker = workers[(start + i) % count];
+                if (!worker.IsAccepting)
+                {
+                    continue;
+                }
+                int free = worker.Capacity - worker.Outstanding;
+                if (free > bestFree)
+                {
+                    best = worker;
+                    bestFree = free;
+                    if (free == worker.Capacity)
+                    {
+                        break;   // idle: nothing is better
+                    }
+                }
+            }
+            if (best is null)
+            {
+                break;
+            }
+            if (best.TryReserve(best.Capacity))
+            {
+                return best;
+            }
+        }
+        return pipelinable ? TryPipeline(workers) : null;
+    }
 
-    /// <summary>No new dispatch will get a worker; queued ones get ShuttingDown.</summary>
-    public void Close() => _idle.Writer.TryComplete();
+    private IWorker? TryPipeline(IWorker[] workers)
+    {
+        long now = Stopwatch.GetTimestamp();
+        IWorker? best = null;
+        long bestStartedAt = 0;
+        foreach (IWorker worker in workers)
+        {
+            if (CanPipelineOnto(worker, now) && worker.LastStartedAt > bestStartedAt)
+            {
+                best = worker;
+                bestStartedAt = worker.LastStartedAt;
+            }
+        }
+        return best is not null && best.TryReserve(best.Capacity + best.PipelineDepth) ? best : null;
+    }
+
+    private bool CanPipelineOnto(IWorker worker, long now)
+    {
+        long startedAt = worker.LastStartedAt;
+        return worker.IsAccepting && worker.PipelineDepth > 0 && startedAt != 0 && now - startedAt <= _pipelineMaxAgeTicks
+               && worker.Outstanding < worker.Capacity + worker.PipelineDepth;
+    }
+
+    /// <summary>Offers a worker that finished booting.</summary>
+    public void Add(IWorker worker)
+    {
+        lock (_waiters)
+        {
+            worker.SlotFreed = OnSlotFreed;
+            _workers = [.. _workers, worker];
+        }
+        OnSlotFreed(worker);
+    }
+
+    /// <summary>Forgets a worker that retired or died.</summary>
+    public void Remove(IWorker worker)
+    {
+        lock (_waiters)
+        {
+            _workers = _workers.Where(w => w != worker).ToArray();
+        }
+    }
 }

@@ -8,11 +8,6 @@ public sealed partial class Arbiter
     private void OnTick()
     {
         long now = Environment.TickCount64;
-        bool checkMemory = _options.MaxWorkerMemoryMib > 0 && now >= _nextMemoryCheck;
-        if (checkMemory)
-        {
-            _nextMemoryCheck = now + (long)MemoryCheckInterval.TotalMilliseconds;
-        }
         foreach (WorkerProcess worker in _workers.Values.ToList())
         {
             if (worker.State == WorkerState.Exited)
@@ -52,14 +47,10 @@ public sealed partial class Arbiter
             {
                 continue;
             }
+            // --max-worker-memory is checked by the worker itself after each request (RETIRING).
             if (worker.RequestLimit > 0 && worker.Channels.Sum(c => c.RequestsServed) >= worker.RequestLimit)
             {
                 worker.ReplaceReason = $"served {worker.RequestLimit} requests (--max-requests)";
-                LogRecycling(worker.Name, worker.ReplaceReason);
-            }
-            else if (checkMemory && ProcessMemory.ResidentMib(worker.Pid) is { } rss && rss > _options.MaxWorkerMemoryMib)
-            {
-                worker.ReplaceReason = $"uses {rss} MiB, over --max-worker-memory {_options.MaxWorkerMemoryMib} MiB";
                 LogRecycling(worker.Name, worker.ReplaceReason);
             }
         }
@@ -110,13 +101,14 @@ public sealed partial class Arbiter
         }
         List<WorkerProcess> serving = _workers.Values.Where(w => w.IsServing(_generation)).ToList();
         bool booting = serving.Any(w => w.State == WorkerState.Booting);
-        if (_pool.Waiting > 0 && !booting && _targetWorkers < _options.WorkersMax)
+        int queued = _pool.Queued;
+        if (queued > 0 && !booting && _targetWorkers < _options.WorkersMax)
         {
             _targetWorkers++;
-            LogScaled(_targetWorkers, $"{_pool.Waiting} requests are waiting for a worker");
+            LogScaled(_targetWorkers, $"{queued} requests are waiting for a worker");
             return;
         }
-        if (_targetWorkers > _options.Workers && _pool.Waiting == 0)
+        if (_targetWorkers > _options.Workers && queued == 0)
         {
             WorkerProcess? idle = serving.Where(w => w.State == WorkerState.Ready && w.Channels.Count > 0
                                                      && w.Channels.All(c => c.IdleSince is { } since && now - since > _options.IdleTimeout.TotalMilliseconds))

@@ -46,7 +46,7 @@ public sealed partial class Arbiter
                 if (worker.Pid == 0 && int.TryParse(ready[0], out int pid))
                 {
                     worker.Pid = pid;
-                    done.Channel.WorkerName = worker.Name;
+                    done.Channel.Name = worker.Name;
                 }
                 LogBooted(worker.Name, Environment.TickCount64 - worker.StartedAt, ready.Length > 1 ? ready[1] : "?");
                 if (worker.IsZygote)
@@ -80,8 +80,22 @@ public sealed partial class Arbiter
     private void AddChannel(WorkerProcess worker, WorkerChannel channel)
     {
         worker.Channels.Add(channel);
+        channel.PipelineDepth = _options.PipelineDepth;
         channel.Retired = retired => Post(new ChannelRetired(retired));
+        channel.RetireAnnounced = (announcing, reason) => Post(new RetireAnnounced(announcing, reason));
+        channel.StartServing();
         _pool.Add(channel);
+    }
+
+    /// <summary>The worker said it takes no more requests (over --max-worker-memory): it is replaced now.</summary>
+    private void OnRetireAnnounced(WorkerChannel channel, string reason)
+    {
+        WorkerProcess? worker = _workers.Values.FirstOrDefault(w => w.Channels.Contains(channel));
+        if (worker is not null && !worker.Retiring)
+        {
+            LogRecycling(worker.Name, reason);
+            Retire(worker, reason);
+        }
     }
 
     private void OnExited(WorkerProcess worker, int? reportedExitCode)
@@ -185,6 +199,7 @@ public sealed partial class Arbiter
 
     private void OnChannelRetired(WorkerChannel channel)
     {
+        _pool.Remove(channel);
         WorkerProcess? worker = _workers.Values.FirstOrDefault(w => w.Channels.Contains(channel));
         _ = channel.DisposeAsync().AsTask();
         // Only once no channel runs a request: closing a channel under a request would fail it.

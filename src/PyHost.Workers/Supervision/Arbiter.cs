@@ -23,7 +23,6 @@ public sealed partial class Arbiter : IAsyncDisposable
 
     private const int MaxConsecutiveBootFailures = 5;
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan MemoryCheckInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan StackDumpGrace = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan TerminateGrace = TimeSpan.FromSeconds(2);
 
@@ -49,7 +48,6 @@ public sealed partial class Arbiter : IAsyncDisposable
     private bool _stopping;
     private int _consecutiveBootFailures;
     private long _spawnNotBefore;
-    private long _nextMemoryCheck;
 
     public Arbiter(WorkerOptions options, RuntimeDirectory runtime, WorkerPool pool, ILoggerFactory loggers)
     {
@@ -59,7 +57,7 @@ public sealed partial class Arbiter : IAsyncDisposable
         _targetWorkers = options.Workers;
         _logger = loggers.CreateLogger("pyhost.arbiter");
         _workerOutput = new WorkerOutputLog(loggers.CreateLogger("pyhost.app"));
-        _listener = new WorkerChannelListener(runtime.WorkerSocketPath, _logger);
+        _listener = new WorkerChannelListener(runtime.WorkerSocketPath, _logger, pool.Buffers);
     }
 
     /// <summary>The traceback (with its hint line) of the boot failure that stopped the start, if any.</summary>
@@ -126,7 +124,7 @@ public sealed partial class Arbiter : IAsyncDisposable
             // A worker of ours whatever its state; the loop decides what its handshake is still worth.
             if (_workers.TryGetValue(workerId, out WorkerProcess? worker) && worker.TokenMatches(token))
             {
-                channel.WorkerName = worker.Name;
+                channel.Name = worker.Name;
                 return true;
             }
             return false;
@@ -150,6 +148,7 @@ public sealed partial class Arbiter : IAsyncDisposable
                         }
                         break;
                     case ChannelRetired retired: OnChannelRetired(retired.Channel); break;
+                    case RetireAnnounced announced: OnRetireAnnounced(announced.Channel, announced.Reason); break;
                     case Tick: OnTick(); break;
                     case ReloadRequested reload: BeginReload(reload); break;
                     case ScaleRequested scale: Scale(scale); break;
@@ -266,6 +265,8 @@ public sealed partial class Arbiter : IAsyncDisposable
     private sealed record ForkedWorkerExited(int Pid, int ExitCode) : ArbiterEvent;
 
     private sealed record ChannelRetired(WorkerChannel Channel) : ArbiterEvent;
+
+    private sealed record RetireAnnounced(WorkerChannel Channel, string Reason) : ArbiterEvent;
 
     private sealed record ReloadRequested(string Reason, TaskCompletionSource<string> Done) : ArbiterEvent;
 

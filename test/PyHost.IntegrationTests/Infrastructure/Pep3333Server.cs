@@ -15,7 +15,7 @@ public class Pep3333Server : IAsyncLifetime
 
     public string TestDirectory { get; } = Directory.CreateTempSubdirectory("pyhost-tests-").FullName;
 
-    protected virtual IEnumerable<string> Options => ["-w", "2"];
+    protected virtual IEnumerable<string> Options => ["-w", "2", "--max-request-body", "1g"];
 
     public async Task InitializeAsync() =>
         server = await PyHostServer.StartAsync(
@@ -36,6 +36,12 @@ public class Pep3333Server : IAsyncLifetime
 public sealed class Pep3333DebugServer : Pep3333Server
 {
     protected override IEnumerable<string> Options => ["-w", "1", "--debug"];
+}
+
+/// <summary>The same apps with request buffering off: bodies stream to the app as it reads them.</summary>
+public sealed class Pep3333StreamingServer : Pep3333Server
+{
+    protected override IEnumerable<string> Options => ["-w", "2", "--no-request-buffering", "--max-request-body", "0"];
 }
 
 /// <summary>The same apps with one worker, so the worker that replaces a dead one is the one that answers next.</summary>

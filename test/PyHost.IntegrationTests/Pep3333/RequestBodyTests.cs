@@ -11,12 +11,32 @@ public sealed class RequestBodyTests(Pep3333Server fixture, ITestOutputHelper ou
     private const string Lines = "line1\nline2\nline3 is longer\nlast-no-newline";
 
     [Fact]
-    public async Task LargeUploadIsStreamedThroughBoundedMemory()
+    public async Task LargeUploadIsBufferedOnDiskInBoundedMemoryAndReadWhole()
     {
-        const long size = 200L * 1024 * 1024;
+        var (report, frontPeakKib) = await UploadAsync(Server, 200L * 1024 * 1024);
+
+        var workerPeakKib = report.GetProperty("maxrss_kib").GetInt64();
+        Output.WriteLine($"Peak RSS after a 200 MB buffered upload: worker {workerPeakKib / 1024} MB, front {frontPeakKib / 1024} MB.");
+        Assert.True(workerPeakKib < 100 * 1024, $"The worker peaked at {workerPeakKib / 1024} MB of RSS: the body was not pulled in pieces.");
+        Assert.True(frontPeakKib is < 300 * 1024, $"The front peaked at {frontPeakKib / 1024} MB of RSS (VmHWM): the body was buffered in memory, not on disk.");
+    }
+
+    [Fact]
+    public async Task ChunkedUploadReachesTheAppDechunkedWithTheContentLengthTheFrontCounted()
+    {
+        var (report, size) = await ChunkedUploadAsync(Server);
+
+        // Buffered whole, a chunked upload has a length: the app gets it, as behind nginx.
+        Assert.True(report.GetProperty("has_content_length").GetBoolean(), "CONTENT_LENGTH is missing for a buffered chunked upload.");
+        Assert.Equal(size, report.GetProperty("content_length").GetInt64());
+    }
+
+    /// <summary>Sends <paramref name="size"/> random bytes with a Content-Length and checks the app read them all.</summary>
+    internal static async Task<(System.Text.Json.JsonElement Report, long FrontPeakKib)> UploadAsync(PyHostServer server, long size)
+    {
         const int writeSize = 64 * 1024;
-        await using var connection = await Server.ConnectAsync();
-        await connection.SendAsync(Server.Request("POST", "/upload", ["Content-Type: application/octet-stream", $"Content-Length: {size}"]));
+        await using var connection = await server.ConnectAsync();
+        await connection.SendAsync(server.Request("POST", "/upload", ["Content-Type: application/octet-stream", $"Content-Length: {size}"]));
 
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var random = new Random(200);
@@ -28,26 +48,23 @@ public sealed class RequestBodyTests(Pep3333Server fixture, ITestOutputHelper ou
             await connection.SendAsync(block);
         }
         var response = await connection.ReadResponseAsync();
-        var frontPeakKib = Posix.StatusKilobytes(Server.Process.Id, "VmHWM");
+        var frontPeakKib = Posix.StatusKilobytes(server.Process.Id, "VmHWM") ?? 0;
 
         var report = response.AssertStatus(200).Json();
         var length = report.GetProperty("length").GetInt64();
         Assert.True(length == size, $"The app read {length} of the {size} bytes sent: wsgi.input ended early.");
         Assert.Equal(Convert.ToHexStringLower(sha256.GetHashAndReset()), report.GetProperty("sha256").GetString());
-        var workerPeakKib = report.GetProperty("maxrss_kib").GetInt64();
-        Output.WriteLine($"Peak RSS after a 200 MB upload: worker {workerPeakKib / 1024} MB, front {frontPeakKib / 1024} MB.");
-        Assert.True(workerPeakKib < 100 * 1024, $"The worker peaked at {workerPeakKib / 1024} MB of RSS: the body was not streamed.");
-        Assert.True(frontPeakKib is < 300 * 1024, $"The front peaked at {frontPeakKib / 1024} MB of RSS (VmHWM): the body was not streamed.");
+        return (report, frontPeakKib);
     }
 
-    [Fact]
-    public async Task ChunkedUploadReachesTheAppDechunkedWithoutContentLength()
+    /// <summary>Sends 5 MiB in chunks of uneven sizes and checks the app read them all, dechunked.</summary>
+    internal static async Task<(System.Text.Json.JsonElement Report, int Size)> ChunkedUploadAsync(PyHostServer server)
     {
         const int size = 5 * 1024 * 1024;
         var body = new byte[size];
         new Random(5).NextBytes(body);
-        await using var connection = await Server.ConnectAsync();
-        await connection.SendAsync(Server.Request("POST", "/upload", ["Content-Type: application/octet-stream", "Transfer-Encoding: chunked"]));
+        await using var connection = await server.ConnectAsync();
+        await connection.SendAsync(server.Request("POST", "/upload", ["Content-Type: application/octet-stream", "Transfer-Encoding: chunked"]));
 
         var random = new Random(16);
         for (var offset = 0; offset < size;)
@@ -64,8 +81,8 @@ public sealed class RequestBodyTests(Pep3333Server fixture, ITestOutputHelper ou
 
         Assert.Equal(size, report.GetProperty("length").GetInt64());
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(body)), report.GetProperty("sha256").GetString());
-        Assert.False(report.GetProperty("has_content_length").GetBoolean(), "CONTENT_LENGTH is in the environ of a chunked request.");
         Assert.True(report.GetProperty("input_terminated").GetBoolean(), "wsgi.input_terminated is not true for a chunked request.");
+        return (report, size);
     }
 
     [Theory]
@@ -111,4 +128,28 @@ public sealed class RequestBodyTests(Pep3333Server fixture, ITestOutputHelper ou
 
     private static string[] Pieces(RawHttpResponse response) =>
         response.AssertStatus(200).Json().GetProperty("pieces").EnumerateArray().Select(piece => piece.GetString()!).ToArray();
+}
+
+/// <summary>Request buffering off: the body streams from the client to the app as wsgi.input is read.</summary>
+public sealed class StreamedRequestBodyTests(Pep3333StreamingServer fixture, ITestOutputHelper output)
+    : ServedTest<Pep3333StreamingServer>(fixture, output)
+{
+    [Fact]
+    public async Task LargeUploadIsStreamedThroughBoundedMemory()
+    {
+        var (report, frontPeakKib) = await RequestBodyTests.UploadAsync(Server, 200L * 1024 * 1024);
+
+        var workerPeakKib = report.GetProperty("maxrss_kib").GetInt64();
+        Output.WriteLine($"Peak RSS after a 200 MB streamed upload: worker {workerPeakKib / 1024} MB, front {frontPeakKib / 1024} MB.");
+        Assert.True(workerPeakKib < 100 * 1024, $"The worker peaked at {workerPeakKib / 1024} MB of RSS: the body was not streamed.");
+        Assert.True(frontPeakKib is < 300 * 1024, $"The front peaked at {frontPeakKib / 1024} MB of RSS (VmHWM): the body was not streamed.");
+    }
+
+    [Fact]
+    public async Task ChunkedUploadReachesTheAppDechunkedWithoutContentLength()
+    {
+        var (report, _) = await RequestBodyTests.ChunkedUploadAsync(Server);
+
+        Assert.False(report.GetProperty("has_content_length").GetBoolean(), "CONTENT_LENGTH is in the environ of a streamed chunked request.");
+    }
 }

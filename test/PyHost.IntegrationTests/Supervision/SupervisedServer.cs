@@ -138,6 +138,9 @@ public sealed class SupervisedServer : IAsyncDisposable
 /// <summary>What apps/supervision.py answers: who served the request, and with which code.</summary>
 public sealed record AppAnswer(int Pid, long Thread, string Version, string? Extra, bool Multithread, int Uid, long ResidentMib)
 {
+    /// <summary>The worker's resident memory when the request began.</summary>
+    public long ResidentAtStartMib { get; init; }
+
     public static AppAnswer From(RawHttpResponse response)
     {
         var json = response.AssertStatus(200).Json();
@@ -148,6 +151,9 @@ public sealed record AppAnswer(int Pid, long Thread, string Version, string? Ext
             json.GetProperty("extra").GetString(),
             json.GetProperty("multithread").GetBoolean(),
             json.GetProperty("uid").GetInt32(),
-            json.GetProperty("rss_mib").GetInt64());
+            json.GetProperty("rss_mib").GetInt64())
+        {
+            ResidentAtStartMib = json.GetProperty("rss_at_start_mib").GetInt64(),
+        };
     }
 }

@@ -93,6 +93,7 @@ def upload(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         "length": length,
         "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "has_content_length": "CONTENT_LENGTH" in environ,
+        "content_length": int(environ.get("CONTENT_LENGTH") or -1),
         "input_terminated": environ.get("wsgi.input_terminated", False),
     })]
 

@@ -31,9 +31,38 @@ def resident_mib() -> int:
     return 0
 
 
+def _bytes(mib: int) -> Iterable[bytes]:
+    chunk = b"\x5a" * (1 << 20)
+    for _ in range(mib):
+        yield chunk
+    print(f"sent {mib} MiB in {os.getpid()}", flush=True)
+
+
+def _hang_after(seconds: float) -> Iterable[bytes]:
+    yield b"started;"
+    time.sleep(seconds)
+    yield b"finished"
+
+
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     path = environ.get("PATH_INFO", "")
     query = {name: values[-1] for name, values in parse_qs(environ.get("QUERY_STRING", "")).items()}
+    rss_at_start = resident_mib()
+    if path == "/bytes":  # a large response, for slow readers
+        mib = int(query.get("mib", "64"))
+        start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(mib << 20))])
+        return _bytes(mib)
+    if path == "/hang-after-start":  # the response starts, then the app hangs
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return _hang_after(float(query["seconds"]))
+    if path == "/upload":  # reads the whole body
+        data = environ["wsgi.input"].read()
+        body = json.dumps({"pid": os.getpid(), "length": len(data), "content_length": environ.get("CONTENT_LENGTH")})
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [body.encode("ascii")]
+    if path == "/touch":  # leaves a mark that it ran
+        with open(f"touched-{query['name']}", "w", encoding="ascii") as mark:
+            mark.write(str(os.getpid()))
     if path == "/exit":
         os._exit(1)
     if path == "/segv":
@@ -42,6 +71,8 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
     if path == "/sleep":
         print(f"sleep started in {os.getpid()}", flush=True)
         time.sleep(float(query["seconds"]))
+        if "then" in query and query["then"] == "exit":
+            os._exit(1)
     if path == "/leak":
         # Filled, not zeroed: calloc'd zero pages would not count in the resident set.
         LEAKED.append(b"\xa5" * (int(query.get("mib", "20")) << 20))
@@ -53,6 +84,7 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
         "multithread": environ["wsgi.multithread"],
         "uid": os.getuid(),
         "rss_mib": resident_mib(),
+        "rss_at_start_mib": rss_at_start,
     }).encode("ascii")
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]

@@ -84,6 +84,10 @@ class Channel:
         """A frame that has already arrived, or None; never waits."""
         return self._next(socket.MSG_DONTWAIT)
 
+    def buffered(self) -> Optional[Frame]:
+        """A frame already read from the socket, or None; never makes a syscall."""
+        return self._next(-1)
+
     def _next(self, recv_flags: int) -> Optional[Frame]:
         reader = self._reader
         while True:
@@ -92,6 +96,8 @@ class Channel:
             except ProtocolError as error:
                 protocol_error(str(error))
             if frame is None:
+                if recv_flags < 0:
+                    return None
                 try:
                     count = self._recv_into(reader.space(), 0, recv_flags)
                 except BlockingIOError:

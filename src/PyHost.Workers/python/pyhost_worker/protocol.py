@@ -15,6 +15,8 @@ ABORT = 3
 STOP = 4
 PING = 5
 FORK = 6  # to a zygote (--preload): fork a worker; payload "worker-id:token"
+CREDIT = 7  # payload u32: this many more RESPONSE_BODY bytes may be sent for request_id
+RECALL = 8  # give back request_id (0: every request) if it has not started: RESPONSE_END with NOT_STARTED
 
 # Worker -> front.
 HELLO = 16
@@ -26,11 +28,14 @@ RESPONSE_END = 21
 BODY_PULL = 22
 PONG = 23
 CHILD_EXITED = 24  # from a zygote: payload "pid status", status negative for a signal
+RETIRING = 25  # request id 0, UTF-8 reason: this worker takes no more requests (e.g. over its memory limit)
 
 # Flags.
+NO_BODY = 1  # on REQUEST: the request has no body; nothing will be pulled
 BODY_END = 1
 BODY_ABORTED = 2
-APP_ERROR = 1
+APP_ERROR = 1  # on RESPONSE_END: the app raised after the response started
+NOT_STARTED = 2  # on RESPONSE_END: the request was never run (withdrawn or recalled); the front may run it elsewhere
 
 HEADER = struct.Struct("<IIBBH")  # length, request_id, type, flags, reserved
 HEADER_SIZE = HEADER.size
@@ -43,6 +48,10 @@ EXIT_BOOT_FAILED = 4
 
 PULL_SIZE = 65536
 PULL_PAYLOAD = struct.pack("<I", PULL_SIZE)
+CREDIT_PAYLOAD = struct.Struct("<I")
+
+# Every request starts with this much response credit; CREDIT frames add to it (docs/protocol.md "Flow control").
+RESPONSE_WINDOW = 1024 * 1024
 
 # (type, request_id, flags, payload)
 Frame = Tuple[int, int, int, bytes]

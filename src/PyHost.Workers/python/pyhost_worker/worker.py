@@ -12,7 +12,7 @@ import socket
 import sys
 import threading
 import time
-from typing import Any, Deque
+from typing import Any, Deque, Dict, List, Optional, Tuple
 
 from . import loader
 from .channel import Channel, flush_stdio, protocol_error
@@ -23,76 +23,144 @@ from .protocol import (
     BODY_END,
     BODY_PULL,
     BOOT_FAILED,
+    CREDIT,
+    CREDIT_PAYLOAD,
     EXIT_BOOT_FAILED,
     EXIT_OK,
     HELLO,
+    NO_BODY,
+    NOT_STARTED,
     PULL_PAYLOAD,
     READY,
+    RECALL,
     REQUEST,
+    RESPONSE_END,
+    RESPONSE_WINDOW,
+    RETIRING,
     STOP,
     Frame,
     pack_frame,
 )
-from .wsgi import Response, WsgiApp, run_app, wsgi_keys
+from .wsgi import Response, ResponseCredit, WsgiApp, run_app, wsgi_keys
 from .zygote import run_zygote
-from .wsgi_input import ClientDisconnected, WsgiInput
+from .wsgi_input import EMPTY_INPUT, ClientDisconnected, WsgiInput
 
 DEMO_APP = "pyhost_worker.demo:app"
 
 
 class Worker:
-    """Serves requests one at a time, and keeps what the front sent so far for the one in flight."""
+    """Serves the requests of one channel one at a time, in the order they came. The front may send a REQUEST
+    while another runs (pipelining, docs/protocol.md): it waits in `_pending` until its turn, and can be taken
+    back by ABORT or RECALL as long as it has not started."""
 
-    def __init__(self, channel: Channel, app: WsgiApp, multiprocess: bool, debug: bool, multithread: bool = False) -> None:
+    def __init__(
+        self,
+        channel: Channel,
+        app: WsgiApp,
+        multiprocess: bool,
+        debug: bool,
+        multithread: bool = False,
+        memory_limit: Optional[MemoryLimit] = None,
+    ) -> None:
         self._channel = channel
         self._send = channel.send
         self._send_parts = channel.send_parts
         self._app = app
         self._debug = debug
         self._wsgi_keys = wsgi_keys(multiprocess, multithread)
+        self._memory_limit = memory_limit
         self._stopping = False
+        self._retiring = False  # RETIRING sent: every request from now on is given back
+        self._pending: Deque[Tuple[int, int, bytes]] = collections.deque()  # (request id, flags, environ) not started
+        self._early_body: Dict[int, List[Frame]] = {}  # BODY frames that came before their request started
         self._request_id = 0  # the request in flight; 0 between requests
         self._body: Deque[bytes] = collections.deque()  # BODY chunks not yet taken by wsgi.input
         self._body_end = False
         self._pull_pending = False
         self._aborted = False
+        self._credit = ResponseCredit(self._wait_for_credit)
 
     def serve(self) -> None:
         """Until STOP; the end of the socket exits the process from inside the channel."""
         receive = self._channel.receive
-        handle = self.handle
+        pending = self._pending
         while not self._stopping:
-            frame = receive()
-            if frame[0] == REQUEST:
-                handle(frame[1], frame[3])
+            if not pending:
+                self._on_frame(receive())
+                self._take_buffered_frames()  # what came with it (its eager BODY, an ABORT), without a syscall
             else:
-                self._on_frame(frame)
+                self._take_arrived_frames()  # it waited while another ran: an ABORT or RECALL may have come since
+            if pending:
+                request_id, flags, payload = pending.popleft()
+                self.handle(request_id, flags, payload)
 
-    def handle(self, request_id: int, payload: bytes) -> None:
+    def handle(self, request_id: int, flags: int, payload: bytes) -> None:
         """One REQUEST: build the environ, run the app, send the response."""
         if request_id == 0:
             protocol_error("REQUEST with request id 0")
         self._request_id = request_id
         self._body.clear()
-        self._body_end = self._pull_pending = self._aborted = False
+        self._pull_pending = self._aborted = False
+        self._body_end = bool(flags & NO_BODY)
+        self._credit.available = RESPONSE_WINDOW
         try:
             environ = marshal.loads(payload)
             environ.update(self._wsgi_keys)
         except (EOFError, ValueError, TypeError, AttributeError) as error:
             protocol_error(f"REQUEST payload is not a marshal dict: {error}")
-        environ["wsgi.input"] = WsgiInput(self._pull_body, environ.get("CONTENT_LENGTH"))
-        response = Response(request_id, self._send, self._send_parts)
+        if self._body_end:
+            environ["wsgi.input"] = EMPTY_INPUT
+        else:
+            early = self._early_body.pop(request_id, None)
+            if early is not None:
+                for frame in early:
+                    self._on_frame(frame)
+            environ["wsgi.input"] = WsgiInput(self._pull_body, environ.get("CONTENT_LENGTH"))
+        response = Response(request_id, self._send, self._send_parts, self._credit)
         run_app(self._app, environ, response, self._client_gone, self._debug)
         self._request_id = 0
+        if self._memory_limit is not None and not self._retiring:
+            reason = self._memory_limit.exceeded()
+            if reason is not None:
+                self.retire(reason)
+
+    def retire(self, reason: str) -> None:
+        """Takes no more requests: tells the front why, and gives back those that wait here."""
+        self._retiring = True
+        self._send(pack_frame(RETIRING, 0, reason.encode("utf-8")))
+        self._give_back(0)
+
+    def _give_back(self, request_id: int) -> None:
+        """RESPONSE_END(NOT_STARTED) for a waiting request (0: for all of them); the front runs it elsewhere."""
+        kept = [waiting for waiting in self._pending if request_id not in (0, waiting[0])]
+        for waiting in self._pending:
+            if request_id in (0, waiting[0]):
+                self._early_body.pop(waiting[0], None)
+                self._send(pack_frame(RESPONSE_END, waiting[0], flags=NOT_STARTED))
+        self._pending.clear()
+        self._pending.extend(kept)
 
     def _on_frame(self, frame: Frame) -> None:
         frame_type, request_id, flags, payload = frame
-        if frame_type == STOP:
-            self._stopping = True  # seen by serve() once the request in flight is done
+        if frame_type == CREDIT:
+            if request_id == self._request_id and len(payload) == 4:
+                self._credit.available += CREDIT_PAYLOAD.unpack(payload)[0]
+            # else: for a request that already ended
+        elif frame_type == REQUEST:
+            if request_id == 0 or request_id == self._request_id or any(w[0] == request_id for w in self._pending):
+                protocol_error(f"REQUEST {request_id} while a request with that id is in flight")
+            if self._retiring:
+                self._send(pack_frame(RESPONSE_END, request_id, flags=NOT_STARTED))
+            else:
+                self._pending.append((request_id, flags, payload))
         elif frame_type == BODY or frame_type == ABORT:
             if request_id != self._request_id:
-                # For a finished request (an unread eager BODY, an ABORT that crossed our RESPONSE_END). Frames
-                # arrive in order, so it cannot be for a later request, even if the front reuses the id.
+                if any(waiting[0] == request_id for waiting in self._pending):
+                    if frame_type == ABORT:
+                        self._give_back(request_id)  # withdrawn before it started: never run
+                    else:
+                        self._early_body.setdefault(request_id, []).append(frame)
+                # else: for a finished request (an unread eager BODY, an ABORT that crossed our RESPONSE_END)
                 return
             if frame_type == ABORT or flags & BODY_ABORTED:
                 self._aborted = True
@@ -102,8 +170,10 @@ class Worker:
                 self._body.append(payload)
             if flags & BODY_END:
                 self._body_end = True
-        elif frame_type == REQUEST:
-            protocol_error(f"REQUEST {request_id} while request {self._request_id} is in flight")
+        elif frame_type == RECALL:
+            self._give_back(request_id)
+        elif frame_type == STOP:
+            self._stopping = True  # seen by serve() once the request in flight is done
         else:
             protocol_error(f"unexpected frame type {frame_type} (request id {request_id})")
 
@@ -126,6 +196,22 @@ class Worker:
                 self._send(pack_frame(BODY_PULL, self._request_id, PULL_PAYLOAD))
             self._on_frame(self._channel.receive())
 
+    def _wait_for_credit(self) -> None:
+        """The response used up its credit: wait for the front to accept more (or for the client to leave)."""
+        if self._aborted:
+            raise ClientDisconnected("client disconnected")
+        self._on_frame(self._channel.receive())
+        if self._aborted:
+            raise ClientDisconnected("client disconnected")
+
+    def _take_buffered_frames(self) -> None:
+        """Handles the frames already read from the socket, without a syscall."""
+        buffered = self._channel.buffered
+        frame = buffered()
+        while frame is not None:
+            self._on_frame(frame)
+            frame = buffered()
+
     def _take_arrived_frames(self) -> None:
         """Handles the frames that already arrived, without waiting for more."""
         poll = self._channel.poll
@@ -138,6 +224,28 @@ class Worker:
         """Between response chunks: did an ABORT for this request arrive?"""
         self._take_arrived_frames()
         return self._aborted
+
+
+class MemoryLimit:
+    """--max-worker-memory, checked by the worker itself after each request: it knows its resident size from one
+    pread() of /proc/self/statm, so a leaking worker stops taking requests at once instead of at the next
+    check of the front's clock."""
+
+    def __init__(self, limit_mib: int) -> None:
+        self._limit_bytes = limit_mib * 1024 * 1024
+        self._limit_mib = limit_mib
+        self._page_size = os.sysconf("SC_PAGE_SIZE")
+        self._statm = os.open("/proc/self/statm", os.O_RDONLY | os.O_CLOEXEC)
+
+    def resident_bytes(self) -> int:
+        return int(os.pread(self._statm, 128, 0).split()[1]) * self._page_size
+
+    def exceeded(self) -> Optional[str]:
+        """Why the worker must retire, or None."""
+        resident = self.resident_bytes()
+        if resident <= self._limit_bytes:
+            return None
+        return f"uses {resident // (1024 * 1024)} MiB, over --max-worker-memory {self._limit_mib} MiB"
 
 
 def _setup_process() -> None:
@@ -199,13 +307,13 @@ def _drop_privileges(user: str, group: str) -> None:
 
 
 def _serve_more_threads(count: int, socket_path: str, hello: bytes, ready: bytes, app: WsgiApp, multiprocess: bool,
-                        debug: bool) -> None:
+                        debug: bool, memory_limit: Optional[MemoryLimit]) -> None:
     """--threads: each more request slot is a thread with its own channel, so the front dispatches to it like to a
     worker of its own, and one slow request never holds up another's frames."""
     def serve_one() -> None:
         channel = _connect(socket_path)
         channel.send(pack_frame(HELLO, 0, hello) + pack_frame(READY, 0, ready))
-        Worker(channel, app, multiprocess, debug, multithread=True).serve()
+        Worker(channel, app, multiprocess, debug, multithread=True, memory_limit=memory_limit).serve()
         os._exit(EXIT_OK)  # STOP or end of file on any channel ends the process, as on the first
 
     for index in range(count):
@@ -260,11 +368,14 @@ def main() -> int:
 
     multiprocess, debug = env.get("PYHOST_MULTIPROCESS") == "1", env.get("PYHOST_DEBUG") == "1"
     threads = max(1, int(env.get("PYHOST_THREADS", "1") or "1"))
+    memory_limit_mib = int(env.get("PYHOST_MAX_MEMORY_MIB", "0") or "0")
 
     def serve(first: Channel, hello: bytes, ready: bytes) -> None:
+        # Made after a fork, in the process that serves: /proc/self is then this process.
+        memory_limit = MemoryLimit(memory_limit_mib) if memory_limit_mib > 0 else None
         if threads > 1:
-            _serve_more_threads(threads - 1, socket_path, hello, ready, app, multiprocess, debug)
-        Worker(first, app, multiprocess, debug, multithread=threads > 1).serve()
+            _serve_more_threads(threads - 1, socket_path, hello, ready, app, multiprocess, debug, memory_limit)
+        Worker(first, app, multiprocess, debug, multithread=threads > 1, memory_limit=memory_limit).serve()
 
     if env.get("PYHOST_ZYGOTE") == "1":
         def serve_forked_worker(worker_id: str, token: str) -> None:

@@ -8,7 +8,7 @@ import traceback
 from types import TracebackType
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Type
 
-from .protocol import APP_ERROR, HEADER, RESPONSE_BODY, RESPONSE_END, RESPONSE_START
+from .protocol import APP_ERROR, HEADER, RESPONSE_BODY, RESPONSE_END, RESPONSE_START, RESPONSE_WINDOW
 from .wsgi_input import ClientDisconnected
 
 ExcInfo = Tuple[Type[BaseException], BaseException, Optional[TracebackType]]
@@ -78,11 +78,33 @@ def wsgi_keys(multiprocess: bool, multithread: bool = False) -> Dict[str, Any]:
     }
 
 
+# Most apps answer with a handful of distinct status/header blocks: encode each once. Bounded: cleared when full,
+# so headers that vary per request (Set-Cookie, ETag) cost a dict insert and nothing more.
+_START_CACHE: Dict[Any, Tuple[bytes, bool]] = {}
+_START_CACHE_SIZE = 256
+
+
 def encode_start(status: str, headers: List[Tuple[str, str]]) -> Tuple[bytes, bool]:
     """The RESPONSE_START payload, and whether the worker may add a Content-Length to it.
 
     Raises at start_response() time, while the app can still handle it (PEP 3333 "Error Handling").
     CR, LF and hop-by-hop fields are the front's to check."""
+    try:
+        key: Any = (status, *headers)
+        cached = _START_CACHE.get(key)
+    except TypeError:  # an unhashable header (a list, say): the validating path below reports it
+        key = cached = None
+    if cached is not None:
+        return cached
+    encoded = _encode_start(status, headers)
+    if key is not None:
+        if len(_START_CACHE) >= _START_CACHE_SIZE:
+            _START_CACHE.clear()
+        _START_CACHE[key] = encoded
+    return encoded
+
+
+def _encode_start(status: str, headers: List[Tuple[str, str]]) -> Tuple[bytes, bool]:
     if not isinstance(status, str):
         raise TypeError(f"status must be a str, not {type(status).__name__} (PEP 3333)")
     if len(status) < 4 or status[3] != " " or not status[:3].isdigit():
@@ -122,18 +144,45 @@ def _as_bytes(chunk: object) -> bytes:
     raise TypeError(f"response body chunks must be bytes, not {type(chunk).__name__} (PEP 3333 \"Unicode Issues\")")
 
 
+class ResponseCredit:
+    """How many more body bytes the front takes for the running request (docs/protocol.md "Flow control"). The
+    front grants credit as it accepts the bytes, so a worker never buffers for a slow client, and never blocks the
+    front's reading of other requests' frames."""
+
+    __slots__ = ("available", "_wait")
+
+    def __init__(self, wait: Callable[[], None]) -> None:
+        self.available = RESPONSE_WINDOW
+        self._wait = wait  # handles the next frame from the front; raises ClientDisconnected if the client left
+
+    def take(self, wanted: int) -> int:
+        """Up to wanted bytes of credit, at least one; waits for a CREDIT frame when none is left."""
+        while self.available <= 0:
+            self._wait()
+        taken = min(wanted, self.available)
+        self.available -= taken
+        return taken
+
+
 class Response:
     """One request's response: start_response() and write() for the app, frames for the front.
 
     The headers go out with the first non-empty body chunk, or at the end (PEP 3333 "Buffering and Streaming"),
     so until then an app may still replace them by calling start_response() with exc_info."""
 
-    __slots__ = ("_request_id", "_send", "_send_parts", "_start", "_may_add_length", "started")
+    __slots__ = ("_request_id", "_send", "_send_parts", "_credit", "_start", "_may_add_length", "started")
 
-    def __init__(self, request_id: int, send: Callable[[bytes], None], send_parts: Callable[[List[bytes]], None]):
+    def __init__(
+        self,
+        request_id: int,
+        send: Callable[[bytes], None],
+        send_parts: Callable[[List[bytes]], None],
+        credit: ResponseCredit,
+    ):
         self._request_id = request_id
         self._send = send
         self._send_parts = send_parts
+        self._credit = credit
         self._start: Optional[bytes] = None  # RESPONSE_START payload, once start_response() ran
         self._may_add_length = False
         self.started = False  # RESPONSE_START sent: the headers are final
@@ -163,12 +212,14 @@ class Response:
             self.send_chunk(data)
 
     def send_chunk(self, chunk: bytes) -> None:
-        """One non-empty body chunk as one write."""
+        """One non-empty body chunk as one write, or as several frames when it is larger than the credit left."""
         if type(chunk) is not bytes:
             chunk = _as_bytes(chunk)
-        if len(chunk) > BODY_FRAME_LIMIT:
+        credit = self._credit
+        if len(chunk) > credit.available or len(chunk) > BODY_FRAME_LIMIT:
             self._send_large(chunk)
             return
+        credit.available -= len(chunk)
         header = _pack(len(chunk), self._request_id, RESPONSE_BODY, 0, 0)
         if self.started:
             parts = [header, chunk]
@@ -181,10 +232,14 @@ class Response:
             self._send_parts(parts)
 
     def _send_large(self, chunk: bytes) -> None:
-        """A chunk over the frame limit goes out as several frames, sliced without copying."""
+        """A chunk over the frame limit or the credit goes out as several frames, sliced without copying, each
+        within the credit the front has granted."""
         view = memoryview(chunk)
-        for offset in range(0, len(chunk), BODY_FRAME_LIMIT):
-            piece = view[offset:offset + BODY_FRAME_LIMIT]
+        offset = 0
+        while offset < len(chunk):
+            size = self._credit.take(min(len(chunk) - offset, BODY_FRAME_LIMIT))
+            piece = view[offset:offset + size]
+            offset += size
             parts = [_pack(len(piece), self._request_id, RESPONSE_BODY, 0, 0), piece]
             if not self.started:
                 parts.insert(0, self._start_frame())
@@ -195,7 +250,7 @@ class Response:
         """A body of at most one chunk: headers, body and end in one write."""
         if type(body) is not bytes:
             body = _as_bytes(body)
-        if len(body) > BODY_FRAME_LIMIT:
+        if len(body) > BODY_FRAME_LIMIT or len(body) > self._credit.available:
             if may_add_length and self._may_add_length and not self.started:
                 self._start += b"\0Content-Length\0%d" % len(body)  # type: ignore[operator]
             if self._start is None:
@@ -204,6 +259,7 @@ class Response:
             self.finish()
             return
         request_id = self._request_id
+        self._credit.available -= len(body)
         parts = [_pack(len(body), request_id, RESPONSE_BODY, 0, 0), body] if body else []
         parts.append(_pack(0, request_id, RESPONSE_END, 0, 0))
         if not self.started:

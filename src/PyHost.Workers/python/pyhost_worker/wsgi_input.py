@@ -106,3 +106,7 @@ class WsgiInput:
         if not line:
             raise StopIteration
         return line
+
+
+# A request without a body (REQUEST flagged NO_BODY) shares this one: it holds no state, it only ever reads b"".
+EMPTY_INPUT = WsgiInput(lambda: b"", "0")

@@ -21,9 +21,11 @@ if PYTHON_DIR not in sys.path:
 
 # The frame format is written out again here rather than imported, so the tests check the shim against the doc.
 HEADER = struct.Struct("<IIBBH")
-REQUEST, BODY, ABORT, STOP, PING = 1, 2, 3, 4, 5
+REQUEST, BODY, ABORT, STOP, PING, FORK, CREDIT, RECALL = 1, 2, 3, 4, 5, 6, 7, 8
 HELLO, READY, BOOT_FAILED, RESPONSE_START, RESPONSE_BODY, RESPONSE_END, BODY_PULL, PONG = range(16, 24)
-BODY_END, BODY_ABORTED, APP_ERROR = 1, 2, 1
+CHILD_EXITED, RETIRING = 24, 25
+NO_BODY, BODY_END, BODY_ABORTED, APP_ERROR, NOT_STARTED = 1, 1, 2, 1, 2
+RESPONSE_WINDOW = 1024 * 1024
 
 TIMEOUT = 10.0
 
@@ -170,6 +172,13 @@ class FakeFront:
     def send(self, frame_type: int, request_id: int, payload: bytes = b"", flags: int = 0) -> None:
         self.conn.sendall(pack(frame_type, request_id, payload, flags))
 
+    def grant_credit(self, request_id: int, count: int) -> None:
+        """As the front does for body bytes it took; a worker that already exited (after STOP) needs none."""
+        try:
+            self.send(CREDIT, request_id, struct.pack("<I", count))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
     def read_frame(self) -> Frame:
         while True:
             if len(self._pending) >= 12:
@@ -197,14 +206,17 @@ class FakeFront:
             data += pack(BODY, request_id, eager_body, BODY_END)
         self.conn.sendall(data)
 
-    def finish_request(self, request_id: int, body: bytes = b"") -> Exchange:
-        """Answers pulls from body, collecting frames up to RESPONSE_END."""
+    def finish_request(self, request_id: int, body: bytes = b"", grant_credit: bool = True) -> Exchange:
+        """Answers pulls from body and grants credit for every body frame (as a buffering front does), collecting
+        frames up to RESPONSE_END."""
         frames: List[Frame] = []
         pulls: List[int] = []
         offset = 0
         while True:
             frame = self.read_frame()
             assert frame.request_id == request_id, frame
+            if frame.type == RESPONSE_BODY and grant_credit:
+                self.grant_credit(request_id, len(frame.payload))
             if frame.type == BODY_PULL:
                 size = struct.unpack("<I", frame.payload)[0]
                 pulls.append(size)
@@ -215,6 +227,21 @@ class FakeFront:
             frames.append(frame)
             if frame.type == RESPONSE_END:
                 return Exchange(frames, pulls)
+
+    def finish_requests(self, *request_ids: int) -> Dict[int, "Exchange"]:
+        """Like finish_request for several requests whose frames may come in any order (pipelined, given back);
+        bodies are not pulled."""
+        frames: Dict[int, List[Frame]] = {request_id: [] for request_id in request_ids}
+        ended: set = set()
+        while len(ended) < len(request_ids):
+            frame = self.read_frame()
+            assert frame.request_id in frames and frame.request_id not in ended, frame
+            if frame.type == RESPONSE_BODY:
+                self.grant_credit(frame.request_id, len(frame.payload))
+            frames[frame.request_id].append(frame)
+            if frame.type == RESPONSE_END:
+                ended.add(frame.request_id)
+        return {request_id: Exchange(frames[request_id], []) for request_id in request_ids}
 
     def request(
         self, path: str = "/", request_id: int = 1, body: bytes = b"", eager: bool = False, **environ: str

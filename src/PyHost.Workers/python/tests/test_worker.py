@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import marshal
+import socket
 import os
 import signal
 import struct
@@ -17,15 +19,24 @@ from support import (
     APPS_DIR,
     BODY,
     BODY_ABORTED,
+    BODY_END,
     BODY_PULL,
+    CREDIT,
+    NO_BODY,
+    NOT_STARTED,
     PING,
     PONG,
+    RECALL,
+    REQUEST,
     RESPONSE_BODY,
     RESPONSE_END,
     RESPONSE_START,
+    RESPONSE_WINDOW,
+    RETIRING,
     STOP,
     FakeFront,
     make_environ,
+    pack,
 )
 
 
@@ -263,6 +274,147 @@ class ServingRequests(unittest.TestCase):
         os.kill(self.front.process.pid, signal.SIGUSR1)
         self.front.wait_for_log("most recent call first")
         self.assertEqual(self.front.request("/hello").body, b"Hello, world!")
+
+
+class Pipelining(unittest.TestCase):
+    """Requests sent while another runs wait their turn in the worker, and can be taken back until it comes."""
+
+    front: FakeFront
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.front = FakeFront("testapp")
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.front.close()
+
+    def send_request(self, request_id: int, path: str, flags: int = NO_BODY, query: str = "") -> None:
+        self.front.conn.sendall(pack(REQUEST, request_id, marshal.dumps(make_environ(path, query=query)), flags))
+
+    def test_queued_requests_run_in_the_order_they_came(self) -> None:
+        self.send_request(1, "/sleep", query="0.1")
+        self.send_request(2, "/hello")
+        self.send_request(3, "/stream")
+        self.assertEqual(self.front.finish_request(1).body, b"slept")
+        self.assertEqual(self.front.finish_request(2).body, b"Hello, world!")
+        self.assertEqual(self.front.finish_request(3).body, b"onetwothree")
+
+    def test_an_abort_withdraws_a_queued_request_which_never_runs(self) -> None:
+        self.send_request(1, "/sleep", query="0.2")
+        self.send_request(2, "/print")
+        self.send_request(3, "/hello")
+        self.front.send(ABORT, 2)
+        responses = self.front.finish_requests(1, 2, 3)
+        self.assertEqual(responses[1].body, b"slept")
+        self.assertEqual([(f.type, f.flags) for f in responses[2].frames], [(RESPONSE_END, NOT_STARTED)])
+        self.assertEqual(responses[3].body, b"Hello, world!")
+        self.assertNotIn("printed by the app", self.front.log())
+
+    def test_recall_gives_back_every_request_not_started(self) -> None:
+        self.send_request(1, "/sleep", query="0.2")
+        time.sleep(0.05)  # request 1 has started: RECALL takes only the ones behind it
+        self.send_request(2, "/hello")
+        self.send_request(3, "/hello")
+        self.front.send(RECALL, 0)
+        responses = self.front.finish_requests(1, 2, 3)
+        self.assertEqual(responses[1].body, b"slept")
+        for given_back in (2, 3):
+            self.assertEqual([(f.type, f.flags) for f in responses[given_back].frames], [(RESPONSE_END, NOT_STARTED)])
+        self.assertEqual(self.front.request("/hello", request_id=4).body, b"Hello, world!")
+
+    def test_recall_of_one_waiting_request_gives_back_that_one_only(self) -> None:
+        self.send_request(1, "/sleep", query="0.2")
+        time.sleep(0.05)
+        self.send_request(2, "/hello")
+        self.send_request(3, "/hello")
+        self.front.send(RECALL, 3)
+        responses = self.front.finish_requests(1, 2, 3)
+        self.assertEqual(responses[2].body, b"Hello, world!")
+        self.assertEqual([(f.type, f.flags) for f in responses[3].frames], [(RESPONSE_END, NOT_STARTED)])
+
+    def test_recall_of_a_running_request_changes_nothing(self) -> None:
+        self.send_request(5, "/sleep", query="0.1")
+        time.sleep(0.05)
+        self.front.send(RECALL, 5)
+        self.assertEqual(self.front.finish_request(5).body, b"slept")
+
+    def test_a_queued_request_keeps_its_eager_body(self) -> None:
+        self.send_request(1, "/sleep", query="0.1")
+        self.front.conn.sendall(
+            pack(REQUEST, 2, marshal.dumps(make_environ("/body", method="POST", query="read", CONTENT_LENGTH="4")))
+            + pack(BODY, 2, b"data", BODY_END))
+        self.assertEqual(self.front.finish_request(1).body, b"slept")
+        response = self.front.finish_request(2)
+        self.assertEqual(response.body, digest(b"data"))
+        self.assertEqual(response.pulls, [])
+
+    def test_a_request_without_a_body_reads_an_empty_input_and_never_pulls(self) -> None:
+        self.send_request(6, "/body", query="read")
+        response = self.front.finish_request(6)
+        self.assertEqual(response.body, digest(b""))
+        self.assertEqual(response.pulls, [])
+
+
+class FlowControl(unittest.TestCase):
+    def test_the_worker_sends_no_more_than_its_credit_and_goes_on_when_credit_comes(self) -> None:
+        with FakeFront("testapp") as front:
+            front.start_request(1, make_environ("/huge"))
+            sent = 0
+            frames = []
+            while sent < RESPONSE_WINDOW:
+                frame = front.read_frame()
+                frames.append(frame)
+                if frame.type == RESPONSE_BODY:
+                    sent += len(frame.payload)
+            self.assertEqual(sent, RESPONSE_WINDOW)
+            front.conn.settimeout(0.3)
+            with self.assertRaises(socket.timeout):
+                front.read_frame()  # nothing more until the front grants credit
+            front.conn.settimeout(10)
+            front.send(CREDIT, 1, struct.pack("<I", 100))
+            frame = front.read_frame()
+            self.assertEqual((frame.type, len(frame.payload)), (RESPONSE_BODY, 100))
+            front.send(CREDIT, 1, struct.pack("<I", RESPONSE_WINDOW))
+            rest = front.finish_request(1)
+            body = b"".join(f.payload for f in frames + [frame] + rest.frames if f.type == RESPONSE_BODY)
+            self.assertEqual(body, bytes(range(256)) * (3_500_000 // 256))
+
+    def test_an_abort_while_waiting_for_credit_ends_the_response(self) -> None:
+        with FakeFront("testapp") as front:
+            front.start_request(1, make_environ("/huge-stream"))
+            sent = 0
+            while sent < RESPONSE_WINDOW:
+                frame = front.read_frame()
+                sent += len(frame.payload) if frame.type == RESPONSE_BODY else 0
+            front.send(ABORT, 1)
+            end = front.read_frame()
+            self.assertEqual((end.type, end.request_id, end.flags), (RESPONSE_END, 1, 0))
+            self.assertEqual(front.request("/hello", request_id=2).body, b"Hello, world!")
+
+
+class MemoryRetirement(unittest.TestCase):
+    def test_a_worker_over_its_memory_limit_retires_after_the_request_and_gives_back_the_queue(self) -> None:
+        with FakeFront("testapp", PYHOST_MAX_MEMORY_MIB="40") as front:
+            leaked = 0
+            while True:
+                leaked += 1
+                self.assertLess(leaked, 20, "the worker never retired")
+                front.conn.sendall(pack(REQUEST, 2 * leaked, marshal.dumps(make_environ("/leak")), NO_BODY)
+                                   + pack(REQUEST, 2 * leaked + 1, marshal.dumps(make_environ("/hello")), NO_BODY))
+                self.assertEqual(front.finish_request(2 * leaked).body, b"leaked %d" % leaked)
+                frame = front.read_frame()
+                if frame.type == RETIRING:
+                    break
+                self.assertEqual(frame.type, RESPONSE_START)
+                front.finish_request(2 * leaked + 1)
+            self.assertIn(b"over --max-worker-memory 40 MiB", frame.payload)
+            given_back = front.read_frame()
+            self.assertEqual((given_back.type, given_back.request_id, given_back.flags),
+                             (RESPONSE_END, 2 * leaked + 1, NOT_STARTED))
+            front.conn.sendall(pack(REQUEST, 99, marshal.dumps(make_environ("/hello")), NO_BODY))
+            refused = front.read_frame()
+            self.assertEqual((refused.type, refused.request_id, refused.flags), (RESPONSE_END, 99, NOT_STARTED))
 
 
 class DebugMode(unittest.TestCase):

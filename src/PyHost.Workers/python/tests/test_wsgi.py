@@ -8,9 +8,9 @@ import sys
 import unittest
 from typing import Any, List
 
-from support import RESPONSE_BODY, RESPONSE_END, RESPONSE_START, make_environ, parse_frames
+from support import NO_BODY, RESPONSE_BODY, RESPONSE_END, RESPONSE_START, make_environ, parse_frames
 from pyhost_worker.channel import Channel
-from pyhost_worker.wsgi import Response, encode_start
+from pyhost_worker.wsgi import Response, ResponseCredit, encode_start
 from pyhost_worker.worker import Worker
 
 
@@ -50,7 +50,7 @@ class WritesPerResponse(unittest.TestCase):
         self.addCleanup(worker_end.close)
         self.addCleanup(front_end.close)
         recording = RecordingSocket(worker_end)
-        Worker(Channel(recording), app, multiprocess=False, debug=False).handle(7, marshal.dumps(make_environ("/")))
+        Worker(Channel(recording), app, multiprocess=False, debug=False).handle(7, NO_BODY, marshal.dumps(make_environ("/")))
         return recording.writes
 
     def test_one_chunk_response_is_one_write_of_three_frames(self) -> None:
@@ -69,7 +69,8 @@ class WritesPerResponse(unittest.TestCase):
 class StartResponseRules(unittest.TestCase):
     def setUp(self) -> None:
         self.sent: List[bytes] = []
-        self.response = Response(3, self.sent.append, lambda parts: self.sent.append(b"".join(parts)))
+        credit = ResponseCredit(lambda: self.fail("the response waited for credit"))
+        self.response = Response(3, self.sent.append, lambda parts: self.sent.append(b"".join(parts)), credit)
 
     def test_encode_start_joins_fields_with_nul_in_latin1(self) -> None:
         self.assertEqual(encode_start("200 OK", [("X-A", "caf\xe9")]), (b"200 OK\0X-A\0caf\xe9", True))

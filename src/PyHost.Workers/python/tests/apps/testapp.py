@@ -196,8 +196,17 @@ def application(environ, start_response):
     if path == "/big":
         start_response("200 OK", TEXT)
         return [b"x" * 1_000_000]
+    if path == "/leak":  # keeps 8 MiB per request alive, for --max-worker-memory
+        _LEAKED.append(bytearray(8 * 1024 * 1024))
+        start_response("200 OK", TEXT)
+        return [b"leaked %d" % len(_LEAKED)]
+    if path == "/sleep":
+        time.sleep(float(environ.get("QUERY_STRING") or "0.2"))
+        start_response("200 OK", TEXT)
+        return [b"slept"]
     start_response("404 Not Found", TEXT)
     return [b"not found"]
 
 
+_LEAKED = []
 app = application

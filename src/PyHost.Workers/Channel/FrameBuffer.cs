@@ -1,0 +1,70 @@
+using System.Buffers;
+using PyHost.Protocol;
+
+namespace PyHost.Workers.Channel;
+
+/// <summary>
+/// Frames on their way to a worker: a growable buffer on pooled arrays. Written by one sender, then handed whole to
+/// the channel's send queue, which returns it to its pool after the bytes went out.
+/// </summary>
+internal sealed class FrameBuffer : IBufferWriter<byte>
+{
+    private byte[] _array = ArrayPool<byte>.Shared.Rent(4096);
+    private int _written;
+
+    public ReadOnlyMemory<byte> WrittenMemory => _array.AsMemory(0, _written);
+
+    public int WrittenCount => _written;
+
+    public void Advance(int count) => _written += count;
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _array.AsMemory(_written);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _array.AsSpan(_written);
+    }
+
+    private void Ensure(int sizeHint)
+    {
+        int needed = Math.Max(sizeHint, 1);
+        if (_array.Length - _written >= needed)
+        {
+            return;
+        }
+        byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(_array.Length * 2, _written + needed));
+        _array.AsSpan(0, _written).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(_array);
+        _array = larger;
+    }
+
+    /// <summary>Reserves a frame header; <see cref="FinishFrame"/> fills it once the payload is written.</summary>
+    public int BeginFrame()
+    {
+        GetSpan(FrameHeader.Size)[..FrameHeader.Size].Clear();
+        Advance(FrameHeader.Size);
+        return _written;
+    }
+
+    public void FinishFrame(int payloadStart, FrameType type, uint requestId, byte flags) =>
+        new FrameHeader(_written - payloadStart, requestId, type, flags).WriteTo(_array.AsSpan(payloadStart - FrameHeader.Size, FrameHeader.Size));
+
+    public void WriteFrame(FrameType type, uint requestId, byte flags, ReadOnlySpan<byte> payload) =>
+        FrameWriter.Write(this, type, requestId, flags, payload);
+
+    /// <summary>Empties it for reuse; a buffer that grew large gives its array back.</summary>
+    public void Reset()
+    {
+        _written = 0;
+        if (_array.Length > 64 * 1024)
+        {
+            ArrayPool<byte>.Shared.Return(_array);
+            _array = ArrayPool<byte>.Shared.Rent(4096);
+        }
+    }
+}

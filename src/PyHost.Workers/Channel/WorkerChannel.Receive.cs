@@ -1,0 +1,166 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Text;
+using PyHost.Protocol;
+using PyHost.Workers.Dispatch;
+
+namespace PyHost.Workers.Channel;
+
+// The receive side: the handshake's control frames, then one loop that routes every frame to its request.
+public sealed partial class WorkerChannel
+{
+    // Requests that got frames in the current read; their pumps are woken once the whole read is handled, so a
+    // response that arrived in one read (start, body, end) goes to the client in one write.
+    private readonly List<WorkerRequest> _touched = new();
+
+    // A slot freed by a request given back unstarted is offered only after that request went back to the pool, so
+    // that it runs again ahead of requests that came after it.
+    private bool _offerSlotAfterWake;
+
+    /// <summary>Reads one frame outside any request (HELLO, READY, BOOT_FAILED; a zygote's CHILD_EXITED), copying
+    /// its payload; null at end of file. Only before <see cref="StartServing"/>.</summary>
+    public async ValueTask<(FrameHeader Header, byte[] Payload)?> ReadControlFrameAsync(CancellationToken cancellation)
+    {
+        while (true)
+        {
+            ReadResult result = await _input.ReadAsync(cancellation);
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            if (FrameReader.TryRead(ref buffer, out FrameHeader header, out ReadOnlySequence<byte> payload))
+            {
+                byte[] copy = payload.ToArray();
+                _input.AdvanceTo(buffer.Start);
+                return (header, copy);
+            }
+            if (result.IsCompleted)
+            {
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                return null;
+            }
+            _input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await _input.ReadAsync();
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                try
+                {
+                    while (FrameReader.TryRead(ref buffer, out FrameHeader header, out ReadOnlySequence<byte> payload))
+                    {
+                        HandleFrame(header, payload);
+                    }
+                }
+                finally
+                {
+                    _input.AdvanceTo(buffer.Start, buffer.End);
+                }
+                WakeTouched();
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    if (!_broken && Outstanding > 0)
+                    {
+                        LogWorkerClosedChannel(Name);
+                    }
+                    break;
+                }
+            }
+        }
+        catch (ProtocolException ex)
+        {
+            LogProtocolError(Name, ex.Message);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The worker died, or the channel was disposed under the read.
+        }
+        WakeTouched();
+        FailAll(_timedOut ? DispatchOutcome.Timeout : DispatchOutcome.WorkerDied);
+    }
+
+    private void WakeTouched()
+    {
+        foreach (WorkerRequest request in _touched)
+        {
+            request.Wake();
+        }
+        _touched.Clear();
+        if (_offerSlotAfterWake)
+        {
+            _offerSlotAfterWake = false;
+            SlotFreed?.Invoke(this);
+        }
+    }
+
+    private void HandleFrame(FrameHeader header, ReadOnlySequence<byte> payload)
+    {
+        switch (header.Type)
+        {
+            case FrameType.Pong:
+                return;
+            case FrameType.Retiring:
+                _retireRequested = true;
+                RetireAnnounced?.Invoke(this, Encoding.UTF8.GetString(payload));
+                TrySignalRetired();
+                return;
+            case FrameType.ResponseStart or FrameType.ResponseBody or FrameType.ResponseEnd or FrameType.BodyPull:
+                break;
+            default:
+                throw new ProtocolException($"unexpected {header.Type} frame from a serving worker");
+        }
+
+        WorkerRequest? request;
+        lock (_lock)
+        {
+            _requests.TryGetValue(header.RequestId, out request);
+        }
+        if (request is null)
+        {
+            throw new ProtocolException($"{header.Type} frame for request {header.RequestId}, which is not in flight");
+        }
+        switch (header.Type)
+        {
+            case FrameType.ResponseStart:
+                request.OnResponseStart(payload);
+                Touch(request);
+                break;
+            case FrameType.ResponseBody:
+                request.OnResponseBody(payload);
+                Touch(request);
+                break;
+            case FrameType.BodyPull:
+                request.OnBodyPull(payload);
+                break;
+            case FrameType.ResponseEnd:
+                bool notStarted = (header.Flags & FrameFlags.NotStarted) != 0;
+                Remove(request, served: !notStarted);
+                // The freed slot goes to a waiting request first, then this one's response goes out.
+                if (notStarted)
+                {
+                    _offerSlotAfterWake = true;
+                }
+                else
+                {
+                    SlotFreed?.Invoke(this);
+                }
+                request.OnResponseEnd(header.Flags);
+                Touch(request);
+                TrySignalRetired();
+                break;
+        }
+    }
+
+    private void Touch(WorkerRequest request)
+    {
+        if (!request.Touched)
+        {
+            request.Touched = true;
+            _touched.Add(request);
+        }
+    }
+}

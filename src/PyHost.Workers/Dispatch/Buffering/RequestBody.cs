@@ -1,0 +1,187 @@
+using System.Buffers;
+
+namespace PyHost.Workers.Dispatch.Buffering;
+
+public enum RequestBodyMode
+{
+    /// <summary>No body: the worker is told so with the request.</summary>
+    None,
+
+    /// <summary>The whole body is in the front (memory or a temporary file): the worker reads it at full speed.</summary>
+    Buffered,
+
+    /// <summary>The body is still with the client: the worker pulls it as the app reads (request buffering off).</summary>
+    Streamed,
+}
+
+/// <summary>
+/// A request body as the worker will read it. Reading it whole before a worker is involved is what keeps a slow
+/// upload from holding a worker (issue: slow clients): the front reads at the client's pace, the worker at its own.
+/// </summary>
+public sealed class RequestBody : IDisposable
+{
+    private const int FileChunk = 64 * 1024;
+
+    private readonly BufferBudget? _budget;
+    private byte[]? _memory;          // rented; the whole body when it fits in memory
+    private long _memoryReserved;
+    private TempFile? _file;
+    private long _diskReserved;
+
+    private RequestBody(RequestBodyMode mode, BufferBudget? budget)
+    {
+        Mode = mode;
+        _budget = budget;
+    }
+
+    public static RequestBody None { get; } = new(RequestBodyMode.None, null);
+
+    public static RequestBody Streamed { get; } = new(RequestBodyMode.Streamed, null);
+
+    public RequestBodyMode Mode { get; }
+
+    /// <summary>The body's length once buffered.</summary>
+    public long Length { get; private set; }
+
+    /// <summary>True when the whole body is in memory (it can go out with the request, no pull needed).</summary>
+    public bool InMemory => _memory is not null && _file is null;
+
+    /// <summary>Copies body bytes from <paramref name="offset"/> on; returns how many (0 at the end).</summary>
+    public int Read(long offset, Span<byte> destination)
+    {
+        int wanted = (int)Math.Min(destination.Length, Length - offset);
+        if (wanted <= 0)
+        {
+            return 0;
+        }
+        if (_file is not null)
+        {
+            return _file.Read(offset, destination[..wanted]);
+        }
+        _memory.AsSpan((int)offset, wanted).CopyTo(destination);
+        return wanted;
+    }
+
+    /// <summary>
+    /// Reads the whole body from the client: in memory up to <see cref="BufferLimits.RequestBodyMemory"/>, then into a
+    /// temporary file, up to the route's maximum size. The outcome is null on success, else what to answer.
+    /// </summary>
+    public static async ValueTask<(RequestBody? Body, DispatchOutcome? Failure)> ReadAsync(
+        IWorkerExchange exchange, long? maxSize, BufferBudget budget)
+    {
+        RequestBodyInfo info = exchange.Body;
+        if (!info.HasBody)
+        {
+            return (None, null);
+        }
+        if (info.ContentLength > maxSize)
+        {
+            return (null, DispatchOutcome.RequestBodyTooLarge);
+        }
+        var body = new RequestBody(RequestBodyMode.Buffered, budget);
+        try
+        {
+            DispatchOutcome? failure = await body.FillAsync(exchange, info.ContentLength, maxSize ?? long.MaxValue);
+            if (failure is not null)
+            {
+                body.Dispose();
+                return (null, failure);
+            }
+            return (body, null);
+        }
+        catch
+        {
+            body.Dispose();
+            throw;
+        }
+    }
+
+    private async ValueTask<DispatchOutcome?> FillAsync(IWorkerExchange exchange, long? declared, long maxSize)
+    {
+        BufferBudget budget = _budget!;
+        int memorySize = (int)Math.Min(budget.Limits.RequestBodyMemory, (declared ?? budget.Limits.RequestBodyMemory) + 1);
+        if (!budget.TryReserveMemory(memorySize))
+        {
+            return DispatchOutcome.BufferSpaceExhausted;
+        }
+        _memoryReserved = memorySize;
+        _memory = ArrayPool<byte>.Shared.Rent(memorySize);
+        try
+        {
+            // In memory while it fits; one byte of room more than the declared length tells "ended" from "full".
+            var writer = new ArrayWriter(_memory, 0, memorySize);
+            while (writer.Remaining > 0)
+            {
+                int read = await exchange.ReadBodyAsync(writer, writer.Remaining);
+                if (read == 0)
+                {
+                    Length = writer.Position;
+                    return Length > maxSize ? DispatchOutcome.RequestBodyTooLarge : null;
+                }
+            }
+            Length = writer.Position;
+            if (Length > maxSize)
+            {
+                return DispatchOutcome.RequestBodyTooLarge;
+            }
+            return await SpillAsync(exchange, maxSize);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The client went away or sent a malformed body; the exchange kept the error for its answer.
+            return DispatchOutcome.RequestBodyFailed;
+        }
+    }
+
+    /// <summary>Moves what is in memory to a temporary file and reads the rest of the body into it.</summary>
+    private async ValueTask<DispatchOutcome?> SpillAsync(IWorkerExchange exchange, long maxSize)
+    {
+        BufferBudget budget = _budget!;
+        if (!budget.TryReserveDisk(Length))
+        {
+            return DispatchOutcome.BufferSpaceExhausted;
+        }
+        _diskReserved = Length;
+        _file = TempFile.Create(budget.Limits.Directory);
+        _file.Write(0, _memory.AsSpan(0, (int)Length));
+        byte[] chunk = _memory!;   // reused as the read buffer from here on
+        while (true)
+        {
+            var writer = new ArrayWriter(chunk, 0, Math.Min(FileChunk, chunk.Length));
+            int read = await exchange.ReadBodyAsync(writer, writer.Remaining);
+            if (read == 0)
+            {
+                return null;
+            }
+            if (Length + read > maxSize)
+            {
+                return DispatchOutcome.RequestBodyTooLarge;
+            }
+            if (!budget.TryReserveDisk(read))
+            {
+                return DispatchOutcome.BufferSpaceExhausted;
+            }
+            _diskReserved += read;
+            _file.Write(Length, chunk.AsSpan(0, read));
+            Length += read;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_memory is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_memory);
+            _memory = null;
+            _budget!.ReleaseMemory(_memoryReserved);
+            _memoryReserved = 0;
+        }
+        if (_file is not null)
+        {
+            _file.Dispose();
+            _file = null;
+            _budget!.ReleaseDisk(_diskReserved);
+            _diskReserved = 0;
+        }
+    }
+}

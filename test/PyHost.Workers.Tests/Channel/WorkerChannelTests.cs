@@ -1,0 +1,325 @@
+using System.Text;
+using PyHost.Protocol;
+using PyHost.Workers.Dispatch;
+using PyHost.Workers.Dispatch.Buffering;
+using PyHost.Workers.Tests.Dispatch;
+
+namespace PyHost.Workers.Tests.Channel;
+
+public sealed class WorkerChannelTests
+{
+    private static readonly TimeSpan Briefly = TimeSpan.FromMilliseconds(300);
+
+    private static byte[] Bytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    [Fact]
+    public async Task ARequestWithoutBodyGoesOutFlaggedNoBodyAndAResponseInOneReadReachesTheClientInOneFlush()
+    {
+        await using var harness = await ChannelHarness.StartAsync();
+        var exchange = new RecordingExchange("GET /hello");
+
+        Task<DispatchOutcome> run = harness.RunAsync(exchange);
+        var (request, environ) = await harness.ExpectAsync(FrameType.Request);
+        Assert.Equal(FrameFlags.RequestNoBody, request.Flags);
+        Assert.Equal("GET /hello|", Encoding.ASCII.GetString(environ));
+        await harness.SendTogetherAsync(
+            (FrameType.ResponseStart, request.RequestId, "200 OK\0Content-Type\0text/plain"u8.ToArray()),
+            (FrameType.ResponseBody, request.RequestId, "Hello"u8.ToArray()),
+            (FrameType.ResponseEnd, request.RequestId, []));
+
+        Assert.Equal(DispatchOutcome.Completed, await run);
+        Assert.Equal(200, exchange.Head!.StatusCode);
+        Assert.Equal("Hello", Encoding.ASCII.GetString(exchange.BodyBytes));
+        Assert.Equal(1, exchange.Flushes);
+        Assert.Equal(0, harness.Channel.Outstanding);
+    }
+
+    [Fact]
+    public async Task TheWorkerIsReleasedAtResponseEndWhileASlowClientIsStillReading()
+    {
+        await using var harness = await ChannelHarness.StartAsync();
+        var exchange = new RecordingExchange();
+        exchange.HoldFlushes();
+        byte[] body = Bytes(3 * FrameLimits.ResponseWindow, 1);
+
+        Task<DispatchOutcome> run = harness.RunAsync(exchange);
+        var (request, _) = await harness.ExpectAsync(FrameType.Request);
+        await harness.SendStartAsync(request.RequestId);
+        for (int offset = 0; offset < body.Length; offset += FrameLimits.ResponseWindow)
+        {
+            await harness.SendBodyAsync(request.RequestId, body[offset..(offset + FrameLimits.ResponseWindow)]);
+            // The front takes the bytes into its buffer and grants credit at once, whatever the client does.
+            await harness.AwaitCreditAsync(request.RequestId, FrameLimits.ResponseWindow);
+        }
+        await harness.SendEndAsync(request.RequestId);
+
+        await Poll.UntilAsync(() => harness.Channel.Outstanding == 0);
+        Assert.False(run.IsCompleted);
+        Assert.True(harness.Budget.DiskInUse + harness.Budget.MemoryInUse > 0);
+        exchange.ReleaseFlushes();
+        Assert.Equal(DispatchOutcome.Completed, await run);
+        Assert.Equal(body, exchange.BodyBytes);
+        Assert.Equal(0, harness.Budget.DiskInUse + harness.Budget.MemoryInUse);
+    }
+
+    [Fact]
+    public async Task WithResponseBufferingOffTheWorkerGetsCreditOnlyAsTheClientTakesTheBytes()
+    {
+        await using var harness = await ChannelHarness.StartAsync();
+        var exchange = new RecordingExchange();
+        exchange.HoldFlushes();
+
+        Task<DispatchOutcome> run = harness.RunAsync(exchange, policy: DispatchPolicy.Default with { ResponseBuffering = false });
+        var (request, _) = await harness.ExpectAsync(FrameType.Request);
+        await harness.SendStartAsync(request.RequestId);
+        await harness.SendBodyAsync(request.RequestId, Bytes(FrameLimits.ResponseWindow, 2));
+
+        Assert.Null(await harness.TryReadFrameAsync(Briefly));
+        exchange.ReleaseFlushes();
+        await harness.AwaitCreditAsync(request.RequestId, FrameLimits.ResponseWindow);
+        await harness.SendEndAsync(request.RequestId);
+        Assert.Equal(DispatchOutcome.Completed, await run);
+    }
+
+    [Fact]
+    public async Task XAccelBufferingNoTurnsBufferingOffForOneResponseAndIsNotPassedOn()
+    {
+        await using var harness = await ChannelHarness.StartAsync();
+        var exchange = new RecordingExchange();
+        exchange.HoldFlushes();
+
+        Task<DispatchOutcome> run = harness.RunAsync(exchange);
+        var (request, _) = await harness.ExpectAsync(FrameType.Request);
+        await harness.SendStartAsync(request.RequestId, "200 OK\0Content-Type\0text/event-stream\0X-Accel-Buffering\0no");
+        await harness.SendBodyAsync(request.RequestId, Bytes(FrameLimits.ResponseWindow, 3));
+
+        Assert.Null(await harness.TryReadFrameAsync(Briefly));
+        exchange.ReleaseFlushes();
+        await harness.AwaitCreditAsync(request.RequestId, FrameLimits.ResponseWindow);
+        await harness.SendEndAsync(request.RequestId);
+        await run;
+        Assert.DoesNotContain(exchange.Head!.Headers, h => h.Key == "X-Accel-Buffering");
+    }
+
+    [Fact]
+    public async Task PipelinedRequestsRunInOrderAndTheSecondCountsAsStartedWhenTheFirstEnds()
+    {
+        await using var harness = await ChannelHarness.StartAsync(pipelineDepth: 2);
+        Task<DispatchOutcome> first = harness.RunAsync(new RecordingExchange("GET /1"));
+        Task<DispatchOutcome> second = harness.RunAsync(new RecordingExchange("GET /2"));
+        var (one, _) = await harness.ExpectAsync(FrameType.Request);
+        var (two, _) = await harness.ExpectAsync(FrameType.Request);
+        Assert.Equal(2, harness.Channel.Outstanding);
+        Assert.Equal("GET /1", harness.Channel.DescribeCurrentRequest());
+
+        await harness.SendStartAsync(one.RequestId);
+        await harness.SendEndAsync(one.RequestId);
+        Assert.Equal(DispatchOutcome.Completed, await first);
+        Assert.Equal("GET /2", harness.Channel.DescribeCurrentRequest());
+
+        await harness.SendStartAsync(two.RequestId);
+        await harness.SendEndAsync(two.RequestId);
+        Assert.Equal(DispatchOutcome.Completed, await second);
+        Assert.Null(harness.Channel.DescribeCurrentRequest());
+    }
+
+    [Fact]
+    public async Task WhenTheWorkerDiesTheRunningRequestGets502AndTheWaitingOnesAreGivenBackUnstarted()
+    {
+        await using var harness = await ChannelHarness.StartAsync(pipelineDepth: 2);
+        Task<DispatchOutcome> running = harness.RunAsync(new RecordingExchange("GET /running"));
+        Task<DispatchOutcome> waiting = harness.RunAsync(new RecordingExchange("GET /waiting"));
+        await harness.ExpectAsync(FrameType.Request);
+        await harness.ExpectAsync(FrameType.Request);
+
+        harness.CloseWorkerEnd();
+
+        Assert.Equal(DispatchOutcome.WorkerDied, await running);
+        Assert.Equal(DispatchOutcome.NotStarted, await waiting);
+        Assert.False(harness.Channel.IsAccepting);
+    }
+
+    [Fact]
+    public async Task ATimeoutFailsTheRunningRequestWith504AndGivesBackTheWaitingOnes()
+    {
+        await using var harness = await ChannelHarness.StartAsync(pipelineDepth: 2);
+        Task<DispatchOutcome> running = harness.RunAsync(new RecordingExchange("GET /hung"));
+        Task<DispatchOutcome> waiting = harness.RunAsync(new RecordingExchange("GET /behind"));
+        await harness.ExpectAsync(FrameType.Request);
+        await harness.ExpectAsync(FrameType.Request);
+
+        harness.Channel.AbandonForTimeout();
+
+        Assert.Equal(DispatchOutcome.Timeout, await running);
+        Assert.Equal(DispatchOutcome.NotStarted, await waiting);
+    }
+
+    [Fact]
+    public async Task AClientThatLeavesWhileItsRequestWaitsInTheWorkerWithdrawsItWithAbort()
+    {
+        await using var harness = await ChannelHarness.StartAsync(pipelineDepth: 2);
+        var leaving = new RecordingExchange("GET /leaving");
+        Task<DispatchOutcome> running = harness.RunAsync(new RecordingExchange("GET /running"));
+        Task<DispatchOutcome> withdrawn = harness.RunAsync(leaving);
+        var (one, _) = await harness.ExpectAsync(FrameType.Request);
+        var (two, _) = await harness.ExpectAsync(FrameType.Request);
+
+        leaving.Abort();
+        var (abort, _) = await harness.ExpectAsync(FrameType.Abort);
+        Assert.Equal(two.RequestId, abort.RequestId);
+        await harness.SendEndAsync(two.RequestId, FrameFlags.NotStarted);
+
+        Assert.Equal(DispatchOutcome.ClientGone, await withdrawn);
+        await harness.SendStartAsync(one.RequestId);
+        await harness.SendEndAsync(one.RequestId);
+        Assert.Equal(DispatchOutcome.Completed, await running);
+    }
+
+    [Fact]
+    public async Task RetiringCallsBackTheWaitingRequestsAndSaysRetiredOnceTheLastOneEnded()
+    {
+        await using var harness = await ChannelHarness.StartAsync(pipelineDepth: 2);
+        int retired = 0;
+        harness.Channel.Retired = _ => retired++;
+        Task<DispatchOutcome> running = harness.RunAsync(new RecordingExchange());
+        Task<DispatchOutcome> waiting = harness.RunAsync(new RecordingExchange());
+        var (one, _) = await harness.ExpectAsync(FrameType.Request);
+        var (two, _) = await harness.ExpectAsync(FrameType.Request);
+
+        harness.Channel.RequestRetire();
+        var (recall, _) = await harness.ExpectAsync(FrameType.Recall);
+        Assert.Equal(0u, recall.RequestId);
+        Assert.False(harness.Channel.IsAccepting);
+        await harness.SendEndAsync(two.RequestId, FrameFlags.NotStarted);
+        Assert.Equal(DispatchOutcome.NotStarted, await waiting);
+        Assert.Equal(0, retired);
+
+        await harness.SendStartAsync(one.RequestId);
+        await harness.SendEndAsync(one.RequestId);
+        Assert.Equal(DispatchOutcome.Completed, await running);
+        Assert.Equal(1, retired);
+    }
+
+    [Fact]
+    public async Task AWorkerThatSaysRetiringTakesNoNewRequestAndItsReasonIsTold()
+    {
+        await using var harness = await ChannelHarness.StartAsync();
+        string? reason = null;
+        harness.Channel.RetireAnnounced = (_, why) => reason = why;
+
+        await harness.SendAsync(FrameType.Retiring, 0, 0, "uses 120 MiB"u8.ToArray());
+
+        await Poll.UntilAsync(() => reason is not null);
+        Assert.Equal("uses 120 MiB", reason);
+        Assert.False(harness.Channel.IsAccepting);
+        Assert.False(harness.Channel.TryReserve(1));
+    }
+
+    [Fact]
+    public async Task AFrameForARequestNotInFlightIsAProtocolErrorThatFailsTheRunningOne()
+    {
+        await using var harness = await ChannelHarness.StartAsync();
+        Task<DispatchOutcome> running = harness.RunAsync(new RecordingExchange());
+        await harness.ExpectAsync(FrameType.Request);
+
+        await harness.SendStartAsync(99);
+
+        Assert.Equal(DispatchOutcome.WorkerDied, await running);
+        Assert.False(harness.Channel.IsUsable);
+    }
+
+    [Fact]
+    public async Task ASmallBufferedBodyGoesWithItsRequestAndALargeOneIsPulledAtTheWorkersPace()
+    {
+        await using var harness = await ChannelHarness.StartAsync();
+        byte[] small = Bytes(1_000, 4), large = Bytes(200_000, 5);
+        var (smallBody, _) = await RequestBody.ReadAsync(new FakeExchange("POST /", small), null, harness.Budget);
+        var (largeBody, _) = await RequestBody.ReadAsync(new FakeExchange("POST /", large, chunked: true), null, harness.Budget);
+
+        Task<DispatchOutcome> first = harness.RunAsync(new RecordingExchange("POST /small"), smallBody);
+        var (one, environ) = await harness.ExpectAsync(FrameType.Request);
+        Assert.Equal("POST /small|1000", Encoding.ASCII.GetString(environ));
+        var (eager, payload) = await harness.ExpectAsync(FrameType.Body);
+        Assert.Equal(FrameFlags.BodyEnd, eager.Flags);
+        Assert.Equal(small, payload);
+        await harness.SendStartAsync(one.RequestId);
+        await harness.SendEndAsync(one.RequestId);
+        await first;
+
+        Task<DispatchOutcome> second = harness.RunAsync(new RecordingExchange("POST /large"), largeBody);
+        var (two, _) = await harness.ExpectAsync(FrameType.Request);
+        var received = new List<byte>();
+        while (true)
+        {
+            await harness.SendAsync(FrameType.BodyPull, two.RequestId, 0, BitConverter.GetBytes(65536u));
+            var (body, chunk) = await harness.ExpectAsync(FrameType.Body);
+            received.AddRange(chunk);
+            if ((body.Flags & FrameFlags.BodyEnd) != 0)
+            {
+                break;
+            }
+        }
+        Assert.Equal(large, received.ToArray());
+        await harness.SendStartAsync(two.RequestId);
+        await harness.SendEndAsync(two.RequestId);
+        await second;
+        smallBody!.Dispose();
+        largeBody!.Dispose();
+    }
+
+    [Fact]
+    public async Task AHeadResponseDropsTheBodyAndStillGivesTheWorkerCredit()
+    {
+        await using var harness = await ChannelHarness.StartAsync();
+        var exchange = new RecordingExchange("HEAD /", head: true);
+
+        Task<DispatchOutcome> run = harness.RunAsync(exchange);
+        var (request, _) = await harness.ExpectAsync(FrameType.Request);
+        await harness.SendStartAsync(request.RequestId);
+        await harness.SendBodyAsync(request.RequestId, Bytes(FrameLimits.ResponseWindow, 6));
+        await harness.AwaitCreditAsync(request.RequestId, FrameLimits.ResponseWindow);
+        await harness.SendEndAsync(request.RequestId);
+
+        Assert.Equal(DispatchOutcome.Completed, await run);
+        Assert.Empty(exchange.BodyBytes);
+    }
+
+    [Fact]
+    public async Task MoreBodyThanTheDeclaredContentLengthIsDroppedAndLessIsAnIncompleteBody()
+    {
+        await using var harness = await ChannelHarness.StartAsync();
+        var exchange = new RecordingExchange();
+        Task<DispatchOutcome> run = harness.RunAsync(exchange);
+        var (request, _) = await harness.ExpectAsync(FrameType.Request);
+        await harness.SendStartAsync(request.RequestId, "200 OK\0Content-Length\05");
+        await harness.SendBodyAsync(request.RequestId, "HelloWorld"u8.ToArray());
+        await harness.SendEndAsync(request.RequestId);
+        Assert.Equal(DispatchOutcome.Completed, await run);
+        Assert.Equal("Hello", Encoding.ASCII.GetString(exchange.BodyBytes));
+
+        Task<DispatchOutcome> shortRun = harness.RunAsync(new RecordingExchange());
+        var (second, _) = await harness.ExpectAsync(FrameType.Request);
+        await harness.SendStartAsync(second.RequestId, "200 OK\0Content-Length\010");
+        await harness.SendBodyAsync(second.RequestId, "Hello"u8.ToArray());
+        await harness.SendEndAsync(second.RequestId);
+        Assert.Equal(DispatchOutcome.IncompleteBody, await shortRun);
+    }
+}
+
+internal static class Poll
+{
+    public static async Task UntilAsync(Func<bool> condition, double seconds = 10)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition never became true");
+            await Task.Delay(10);
+        }
+    }
+}
