@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian packages PyHost needs, only those missing.
+#   install-deps.sh build     what `make build` needs besides the .NET SDK: NativeAOT links with gcc and strips with objcopy
 #   install-deps.sh runtime   what `make demo` needs: Debian's Python
 #   install-deps.sh test      what `make test` needs besides: the peers and tools the tests drive
 set -euo pipefail
 
+build=(gcc libc6-dev binutils)
 runtime=(python3 ca-certificates)
 test=(python3 python3-venv gunicorn wrk curl procps nginx
       python3-django python3-flask python3-pyramid python3-pastedeploy python3-bottle python3-falcon python3-pywps)
 
 case "${1:-runtime}" in
+  build) wanted=("${build[@]}") ;;
   runtime) wanted=("${runtime[@]}") ;;
-  test) wanted=("${runtime[@]}" "${test[@]}") ;;
-  *) echo "usage: $0 runtime|test" >&2; exit 2 ;;
+  test) wanted=("${build[@]}" "${runtime[@]}" "${test[@]}") ;;
+  *) echo "usage: $0 build|runtime|test" >&2; exit 2 ;;
 esac
 
 if ! command -v dotnet >/dev/null; then
