@@ -199,6 +199,7 @@ public static partial class ServeCommand
             }
         });
         AddFrameworkOptions(command);
+        AddHttpOptions(command);
         command.SetAction((parsed, _) => RunAsync(parsed));
         return command;
     }
@@ -315,7 +316,7 @@ public static partial class ServeCommand
         using RuntimeDirectory runtime = RuntimeDirectory.Create();
         var pool = new WorkerPool(options.Backlog);
         await using AccessLog? accessLog = parsed.GetValue(AccessLogFile) is { } accessTarget ? new AccessLog(accessTarget) : null;
-        var frontOptions = WithFrameworkOptions(parsed, new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful });
+        var frontOptions = WithHttpOptions(parsed, WithFrameworkOptions(parsed, new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful }));
         WebApplication web = HttpFront.Build(frontOptions, pool, accessLog, logging, level);
         try
         {

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -19,16 +20,18 @@ namespace PyHost.Http;
 /// request turned into one <see cref="WorkerPool.DispatchAsync"/>, except those under a <c>--static</c> mount, which
 /// <see cref="StaticFileRoute"/> answers itself.
 /// </summary>
-public sealed class HttpFront
+public sealed partial class HttpFront
 {
     private static readonly TimeSpan AbortDrainDelay = TimeSpan.FromMilliseconds(50);
 
     private readonly WorkerPool _pool;
     private readonly AccessLog? _accessLog;
     private readonly StaticFileRoute? _staticFiles;
+    private readonly HttpFrontOptions _options;
 
-    private HttpFront(WorkerPool pool, AccessLog? accessLog, StaticFileRoute? staticFiles)
+    private HttpFront(HttpFrontOptions options, WorkerPool pool, AccessLog? accessLog, StaticFileRoute? staticFiles)
     {
+        _options = options;
         _pool = pool;
         _accessLog = accessLog;
         _staticFiles = staticFiles;
@@ -59,9 +62,11 @@ public sealed class HttpFront
             // PEP 3333 native strings are latin-1: every header byte reaches the app as one code point.
             kestrel.RequestHeaderEncodingSelector = _ => Encoding.Latin1;
             kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1;
+            ApplyLimits(kestrel, options.Limits);
+            var connectionMiddleware = ConnectionMiddleware(options, kestrel.ApplicationServices);
             foreach (BindAddress bind in options.Binds)
             {
-                Listen(kestrel, bind);
+                Listen(kestrel, bind, connectionMiddleware);
             }
         });
 
@@ -74,7 +79,7 @@ public sealed class HttpFront
         {
             app.Logger.LogInformation("Static files: {Prefix}/ from {Directory}, answered without a worker", mount.UrlPrefix, mount.Directory);
         }
-        var front = new HttpFront(pool, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null);
+        var front = new HttpFront(options, pool, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null);
         app.Run(front.HandleAsync);
         return app;
     }
@@ -83,10 +88,11 @@ public sealed class HttpFront
     public static IEnumerable<string> ListeningUrls(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
 
-    private static void Listen(KestrelServerOptions kestrel, BindAddress bind)
+    private static void Listen(KestrelServerOptions kestrel, BindAddress bind, List<Func<ConnectionDelegate, ConnectionDelegate>> connectionMiddleware)
     {
-        static void Protocols(ListenOptions listen)
+        void Protocols(ListenOptions listen)
         {
+            connectionMiddleware.ForEach(middleware => listen.Use(middleware));
             listen.Protocols = HttpProtocols.Http1AndHttp2;
             if (CleartextHttp2Detection.IsAvailable)
             {
@@ -129,6 +135,10 @@ public sealed class HttpFront
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (await AnsweredAtTheDoorAsync(context))
+        {
+            return;
+        }
         if (_staticFiles?.Match(context) is var (mount, pathBelow))
         {
             long sent = await _staticFiles.ServeAsync(context, mount, pathBelow);

@@ -1,3 +1,4 @@
+using PyHost.Http.Forwarding;
 using PyHost.Http.StaticFiles;
 
 namespace PyHost.Http;
@@ -12,4 +13,17 @@ public sealed record HttpFrontOptions
 
     /// <summary>The <c>--static</c> mounts, answered by the front without a worker.</summary>
     public IReadOnlyList<StaticMount> StaticMounts { get; init; } = [];
+
+    /// <summary>Request head sizes, timeouts and connection counts.</summary>
+    public HttpLimits Limits { get; init; } = new();
+
+    /// <summary>The peers whose proxy headers and PROXY protocol headers are believed (<c>--forwarded-allow-ips</c>).</summary>
+    public TrustedProxies ForwardedAllowIps { get; init; } = TrustedProxies.Loopback;
+
+    /// <summary>Which proxy headers a trusted peer's word is read from (<c>--forwarded-headers</c>).</summary>
+    public ForwardedHeaderStyle ForwardedHeaders { get; init; } = ForwardedHeaderStyle.XForwarded;
+
+    /// <summary>Every connection starts with a PROXY protocol v1 or v2 header (<c>--proxy-protocol</c>; per listener
+    /// once the configuration file has listeners).</summary>
+    public bool ProxyProtocol { get; init; }
 }
