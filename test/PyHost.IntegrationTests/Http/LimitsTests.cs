@@ -173,16 +173,16 @@ public sealed class LimitsTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("--limit-request-line", "-1")]
-    [InlineData("--limit-request-fields", "40000")]
-    [InlineData("--keep-alive", "soon")]
-    [InlineData("--max-connections", "-5")]
-    public async Task AnImpossibleLimitIsAUsageErrorNamingTheFlag(string flag, string value)
+    [InlineData("--limit-request-line", "-1", "--limit-request-line takes a whole number, not '-1'")]
+    [InlineData("--limit-request-fields", "40000", "--limit-request-fields can be at most 32768")]
+    [InlineData("--keep-alive", "soon", "--keep-alive takes a whole number, not 'soon'")]
+    [InlineData("--max-connections-per-client", "x", "--max-connections-per-client takes a whole number, not 'x'")]
+    public async Task AnImpossibleLimitIsAUsageErrorNamingTheFlag(string flag, string value, string message)
     {
         await using var process = TestProcess.Start(["serve", "--python", Repository.Python, flag, value]);
 
         Assert.Equal(2, await process.WaitForExitAsync(TimeSpan.FromSeconds(20)));
-        Assert.Contains(flag, process.StandardError);
+        Assert.Contains(message, process.StandardError);
         Assert.DoesNotContain("   at ", process.Output);
     }
 

@@ -21,9 +21,6 @@ public sealed class StrictHttp1Tests(Pep3333Server fixture, ITestOutputHelper ou
         // RFC 9112 §6.3: Content-Length = 1*DIGIT. Kestrel answers these itself once the guard stops the bytes: no page.
         { "Content-Length +5", "POST /echo-body HTTP/1.1\r\nHost: test\r\nContent-Length: +5\r\n\r\nhello", 400, "" },
         { "Content-Length 5 NUL", "POST /echo-body HTTP/1.1\r\nHost: test\r\nContent-Length: 5\0\r\n\r\nhello", 400, "" },
-        { "Content-Length ' 5 x'", "POST /echo-body HTTP/1.1\r\nHost: test\r\nContent-Length:  5 x\r\n\r\nhello", 400, "" },
-        { "Content-Length list", "POST /echo-body HTTP/1.1\r\nHost: test\r\nContent-Length: 5, 6\r\n\r\nhello", 400, "" },
-        { "Content-Length twice", "POST /echo-body HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", 400, "" },
         { "Content-Length with Transfer-Encoding", "POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400, "" },
         // RFC 9110 §5.1: a field name is a token.
         { "name with (", "GET /echo HTTP/1.1\r\nHost: test\r\nFo(o: 1\r\n\r\n", 400, "not a token" },
@@ -67,6 +64,24 @@ public sealed class StrictHttp1Tests(Pep3333Server fixture, ITestOutputHelper ou
         Assert.Contains(reason, response.BodyText);
         Assert.Null(await connection.ReadResponseOrNullAsync());
         (await Server.GetAsync("/echo/still-serving")).AssertStatus(200);
+    }
+
+    /// <summary>
+    /// The rest of RFC 9112 §6.3's Content-Length rule Kestrel 10 enforces itself (400 and close). Kept as a guard:
+    /// it fails if a Kestrel upgrade or the framing guard lets one of them through.
+    /// </summary>
+    [Theory]
+    [InlineData("POST /echo-body HTTP/1.1\r\nHost: test\r\nContent-Length:  5 x\r\n\r\nhello")]
+    [InlineData("POST /echo-body HTTP/1.1\r\nHost: test\r\nContent-Length: 5, 6\r\n\r\nhello")]
+    [InlineData("POST /echo-body HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello")]
+    public async Task KestrelItselfRefusesOtherBadContentLengthsWith400AndClose(string request)
+    {
+        await using var connection = await Server.ConnectAsync();
+        connection.Timeout = TimeSpan.FromSeconds(5);
+        await connection.SendAsync(request + Follower);
+
+        (await connection.ReadResponseAsync()).AssertStatus(400);
+        Assert.Null(await connection.ReadResponseOrNullAsync());
     }
 
     public static TheoryData<string, string> Accepted() => new()

@@ -45,14 +45,17 @@ public sealed class ForwardedHeadersTests(AccessLoggedServer fixture, ITestOutpu
     }
 
     [Fact]
-    public async Task AnUntrustedPeersProxyHeadersChangeNothingAndPassThroughUntouched()
+    public async Task TheSameHeadersFromAnUntrustedPeerChangeNothingAndPassThroughUntouched()
     {
         string tag = Guid.NewGuid().ToString("N");
+        string[] headers = [.. ProxyHeaders, "Forwarded: for=6.6.6.6;proto=https;host=evil.example"];
+        var fromProxy = (await Server.GetAsync("/echo/trusted", headers)).AssertStatus(200).Environ();
         await using var connection = await Server.ConnectFromAsync(Untrusted);
-        await connection.SendAsync(Server.Request("GET", $"/echo/{tag}", [.. ProxyHeaders, "Forwarded: for=6.6.6.6;proto=https;host=evil.example"]));
+        await connection.SendAsync(Server.Request("GET", $"/echo/{tag}", headers));
 
         var environ = (await connection.ReadResponseAsync()).AssertStatus(200).Environ();
 
+        Assert.Equal(("203.0.113.5", "https"), (fromProxy["REMOTE_ADDR"].GetString(), fromProxy["wsgi.url_scheme"].GetString()));
         Assert.Equal("127.0.0.2", environ["REMOTE_ADDR"].GetString());
         Assert.Equal("http", environ["wsgi.url_scheme"].GetString());
         Assert.Equal(Server.Authority, environ["HTTP_HOST"].GetString());
@@ -74,11 +77,12 @@ public sealed class ForwardedHeadersTests(AccessLoggedServer fixture, ITestOutpu
     }
 
     [Fact]
-    public async Task TheRfc7239HeaderIsIgnoredUnlessChosen()
+    public async Task ByDefaultXForwardedForCountsAndTheRfc7239HeaderDoesNot()
     {
-        var environ = (await Server.GetAsync("/echo", "Forwarded: for=203.0.113.5;proto=https")).AssertStatus(200).Environ();
+        // A proxy that appends X-Forwarded-For passes a client's own Forwarded header through: it must not count.
+        var environ = (await Server.GetAsync("/echo", "X-Forwarded-For: 203.0.113.5", "Forwarded: for=198.51.100.1;proto=https")).AssertStatus(200).Environ();
 
-        Assert.Equal("127.0.0.1", environ["REMOTE_ADDR"].GetString());
+        Assert.Equal("203.0.113.5", environ["REMOTE_ADDR"].GetString());
         Assert.Equal("http", environ["wsgi.url_scheme"].GetString());
     }
 }
