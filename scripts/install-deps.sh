@@ -30,5 +30,14 @@ fi
 echo "installing from Debian: ${missing[*]}"
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+# Debian starts nginx and haproxy as services when they are installed; the tests run their own, on free ports. A
+# policy-rc.d answering 101 ("action forbidden", invoke-rc.d(8)) keeps them stopped, for this install only.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# written by PyHost scripts/install-deps.sh during apt-get install; removed after\nexit 101\n' |
+    "${as_root[@]}" tee "$policy" >/dev/null
+  "${as_root[@]}" chmod 755 "$policy"
+  trap '"${as_root[@]}" rm -f "$policy"' EXIT
+fi
 "${as_root[@]}" apt-get update -q
 DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -19,7 +19,7 @@ public enum ForwardedHeaderStyle
 /// <summary>What the connection itself says about a request, before any proxy header is read.</summary>
 /// <param name="Peer">The transport peer (after the PROXY protocol, if the listener speaks it); null for a Unix socket.</param>
 /// <param name="Host">The Host header (or HTTP/2 :authority), null when absent.</param>
-public readonly record struct TransportFacts(IPAddress? Peer, int PeerPort, string Scheme, string? Host, string? LocalAddress, int LocalPort);
+public readonly record struct TransportFacts(IPAddress? Peer, int PeerPort, string Scheme, string? Host, IPAddress? LocalAddress, int LocalPort);
 
 /// <summary>The proxy headers of a request as received; all field lines of each.</summary>
 public readonly record struct ForwardingFields(
@@ -145,7 +145,8 @@ public sealed record RequestOrigin(string RemoteAddress, int RemotePort, string 
     /// <summary>SERVER_NAME and SERVER_PORT from the (possibly forwarded) Host, as gunicorn and wsgiref take them.</summary>
     private static RequestOrigin Build(string client, int clientPort, string scheme, string? host, int? port, in TransportFacts transport, bool viaProxy)
     {
-        string serverName = host is null ? transport.LocalAddress ?? "localhost" : HostSyntax.Name(host);
+        // The listening address is formatted only when there is no Host to name the server: a request rarely lacks one.
+        string serverName = host is null ? transport.LocalAddress?.ToString() ?? "localhost" : HostSyntax.Name(host);
         int serverPort = port ?? (host is null ? transport.LocalPort : HostSyntax.Port(host) ?? DefaultPort(scheme));
         return new RequestOrigin(client, clientPort, scheme, host, serverName, serverPort, viaProxy);
     }

@@ -15,7 +15,7 @@ public static class RequestOriginFeature
         string host = request.Headers.Host.ToString();
         var transport = new TransportFacts(
             connection.RemoteIpAddress, connection.RemotePort, request.Scheme, host.Length == 0 ? null : host,
-            connection.LocalIpAddress?.ToString(), connection.LocalPort);
+            connection.LocalIpAddress, connection.LocalPort);
         // The headers are looked at only when someone trusted could have sent them.
         ForwardingFields fields = style == ForwardedHeaderStyle.None || !trusted.TrustsPeer(connection.RemoteIpAddress)
             ? default

@@ -9,7 +9,7 @@ public class RequestOriginTests
     private static readonly TrustedProxies LoopbackAndPrivate = TrustedProxies.Parse("127.0.0.1,::1,10.0.0.0/8");
 
     private static TransportFacts FromPeer(string? peer, string? host = "example.com", int peerPort = 50000) =>
-        new(peer is null ? null : IPAddress.Parse(peer), peerPort, "http", host, "127.0.0.1", 8000);
+        new(peer is null ? null : IPAddress.Parse(peer), peerPort, "http", host, IPAddress.Loopback, 8000);
 
     private static RequestOrigin Resolve(TransportFacts transport, ForwardingFields fields, ForwardedHeaderStyle style = ForwardedHeaderStyle.XForwarded, TrustedProxies? trusted = null) =>
         RequestOrigin.Resolve(trusted ?? LoopbackAndPrivate, style, transport, fields);
