@@ -12,50 +12,50 @@ public static partial class ServeCommand
 
     private static readonly Option<int> LimitRequestLine = new("--limit-request-line")
     {
-        Description = $"Longest request line in bytes (method, target, version); 414 beyond. 0 = no limit. [default: {DefaultLimits.MaxRequestLineBytes}]",
+        Description = "Longest request line in bytes (method, target, version); 414 beyond. 0 = no limit.",
         CustomParser = result => WholeNumber(result) ?? 0,
         DefaultValueFactory = _ => DefaultLimits.MaxRequestLineBytes,
     };
     private static readonly Option<int> LimitRequestFields = new("--limit-request-fields")
     {
-        Description = $"Most header fields in a request; 431 beyond. 0 = 32768. [default: {DefaultLimits.MaxHeaderFields}]",
+        Description = "Most header fields in a request; 431 beyond. 0 = 32768.",
         CustomParser = result => WholeNumber(result) ?? 0,
         DefaultValueFactory = _ => DefaultLimits.MaxHeaderFields,
     };
     // gunicorn spells it with an underscore; the dashed form is accepted too.
     private static readonly Option<int> LimitRequestFieldSize = new("--limit-request-field_size", "--limit-request-field-size")
     {
-        Description = $"Longest header field line in bytes; 431 beyond. 0 = no limit of its own. [default: {DefaultLimits.MaxHeaderFieldBytes}]",
+        Description = "Longest header field line in bytes; 431 beyond. 0 = no limit of its own.",
         CustomParser = result => WholeNumber(result) ?? 0,
         DefaultValueFactory = _ => DefaultLimits.MaxHeaderFieldBytes,
     };
     private static readonly Option<int> HeaderTimeout = new("--header-timeout")
     {
-        Description = $"Seconds a request head may take to arrive (slowloris); 408 beyond. 0 = no limit. [default: {DefaultLimits.HeaderTimeout.TotalSeconds}]",
+        Description = "Seconds a request head may take to arrive (slowloris); 408 beyond. 0 = no limit.",
         CustomParser = result => WholeNumber(result) ?? 0,
         DefaultValueFactory = _ => (int)DefaultLimits.HeaderTimeout.TotalSeconds,
     };
     private static readonly Option<int> KeepAlive = new("--keep-alive")
     {
-        Description = $"Seconds an idle connection waits for its next request. 0 = close after each response. [default: {DefaultLimits.KeepAliveTimeout.TotalSeconds}]",
+        Description = "Seconds an idle connection waits for its next request. 0 = close after each response.",
         CustomParser = result => WholeNumber(result) ?? 0,
         DefaultValueFactory = _ => (int)DefaultLimits.KeepAliveTimeout.TotalSeconds,
     };
     private static readonly Option<int> MinRequestBodyRate = new("--min-request-body-rate")
     {
-        Description = $"Bytes per second a request body must keep up after {DefaultLimits.MinRequestBodyRateGrace.TotalSeconds} s; 408 below. 0 = no minimum. [default: {DefaultLimits.MinRequestBodyBytesPerSecond}]",
+        Description = $"Bytes per second a request body must keep up after {DefaultLimits.MinRequestBodyRateGrace.TotalSeconds} s; 408 below. 0 = no minimum.",
         CustomParser = result => WholeNumber(result) ?? 0,
         DefaultValueFactory = _ => DefaultLimits.MinRequestBodyBytesPerSecond,
     };
     private static readonly Option<int> MaxConnections = new("--max-connections")
     {
-        Description = $"Most open client connections; one more gets 503 and is closed. 0 = no limit. [default: {DefaultLimits.MaxConnections}]",
+        Description = "Most open client connections; one more gets 503 and is closed. 0 = no limit.",
         CustomParser = result => WholeNumber(result) ?? 0,
         DefaultValueFactory = _ => DefaultLimits.MaxConnections,
     };
     private static readonly Option<int> MaxConnectionsPerClient = new("--max-connections-per-client")
     {
-        Description = "Most open connections from one client address (trusted proxies exempt); 503 beyond. 0 = no limit. [default: 0]",
+        Description = "Most open connections from one client address (trusted proxies exempt); 503 beyond. 0 = no limit.",
         CustomParser = result => WholeNumber(result) ?? 0,
     };
     private static readonly Option<string?> ForwardedAllowIps = new("--forwarded-allow-ips")
