@@ -25,7 +25,7 @@ public sealed partial class HttpFront
         // HTTP/2's per-field limit is HPACK's; PyHost checks the field line itself and answers 431 with a page.
         kestrel.Limits.Http2.MaxRequestHeaderFieldSize = Math.Max(kestrel.Limits.Http2.MaxRequestHeaderFieldSize, limits.MaxHeaderSectionBytes);
         kestrel.Limits.RequestHeadersTimeout = limits.HeaderTimeout > TimeSpan.Zero ? limits.HeaderTimeout : Timeout.InfiniteTimeSpan;
-        // --keep-alive 0 closes after each response (see PrepareAsync); the idle timeout then never runs.
+        // --keep-alive 0 closes after each response (AnsweredAtTheDoorAsync); the idle timeout then never runs.
         kestrel.Limits.KeepAliveTimeout = limits.KeepAliveTimeout > TimeSpan.Zero ? limits.KeepAliveTimeout : TimeSpan.FromSeconds(1);
         kestrel.Limits.MinRequestBodyDataRate = limits.MinRequestBodyBytesPerSecond > 0
             ? new MinDataRate(limits.MinRequestBodyBytesPerSecond, limits.MinRequestBodyRateGrace)

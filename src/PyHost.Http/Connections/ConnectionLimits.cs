@@ -30,9 +30,6 @@ internal sealed partial class ConnectionLimits(HttpLimits limits, TrustedProxies
     private int _refusedSinceLog;
     private long _nextLogAt;
 
-    /// <summary>Connections open now, refused ones still lingering included.</summary>
-    public int Open => Volatile.Read(ref _open);
-
     public bool IsActive => limits.MaxConnections > 0 || limits.MaxConnectionsPerClient > 0;
 
     public ConnectionDelegate Use(ConnectionDelegate next) => connection => OnConnectionAsync(connection, next);
