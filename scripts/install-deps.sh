@@ -7,7 +7,7 @@ set -euo pipefail
 
 build=(gcc libc6-dev binutils)
 runtime=(python3 ca-certificates)
-test=(python3 python3-venv gunicorn wrk curl procps nginx
+test=(python3 python3-venv gunicorn wrk curl procps nginx haproxy openssl
       python3-django python3-flask python3-pyramid python3-pastedeploy python3-bottle python3-falcon python3-pywps)
 
 case "${1:-runtime}" in
@@ -33,5 +33,14 @@ fi
 echo "installing from Debian: ${missing[*]}"
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+# Debian starts nginx and haproxy as services when they are installed; the tests run their own, on free ports. A
+# policy-rc.d answering 101 ("action forbidden", invoke-rc.d(8)) keeps them stopped, for this install only.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# written by PyHost scripts/install-deps.sh during apt-get install; removed after\nexit 101\n' |
+    "${as_root[@]}" tee "$policy" >/dev/null
+  "${as_root[@]}" chmod 755 "$policy"
+  trap '"${as_root[@]}" rm -f "$policy"' EXIT
+fi
 "${as_root[@]}" apt-get update -q
 DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -201,6 +201,7 @@ public static partial class ServeCommand
         });
         AddFrameworkOptions(command);
         AddDispatchOptions(command);
+        AddHttpOptions(command);
         command.SetAction((parsed, _) => RunAsync(parsed));
         return command;
     }
@@ -319,7 +320,8 @@ public static partial class ServeCommand
         var buffers = new BufferBudget(new BufferLimits { Directory = runtime.Path }, loggerFactory.CreateLogger("pyhost.buffers"));
         var pool = new WorkerPool(new WorkerPoolOptions { MaxQueued = options.Backlog, Buffers = buffers, PipelineMaxAge = PipelineMaxAgeFrom(parsed) });
         await using AccessLog? accessLog = parsed.GetValue(AccessLogFile) is { } accessTarget ? new AccessLog(accessTarget) : null;
-        var frontOptions = WithFrameworkOptions(parsed, new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful, Dispatch = DispatchPolicyFrom(parsed) });
+        var frontOptions = WithHttpOptions(parsed, WithFrameworkOptions(parsed,
+            new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful, Dispatch = DispatchPolicyFrom(parsed) }));
         WebApplication web = HttpFront.Build(frontOptions, pool, accessLog, logging, level);
         try
         {
