@@ -8,7 +8,7 @@ import unittest
 from typing import Any, Iterator, List
 
 from support import APP_ERROR, HEADER, RESPONSE_BODY, RESPONSE_END, RESPONSE_START, make_environ
-from pyhost_worker.wsgi import Response, run_app
+from pyhost_worker.wsgi import Response, ResponseCredit, run_app
 
 
 class ClosingIterable:
@@ -55,6 +55,10 @@ class Frames:
         return [frame_type for frame_type, _, _ in self.items]
 
 
+def _no_wait() -> None:
+    raise AssertionError("the response waited for credit")
+
+
 def run(iterable: ClosingIterable) -> tuple[Frames, str]:
     def app(environ: Any, start_response: Any) -> ClosingIterable:
         start_response("200 OK", [("Content-Type", "text/plain")])
@@ -63,7 +67,7 @@ def run(iterable: ClosingIterable) -> tuple[Frames, str]:
     frames = Frames()
     log = io.StringIO()
     with contextlib.redirect_stderr(log):
-        run_app(app, make_environ("/closing", query="x=1"), Response(3, frames.send, frames.send_parts), lambda: False, False)
+        run_app(app, make_environ("/closing", query="x=1"), Response(3, frames.send, frames.send_parts, ResponseCredit(_no_wait)), lambda: False, False)
     return frames, log.getvalue()
 
 
@@ -96,7 +100,7 @@ class CloseErrors(unittest.TestCase):
             start_response("200 OK", [])
             return iterable
 
-        run_app(app, make_environ("/"), Response(1, frames.send, frames.send_parts), lambda: False, False)
+        run_app(app, make_environ("/"), Response(1, frames.send, frames.send_parts, ResponseCredit(_no_wait)), lambda: False, False)
 
         self.assertEqual(seen_at_close, [RESPONSE_START, RESPONSE_BODY, RESPONSE_END])
         self.assertEqual(iterable.closed, 1)
