@@ -8,6 +8,7 @@ public sealed partial class Arbiter
     private void OnTick()
     {
         long now = Environment.TickCount64;
+        Volatile.Write(ref _lastTickAt, now);
         bool checkMemory = _options.MaxWorkerMemoryMib > 0 && now >= _nextMemoryCheck;
         if (checkMemory)
         {
