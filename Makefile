@@ -5,7 +5,7 @@ CONFIGURATION ?= Release
 RID ?= linux-x64
 ARTIFACTS := artifacts
 
-.PHONY: build demo test deps test-deps clean bench-quick
+.PHONY: build demo test deps test-deps clean bench-quick compat-report
 
 build:
 	$(DOTNET) publish src/PyHost.Cli/PyHost.Cli.csproj -c $(CONFIGURATION) -r $(RID) --self-contained false \
@@ -25,6 +25,15 @@ demo: deps build
 
 test: test-deps build
 	./scripts/run-tests.sh
+
+# Refreshes the committed docs/compatibility.md from a full framework test run; `make test` never writes it (its
+# report goes to artifacts/compatibility.md). The document is rewritten only when every check ran and passed.
+compat-report: test-deps build
+	rm -f $(ARTIFACTS)/compatibility-not-refreshed.txt
+	PYHOST_REFRESH_COMPATIBILITY_DOC=1 $(DOTNET) test test/PyHost.FrameworkTests -c $(CONFIGURATION) --nologo -v quiet; \
+		status=$$?; \
+		if [ -f $(ARTIFACTS)/compatibility-not-refreshed.txt ]; then cat $(ARTIFACTS)/compatibility-not-refreshed.txt; exit 1; fi; \
+		exit $$status
 
 bench-quick: test-deps build
 	./bench/quick.sh

@@ -19,7 +19,7 @@ namespace PyHost.Http;
 /// request turned into one <see cref="WorkerPool.DispatchAsync"/>, except those under a <c>--static</c> mount, which
 /// <see cref="StaticFileRoute"/> answers itself.
 /// </summary>
-public sealed class HttpFront
+public sealed partial class HttpFront
 {
     private static readonly TimeSpan AbortDrainDelay = TimeSpan.FromMilliseconds(50);
 
@@ -59,11 +59,9 @@ public sealed class HttpFront
             // PEP 3333 native strings are latin-1: every header byte reaches the app as one code point.
             kestrel.RequestHeaderEncodingSelector = _ => Encoding.Latin1;
             kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1;
-            foreach (BindAddress bind in options.Binds)
-            {
-                Listen(kestrel, bind);
-            }
+            ListenAll(kestrel, options, Protocols);
         });
+        ConfigureOperations(builder, options);
 
         WebApplication app = builder.Build();
         if (!CleartextHttp2Detection.IsAvailable)
@@ -83,17 +81,17 @@ public sealed class HttpFront
     public static IEnumerable<string> ListeningUrls(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
 
+    private static void Protocols(ListenOptions listen)
+    {
+        listen.Protocols = HttpProtocols.Http1AndHttp2;
+        if (CleartextHttp2Detection.IsAvailable)
+        {
+            CleartextHttp2Detection.Use(listen);
+        }
+    }
+
     private static void Listen(KestrelServerOptions kestrel, BindAddress bind)
     {
-        static void Protocols(ListenOptions listen)
-        {
-            listen.Protocols = HttpProtocols.Http1AndHttp2;
-            if (CleartextHttp2Detection.IsAvailable)
-            {
-                CleartextHttp2Detection.Use(listen);
-            }
-        }
-
         if (bind.UnixSocketPath is { } path)
         {
             RemoveStaleSocket(path);
