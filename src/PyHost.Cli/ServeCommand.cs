@@ -4,10 +4,13 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PyHost.Cli.Logging;
+using PyHost.Cli.Operations;
 using PyHost.Http;
+using PyHost.Http.Listening;
 using PyHost.Workers;
 using PyHost.Workers.Control;
 using PyHost.Workers.Dispatch;
+using PyHost.Workers.Posix;
 using PyHost.Workers.Python;
 using PyHost.Workers.Supervision;
 
@@ -83,13 +86,6 @@ public static partial class ServeCommand
         Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,
     };
-    private static readonly Option<int> Backlog = new("--backlog")
-    {
-        Description = "Requests that may wait for a free worker; beyond that they get 503.",
-        CustomParser = result => WholeNumber(result) ?? 0,
-        DefaultValueFactory = _ => 2048,
-    };
-
     private static readonly Option<int> MaxRequests = new("--max-requests")
     {
         Description = "Replace a worker after this many requests (0 = never); its successor is ready first.",
@@ -144,7 +140,7 @@ public static partial class ServeCommand
         var command = new Command("serve", "Serve a Python WSGI app.")
         {
             App, Bind, Workers, Timeout, GracefulTimeout, Chdir, PythonPathDirs, Python, AccessLogFile, ErrorLogFile,
-            LogLevelOption, PidFile, Debug, Env, Backlog, MaxRequests, MaxRequestsJitter, MaxWorkerMemory, WorkersMax,
+            LogLevelOption, PidFile, Debug, Env, MaxRequests, MaxRequestsJitter, MaxWorkerMemory, WorkersMax,
             IdleTimeout, Threads, User, Group, Preload, Reload, ReloadExtraFile,
         };
         command.Validators.Add(result =>
@@ -176,10 +172,6 @@ public static partial class ServeCommand
             {
                 result.AddError("--timeout and --graceful-timeout take a number of seconds, 0 or more");
             }
-            if (ParsedValue(result, Backlog) < 1)
-            {
-                result.AddError("--backlog must be at least 1");
-            }
             if (ParsedValue(result, Threads) < 1)
             {
                 result.AddError("--threads must be at least 1");
@@ -199,6 +191,7 @@ public static partial class ServeCommand
             }
         });
         AddFrameworkOptions(command);
+        AddOperationsOptions(command);
         command.SetAction((parsed, _) => RunAsync(parsed));
         return command;
     }
@@ -254,16 +247,44 @@ public static partial class ServeCommand
         _ => null,
     };
 
+    /// <summary>
+    /// The server's life: signals first (they work in every state), then everything that can fail on a user mistake
+    /// (log files, listening sockets, pid file), each with one line and status 1 before a worker boots; then the
+    /// privilege drop, the workers, and only once one serves: listen, pid file, control socket, "Listening", READY=1.
+    /// </summary>
     private static async Task<int> RunAsync(ParseResult parsed)
     {
+        using var signals = SignalRouter.Install();
+        try
+        {
+            return await ServeAsync(parsed, signals);
+        }
+        catch (StartupException ex)
+        {
+            Console.Error.WriteLine($"pyhost: error: {ex.Message}");
+            return 1;
+        }
+        catch (Exception ex)
+        {
+            InternalError.Report(ex);
+            return 1;
+        }
+    }
+
+    private static async Task<int> ServeAsync(ParseResult parsed, SignalRouter signals)
+    {
+        if (RefuseWorkerClass(parsed.GetValue(WorkerClass)!) is { } refusal)
+        {
+            Console.Error.WriteLine(refusal);
+            return 2;
+        }
         LogLevel level = ParseLogLevel(parsed.GetValue(LogLevelOption)!)!.Value;
-        string? errorLogPath = parsed.GetValue(ErrorLogFile);
-        TextWriter errorLog = errorLogPath is null or "-"
-            ? Console.Error
-            : new StreamWriter(new FileStream(errorLogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite));
+        using ErrorLog errorLog = StartupStep(() => ErrorLog.Open(parsed.GetValue(ErrorLogFile)));
         using var logging = new ServerLoggerProvider(errorLog, level);
         using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logging).SetMinimumLevel(level));
         ILogger log = loggerFactory.CreateLogger("pyhost");
+        signals.Unhandled = name => log.LogWarning("{Signal} ignored: PyHost is still starting", name);
+        SetProcessName(parsed.GetValue(ProcessName));
 
         string appDirectory = Path.GetFullPath(parsed.GetValue(Chdir) ?? Environment.CurrentDirectory);
         PythonChoice python;
@@ -292,7 +313,7 @@ public static partial class ServeCommand
             EnvironmentVariables = (parsed.GetValue(Env) ?? []).Select(pair => pair.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]),
             Timeout = TimeSpan.FromSeconds(parsed.GetValue(Timeout)),
             Debug = parsed.GetValue(Debug),
-            Backlog = parsed.GetValue(Backlog),
+            MaxQueuedRequests = parsed.GetValue(MaxQueuedRequests),
             GracefulTimeout = TimeSpan.FromSeconds(parsed.GetValue(GracefulTimeout)),
             MaxRequests = parsed.GetValue(MaxRequests),
             MaxRequestsJitter = parsed.GetValue(MaxRequestsJitter),
@@ -303,76 +324,135 @@ public static partial class ServeCommand
             User = parsed.GetValue(User),
             Group = parsed.GetValue(Group),
             Preload = parsed.GetValue(Preload),
+            MaxBootFailures = parsed.GetValue(MaxBootFailures),
+            ProcessName = parsed.GetValue(ProcessName),
         };
-        var binds = (parsed.GetValue(Bind) is { Length: > 0 } given ? given : ["127.0.0.1:8000"])
-            .Select(text => BindAddress.TryParse(text, out BindAddress? bind, out _) ? bind : throw new InvalidOperationException(text))
-            .ToList();
         var graceful = TimeSpan.FromSeconds(parsed.GetValue(GracefulTimeout));
 
-        log.LogInformation("Starting pyhost {Version}", typeof(ServeCommand).Assembly.GetName().Version?.ToString(3));
+        UpgradeHandoff? handoff = UpgradeHandoff.FromEnvironment();
+        log.LogInformation("Starting pyhost {Version}{Upgrade}", typeof(ServeCommand).Assembly.GetName().Version?.ToString(3),
+            handoff is null ? "" : $", taking over from pid {handoff.Predecessor} (binary upgrade)");
         log.LogInformation("Using Python {Python} ({Reason})", python.Path, python.Reason);
+        WarnAboutStaleVirtualenv(parsed, python, log);
+        using SystemdNotifier notifier = SystemdNotifier.FromEnvironment();
+        Environment.SetEnvironmentVariable("JOURNAL_STREAM", null);   // the workers' stderr is a pipe to us, not the journal
+
+        Privileges.Target privileges = Privileges.Resolve(options.User, options.Group, out string? accountError)
+                                       ?? throw new StartupException(accountError!);
+        await using AccessLog? accessLog = parsed.GetValue(AccessLogFile) is { } accessTarget
+            ? StartupStep(() => new AccessLog(accessTarget))
+            : null;
+        IReadOnlyList<FrontListener> inherited = StartupStep(InheritedSockets.Take);
+        List<BindAddress> binds = StartupStep(() => ResolveBinds(parsed, inherited.Count > 0, log));
+        using ListenerSet listeners = StartupStep(() => ListenerSet.Open(inherited, new ListenerSettings
+        {
+            Binds = binds,
+            UnixSocketMode = UnixSocketMode(parsed),
+            UnixSocketGroup = options.Group is null ? null : privileges.GroupId,
+        }));
+        foreach (FrontListener listener in listeners.Listeners.Where(listener => listener.InheritedFrom is not null))
+        {
+            log.LogInformation("Serving {Url}, a socket inherited from {Source}", listener.Url, listener.InheritedFrom);
+        }
+        if (Privileges.IsNeeded(privileges))
+        {
+            StartupStep(() => Privileges.Drop(privileges));
+            log.LogInformation("Listening sockets bound; now running as {Account}", privileges.Describe());
+        }
+        PidFile? pidFile = parsed.GetValue(PidFile) is { } pidPath ? new PidFile(pidPath) : null;
+        if (pidFile?.Problem() is { } pidProblem)
+        {
+            throw new StartupException(pidProblem);
+        }
+        RemoveStaleRuntimeDirectories(log);
 
         using RuntimeDirectory runtime = RuntimeDirectory.Create();
-        var pool = new WorkerPool(options.Backlog);
-        await using AccessLog? accessLog = parsed.GetValue(AccessLogFile) is { } accessTarget ? new AccessLog(accessTarget) : null;
-        var frontOptions = WithFrameworkOptions(parsed, new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful });
+        var pool = new WorkerPool(options.MaxQueuedRequests);
+        var frontOptions = WithFrameworkOptions(parsed, new HttpFrontOptions
+        {
+            Binds = binds,
+            Listeners = listeners.Listeners,
+            Backlog = parsed.GetValue(Backlog),
+            GracefulTimeout = graceful,
+        });
         WebApplication web = HttpFront.Build(frontOptions, pool, accessLog, logging, level);
-        try
+        await using var arbiter = new Arbiter(options, runtime, pool, loggerFactory, errorLog);
+        var upgrade = new BinaryUpgrade(listeners, notifier, TimeSpan.FromMinutes(5), loggerFactory.CreateLogger("pyhost.upgrade"));
+        signals.On(SignalRouter.SigQuit, () =>
         {
-            await web.StartAsync();
-        }
-        catch (IOException ex)
-        {
-            log.LogCritical("Cannot listen: {Reason}", ex.Message);
-            return 1;
-        }
+            log.LogWarning("SIGQUIT: stopping at once, without waiting for requests");
+            arbiter.KillAll();
+            runtime.Dispose();
+            listeners.Close(removeSocketFiles: true);
+            Environment.Exit(0);
+        });
+        signals.On(SignalRouter.SigUsr1, () => ReopenLogs(errorLog, accessLog, log));
 
-        await using var arbiter = new Arbiter(options, runtime, pool, loggerFactory);
-        int bootStatus = await arbiter.StartAsync();
-        if (bootStatus != 0)
+        // Workers first: nothing is accepted before one can serve.
+        Task<int> boot = arbiter.StartAsync();
+        if (await Task.WhenAny(boot, signals.Stopped) != boot)
         {
-            Console.Error.WriteLine(arbiter.BootFailure);
-            log.LogCritical("The app could not be started ({App}); see above. Exiting with status {Status}.", app, bootStatus);
+            log.LogInformation("{Signal} during start-up: stopping the workers", await signals.Stopped);
+            upgrade.AbandonIfRunning();
             await arbiter.StopAsync(TimeSpan.FromSeconds(2));
-            await web.StopAsync();
-            return bootStatus;
+            listeners.Close(removeSocketFiles: handoff is null);
+            return 0;
+        }
+        if (boot.Result != 0)
+        {
+            log.LogCritical("The app could not be started ({App}); the traceback is above. Exiting with status {Status}.", app, boot.Result);
+            await arbiter.StopAsync(TimeSpan.FromSeconds(2));
+            listeners.Close(removeSocketFiles: handoff is null);
+            return boot.Result;
         }
 
-        // Everything that takes signals and commands is in place before the lines that say the server is ready.
-        using var signals = new SignalHandlers(arbiter, log);
+        await web.StartAsync();
         using CodeWatcher? watcher = parsed.GetValue(Reload)
             ? new CodeWatcher(appDirectory, parsed.GetValue(ReloadExtraFile) ?? [], arbiter.ReloadAsync, log)
             : null;
-        string? pidFile = parsed.GetValue(PidFile);
-        await using var control = new ControlSocket(ControlCommands.SocketPathFor(pidFile, runtime.Path), arbiter, log);
-        if (pidFile is not null)
+        await using var control = new ControlSocket(ControlCommands.SocketPathFor(pidFile?.Path, runtime.Path), arbiter, log);
+        pidFile?.Write();
+        foreach (FrontListener listener in listeners.Listeners)
         {
-            await File.WriteAllTextAsync(pidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
-        }
-        foreach (string url in HttpFront.ListeningUrls(web))
-        {
-            log.LogInformation("Listening on {Url}", url);
+            log.LogInformation("Listening on {Url}", listener.Url);
         }
         log.LogInformation("Control socket: {Path} (pyhost reload / pyhost scale N)", control.Path);
+        string Summary() => $"serving {arbiter.TargetWorkers} workers on {string.Join(", ", listeners.Listeners.Select(listener => listener.Url))}";
+        signals.On(SignalRouter.SigHup, () => _ = ReloadForSignalAsync(arbiter, notifier, Summary));
+        signals.On(SignalRouter.SigTtin, () => _ = ScaleForSignalAsync(arbiter, notifier, +1, Summary));
+        signals.On(SignalRouter.SigTtou, () => _ = ScaleForSignalAsync(arbiter, notifier, -1, Summary));
+        signals.On(SignalRouter.SigUsr2, upgrade.Start);
+        notifier.Ready(Summary(), () => arbiter.IsResponsive, mainPid: handoff is not null);
+        handoff?.SignalReady();
 
-        IHostApplicationLifetime lifetime = web.Lifetime;
-        var stopping = new TaskCompletionSource();
-        lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
-        Task finished = await Task.WhenAny(stopping.Task, arbiter.Fatal);
+        Task finished = await Task.WhenAny(signals.Stopped, arbiter.Fatal, upgrade.HandedOver);
         int exitStatus = 0;
+        bool handedOver = finished == upgrade.HandedOver;
         if (finished == arbiter.Fatal)
         {
             exitStatus = arbiter.Fatal.Result;
-            log.LogCritical("Workers keep failing to boot; stopping.\n{Failure}", arbiter.BootFailure);
+            log.LogCritical("No worker can serve; stopping with status {Status}", exitStatus);
+        }
+        if (handedOver)
+        {
+            // The successor accepts now; this process only finishes what it has. Each keep-alive connection is told
+            // "Connection: close" with its next response, so no client finds its next request cut off.
+            AcceptControl accepting = HttpFront.AcceptControlOf(web);
+            await accepting.StopAcceptingAsync();
+            listeners.Close(removeSocketFiles: false);
+            await accepting.WaitForConnectionsToCloseAsync(graceful < TimeSpan.FromSeconds(10) ? graceful : TimeSpan.FromSeconds(10));
+        }
+        else
+        {
+            upgrade.AbandonIfRunning();
+            notifier.Stopping("stopping: finishing in-flight requests");
         }
 
         log.LogInformation("Shutting down: finishing in-flight requests (up to {Seconds} s)", graceful.TotalSeconds);
         await web.StopAsync();
         await arbiter.StopAsync(TimeSpan.FromSeconds(5));
-        if (pidFile is not null)
-        {
-            File.Delete(pidFile);
-        }
+        listeners.Close(removeSocketFiles: !handedOver);
+        pidFile?.RemoveIfMine();
         log.LogInformation("Stopped");
         return exitStatus;
     }
