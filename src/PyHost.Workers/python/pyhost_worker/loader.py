@@ -174,7 +174,10 @@ def detect_interface(app: Any) -> str:
     if call is not None:
         candidates.append(getattr(app, "__call__", None))
     for candidate in candidates:
-        target = inspect.unwrap(candidate) if candidate is not None else None
+        try:
+            target = inspect.unwrap(candidate) if candidate is not None else None
+        except ValueError:  # a __wrapped__ loop
+            target = candidate
         if target is None or not inspect.iscoroutinefunction(target):
             continue
         try:

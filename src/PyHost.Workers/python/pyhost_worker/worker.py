@@ -203,13 +203,18 @@ def _drop_privileges(user: str, group: str) -> None:
         os.environ["USER"] = os.environ["LOGNAME"] = entry.pw_name
 
 
+# The variables the front sets for the worker (docs/protocol.md). A PYHOST_* variable the user gave with -e is the
+# app's and stays.
+SETTINGS = (
+    "PYHOST_SOCKET", "PYHOST_TOKEN", "PYHOST_WORKER_ID", "PYHOST_APP", "PYHOST_PYTHONPATH", "PYHOST_DEBUG",
+    "PYHOST_MULTIPROCESS", "PYHOST_THREADS", "PYHOST_ZYGOTE", "PYHOST_USER", "PYHOST_GROUP", "PYHOST_PROC_NAME",
+)
+
+
 def _take_settings(env: MutableMapping[str, str]) -> Dict[str, str]:
-    """The PYHOST_* variables, removed from the environment once read: the token and the socket are secrets of the
+    """The worker's settings, removed from the environment once read: the token and the socket are secrets of the
     worker's channel, and none of them is the app's business, nor its subprocesses'."""
-    settings = {key: value for key, value in env.items() if key.startswith("PYHOST_")}
-    for key in settings:
-        del env[key]
-    return settings
+    return {key: env.pop(key) for key in SETTINGS if key in env}
 
 
 def _set_process_name(name: str) -> None:
