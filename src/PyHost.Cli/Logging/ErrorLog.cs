@@ -23,6 +23,8 @@ public sealed class ErrorLog : IWorkerOutputSink, IDisposable
     private readonly string? _path;
     private readonly string _pid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
     private TextWriter _writer;
+    private long _prefixSecond = -1;
+    private readonly string[] _prefixes = new string[(int)LogLevel.None];
 
     private ErrorLog(string? path, TextWriter writer, bool journal)
     {
@@ -120,6 +122,8 @@ public sealed class ErrorLog : IWorkerOutputSink, IDisposable
         }
     }
 
+    /// <summary>The line prefix, made once a second per level: formatting the time for every line of a chatty app
+    /// was a large part of what its logging cost the front. Called under the lock.</summary>
     private string Prefix(LogLevel level)
     {
         if (IsJournal)
@@ -127,8 +131,19 @@ public sealed class ErrorLog : IWorkerOutputSink, IDisposable
             return JournalPriority(level);
         }
         DateTimeOffset now = DateTimeOffset.Now;
-        string offset = now.ToString("zzz", CultureInfo.InvariantCulture).Replace(":", "");
-        return $"[{now.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} {offset}] [{_pid}] [{LevelName(level)}] ";
+        long second = now.ToUnixTimeSeconds();
+        if (second != _prefixSecond)
+        {
+            _prefixSecond = second;
+            Array.Clear(_prefixes);
+        }
+        return _prefixes[(int)level] ??= Format(now, level);
+
+        string Format(DateTimeOffset time, LogLevel forLevel)
+        {
+            string offset = time.ToString("zzz", CultureInfo.InvariantCulture).Replace(":", "");
+            return $"[{time.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} {offset}] [{_pid}] [{LevelName(forLevel)}] ";
+        }
     }
 
     private void AppendLines(string prefix, string text)

