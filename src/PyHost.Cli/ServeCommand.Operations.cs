@@ -154,7 +154,7 @@ public static partial class ServeCommand
             {
                 throw new Http.Listening.ListenException($"$PORT='{port}' is not a port number (0-65535); unset it or give -b");
             }
-            log.LogInformation("No -b given: binding 0.0.0.0:{Port} from $PORT", number);
+            LogPortFromEnvironment(log, number);
             texts = [$"0.0.0.0:{number}"];
         }
         else
@@ -197,8 +197,7 @@ public static partial class ServeCommand
         string? virtualEnv = Environment.GetEnvironmentVariable("VIRTUAL_ENV");
         if (parsed.GetValue(Python) is null && !string.IsNullOrEmpty(virtualEnv) && python.Reason != "from $VIRTUAL_ENV")
         {
-            log.LogWarning("$VIRTUAL_ENV is {VirtualEnv}, which has no bin/python (was the virtualenv deleted or moved?); using {Python} ({Reason})",
-                virtualEnv, python.Path, python.Reason);
+            LogStaleVirtualenv(log, virtualEnv, python.Path, python.Reason);
         }
     }
 
@@ -207,7 +206,7 @@ public static partial class ServeCommand
     {
         foreach (string directory in RuntimeDirectory.RemoveStale(RuntimeDirectory.Parent))
         {
-            log.LogInformation("Removed {Directory}, left by a pyhost that is no longer running", directory);
+            LogStaleRuntimeDirectory(log, directory);
         }
     }
 
@@ -235,14 +234,14 @@ public static partial class ServeCommand
     {
         if (errorLog.Reopen() is { } problem)
         {
-            log.LogError("SIGUSR1: {Problem}; still writing to the old file", problem);
+            LogReopenFailed(log, problem);
         }
         if (accessLog is not null)
         {
-            accessLog.ReopenFailed ??= problem => log.LogError("SIGUSR1: {Problem}; still writing to the old file", problem);
+            accessLog.ReopenFailed ??= problem => LogReopenFailed(log, problem);
             accessLog.Reopen();
         }
-        log.LogInformation("SIGUSR1: log files reopened");
+        LogReopened(log);
     }
 
     private static async Task ReloadForSignalAsync(Workers.Supervision.Arbiter arbiter, Operations.SystemdNotifier notifier, Func<string> summary)

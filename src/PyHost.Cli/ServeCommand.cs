@@ -283,7 +283,7 @@ public static partial class ServeCommand
         using var logging = new ServerLoggerProvider(errorLog, level);
         using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logging).SetMinimumLevel(level));
         ILogger log = loggerFactory.CreateLogger("pyhost");
-        signals.Unhandled = name => log.LogWarning("{Signal} ignored: PyHost is still starting", name);
+        signals.Unhandled = name => LogSignalDuringStart(log, name);
         SetProcessName(parsed.GetValue(ProcessName));
 
         string appDirectory = Path.GetFullPath(parsed.GetValue(Chdir) ?? Environment.CurrentDirectory);
@@ -352,12 +352,12 @@ public static partial class ServeCommand
         }));
         foreach (FrontListener listener in listeners.Listeners.Where(listener => listener.InheritedFrom is not null))
         {
-            log.LogInformation("Serving {Url}, a socket inherited from {Source}", listener.Url, listener.InheritedFrom);
+            LogInheritedSocket(log, listener.Url, listener.InheritedFrom!);
         }
         if (Privileges.IsNeeded(privileges))
         {
             StartupStep(() => Privileges.Drop(privileges));
-            log.LogInformation("Listening sockets bound; now running as {Account}", privileges.Describe());
+            LogPrivilegesDropped(log, privileges.Describe());
         }
         PidFile? pidFile = parsed.GetValue(PidFile) is { } pidPath ? new PidFile(pidPath) : null;
         if (pidFile?.Problem() is { } pidProblem)
@@ -380,7 +380,7 @@ public static partial class ServeCommand
         var upgrade = new BinaryUpgrade(listeners, notifier, TimeSpan.FromMinutes(5), loggerFactory.CreateLogger("pyhost.upgrade"));
         signals.On(SignalRouter.SigQuit, () =>
         {
-            log.LogWarning("SIGQUIT: stopping at once, without waiting for requests");
+            LogQuit(log);
             arbiter.KillAll();
             runtime.Dispose();
             listeners.Close(removeSocketFiles: true);
@@ -392,7 +392,7 @@ public static partial class ServeCommand
         Task<int> boot = arbiter.StartAsync();
         if (await Task.WhenAny(boot, signals.Stopped) != boot)
         {
-            log.LogInformation("{Signal} during start-up: stopping the workers", await signals.Stopped);
+            LogStopDuringStart(log, await signals.Stopped);
             upgrade.AbandonIfRunning();
             await arbiter.StopAsync(TimeSpan.FromSeconds(2));
             listeners.Close(removeSocketFiles: handoff is null);
@@ -400,7 +400,7 @@ public static partial class ServeCommand
         }
         if (boot.Result != 0)
         {
-            log.LogCritical("The app could not be started ({App}); the traceback is above. Exiting with status {Status}.", app, boot.Result);
+            LogStartFailed(log, app, boot.Result);
             await arbiter.StopAsync(TimeSpan.FromSeconds(2));
             listeners.Close(removeSocketFiles: handoff is null);
             return boot.Result;
@@ -431,7 +431,7 @@ public static partial class ServeCommand
         if (finished == arbiter.Fatal)
         {
             exitStatus = arbiter.Fatal.Result;
-            log.LogCritical("No worker can serve; stopping with status {Status}", exitStatus);
+            LogNoWorkerCanServe(log, exitStatus);
         }
         if (handedOver)
         {
