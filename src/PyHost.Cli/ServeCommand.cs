@@ -261,7 +261,7 @@ public static partial class ServeCommand
         }
         catch (StartupException ex)
         {
-            Console.Error.WriteLine($"pyhost: error: {ex.Message}");
+            Console.Error.WriteLine($"{ErrorLog.ErrorPrefixForStandardError()}pyhost: error: {ex.Message}");
             return 1;
         }
         catch (Exception ex)

@@ -203,6 +203,10 @@ public sealed class ErrorLog : IWorkerOutputSink, IDisposable
         _ => "<2>",
     };
 
+    /// <summary>What a line written straight to stderr (a start-up error, before or beside the log) starts with: the
+    /// error priority when stderr is the journal, else nothing.</summary>
+    public static string ErrorPrefixForStandardError() => StandardErrorIsJournal() ? "<3>" : "";
+
     /// <summary>systemd sets $JOURNAL_STREAM to the device and inode of the stream it gave as stderr; a match means
     /// stderr is still that stream (not redirected by a wrapper script), systemd.exec(5).</summary>
     private static bool StandardErrorIsJournal()

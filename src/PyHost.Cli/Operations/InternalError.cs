@@ -23,7 +23,7 @@ public static class InternalError
             where = "the details could not be written";
         }
         string line = $"pyhost: internal error: {exception.GetType().Name}: {exception.Message.Split('\n')[0]} — a bug in PyHost; {where}. Please report it.";
-        Console.Error.WriteLine(line);
+        Console.Error.WriteLine(Logging.ErrorLog.ErrorPrefixForStandardError() + line);
         return line;
     }
 }

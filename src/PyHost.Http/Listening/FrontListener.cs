@@ -21,7 +21,8 @@ public sealed class FrontListener : IDisposable
             case UnixDomainSocketEndPoint unix:
                 UnixSocketPath = unix.ToString();
                 Url = $"http://unix:{UnixSocketPath}";
-                _socketFile = inheritedFrom is null ? LibC.IdentityOf(UnixSocketPath) : null;
+                // PyHost made the file, or took it over from the PyHost it replaced (SIGUSR2); systemd's is systemd's.
+                _socketFile = inheritedFrom is null || inheritedFrom == InheritedSockets.PreviousPyHost ? LibC.IdentityOf(UnixSocketPath) : null;
                 break;
             case IPEndPoint ip:
                 EndPoint = ip;
@@ -64,10 +65,28 @@ public sealed class FrontListener : IDisposable
             : EndPoint.Address.Equals(bind.Address);
     }
 
-    /// <summary>At a normal stop: removes the Unix socket file PyHost made, unless another server has since put its own
-    /// there (a binary upgrade's successor keeps the same one: then the identity still matches and the caller does
-    /// not call this).</summary>
-    public void RemoveSocketFile()
+    /// <summary>
+    /// Closes the listening socket; with <paramref name="removeSocketFile"/> also removes the Unix socket file PyHost
+    /// made or took over. Without it (after a hand-over to a successor, which serves the same file), a Unix socket this
+    /// process bound is left open until the process exits: .NET deletes the file of a Unix socket it bound when the
+    /// Socket is disposed, and the successor's socket would lose its name.
+    /// </summary>
+    public void Close(bool removeSocketFile)
+    {
+        if (!removeSocketFile && UnixSocketPath is not null && InheritedFrom is null)
+        {
+            return;
+        }
+        Socket.Dispose();
+        if (removeSocketFile)
+        {
+            RemoveSocketFile();
+        }
+    }
+
+    /// <summary>Removes the Unix socket file PyHost made (or took over), unless another server has since put its own
+    /// there.</summary>
+    private void RemoveSocketFile()
     {
         if (UnixSocketPath is { } path && _socketFile is { } identity && LibC.IdentityOf(path) == identity)
         {
@@ -82,5 +101,5 @@ public sealed class FrontListener : IDisposable
         }
     }
 
-    public void Dispose() => Socket.Dispose();
+    public void Dispose() => Close(removeSocketFile: false);
 }

@@ -15,6 +15,9 @@ public static class InheritedSockets
 {
     public const string UpgradeVariable = "PYHOST_LISTEN_FDS";
 
+    /// <summary>Where a socket handed over by a binary upgrade came from (as <see cref="FrontListener.InheritedFrom"/>).</summary>
+    public const string PreviousPyHost = "the previous pyhost";
+
     private const int FirstSystemdDescriptor = 3;   // SD_LISTEN_FDS_START
     private const int SocketLevel = 1;              // SOL_SOCKET
     private const int AcceptingConnections = 30;    // SO_ACCEPTCONN
@@ -38,7 +41,7 @@ public static class InheritedSockets
                 {
                     throw new ListenException($"${UpgradeVariable}='{upgrade}': expected descriptor numbers separated by commas");
                 }
-                taken.Add(Adopt(descriptor, "the previous pyhost", UpgradeVariable));
+                taken.Add(Adopt(descriptor, PreviousPyHost, UpgradeVariable));
             }
         }
         // A LISTEN_PID of another process means the variables were inherited by mistake (e.g. through a shell):

@@ -26,6 +26,7 @@ public sealed record ListenerSettings
 public sealed class ListenerSet : IDisposable
 {
     private readonly List<FrontListener> _listeners;
+    private bool _closed;
 
     private ListenerSet(List<FrontListener> listeners) => _listeners = listeners;
 
@@ -66,7 +67,7 @@ public sealed class ListenerSet : IDisposable
         {
             foreach (FrontListener listener in listeners)
             {
-                listener.Dispose();
+                listener.Close(removeSocketFile: listener.InheritedFrom is null);
             }
             throw;
         }
@@ -87,17 +88,27 @@ public sealed class ListenerSet : IDisposable
     /// (not after handing them to a successor, which serves on them).</summary>
     public void Close(bool removeSocketFiles)
     {
+        _closed = true;
         foreach (FrontListener listener in _listeners)
         {
-            listener.Dispose();
-            if (removeSocketFiles)
-            {
-                listener.RemoveSocketFile();
-            }
+            listener.Close(removeSocketFiles);
         }
     }
 
-    public void Dispose() => Close(removeSocketFiles: false);
+    /// <summary>When start-up failed before the listeners were closed on purpose: what this process bound is removed,
+    /// what it inherited is left to its owner.</summary>
+    public void Dispose()
+    {
+        if (_closed)
+        {
+            return;
+        }
+        _closed = true;
+        foreach (FrontListener listener in _listeners)
+        {
+            listener.Close(removeSocketFile: listener.InheritedFrom is null);
+        }
+    }
 
     private static FrontListener BindTcp(IPEndPoint endPoint, string text)
     {

@@ -27,8 +27,10 @@ public sealed class BinaryUpgradeTests(ITestOutputHelper output) : IDisposable
         var executable = Path.Combine(directory, "pyhost");
         File.Copy(Repository.PyHostExecutable, executable);
         var pidFile = Path.Combine(directory, "site.pid");
+        var unixSocket = Path.Combine(directory, "site.sock");
         var port = Ops.FreePort();
-        await using var old = TestProcess.Start(executable, Ops.Serve(Ops.App, "-b", Ops.Bind(port), "-w", "2", "--pid", pidFile), Repository.AppsDirectory);
+        await using var old = TestProcess.Start(executable,
+            Ops.Serve(Ops.App, "-b", Ops.Bind(port), "-b", $"unix:{unixSocket}", "-w", "2", "--pid", pidFile), Repository.AppsDirectory);
         int? successor = null;
         try
         {
@@ -58,6 +60,9 @@ public sealed class BinaryUpgradeTests(ITestOutputHelper output) : IDisposable
             Assert.True(report.SocketErrors.Total == 0, $"wrk saw socket errors during the upgrade: {report.SocketErrors}\n{report.Text}");
             Assert.Equal(successor.ToString(), File.ReadAllText(pidFile).Trim());
             Assert.Equal(successor, (await Ops.GetAsync(port, "/whoami")).AssertStatus(200).Json().GetProperty("ppid").GetInt32());
+            // The Unix socket went over too, under the same name: the old process must not remove the file.
+            Assert.Equal(successor, (await Ops.GetAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(unixSocket), "/whoami"))
+                .AssertStatus(200).Json().GetProperty("ppid").GetInt32());
         }
         finally
         {

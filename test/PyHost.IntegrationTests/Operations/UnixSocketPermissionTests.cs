@@ -35,6 +35,20 @@ public sealed class UnixSocketPermissionTests : IDisposable
         (await Ops.GetAsync(new UnixDomainSocketEndPoint(Socket), "/over-unix")).AssertStatus(200);
     }
 
+    [Fact]
+    public async Task AStopRemovesTheSocketFile()
+    {
+        var pyhost = await TestProcess.StartServingAsync(Ops.Serve(Ops.App, "-b", $"unix:{Socket}", "-w", "1"), [], Repository.AppsDirectory);
+        await using (pyhost)
+        {
+            await pyhost.WaitForOutputAsync(new Regex("Listening on http://unix:" + Regex.Escape(Socket)), TestProcess.StartTimeout);
+            Assert.True(File.Exists(Socket));
+            Assert.Equal(0, await pyhost.StopAsync(TimeSpan.FromSeconds(15)));
+        }
+
+        Assert.False(File.Exists(Socket), "The socket file outlived the server.");
+    }
+
     [RootFact]
     public async Task WithGroupTheSocketIsTheGroupsAndAWebServerInItCanConnect()
     {
