@@ -335,7 +335,9 @@ public static partial class ServeCommand
         log.LogInformation("Using Python {Python} ({Reason})", python.Path, python.Reason);
         WarnAboutStaleVirtualenv(parsed, python, log);
         using SystemdNotifier notifier = SystemdNotifier.FromEnvironment();
-        Environment.SetEnvironmentVariable("JOURNAL_STREAM", null);   // the workers' stderr is a pipe to us, not the journal
+        // The workers' stderr is a pipe to this process, not the journal; a binary upgrade's successor gets it back.
+        string? journalStream = Environment.GetEnvironmentVariable("JOURNAL_STREAM");
+        Environment.SetEnvironmentVariable("JOURNAL_STREAM", null);
 
         Privileges.Target privileges = Privileges.Resolve(options.User, options.Group, out string? accountError)
                                        ?? throw new StartupException(accountError!);
@@ -377,7 +379,10 @@ public static partial class ServeCommand
         });
         WebApplication web = HttpFront.Build(frontOptions, pool, accessLog, logging, level);
         await using var arbiter = new Arbiter(options, runtime, pool, loggerFactory, errorLog);
-        var upgrade = new BinaryUpgrade(listeners, notifier, TimeSpan.FromMinutes(5), loggerFactory.CreateLogger("pyhost.upgrade"));
+        var upgrade = new BinaryUpgrade(listeners, notifier, TimeSpan.FromMinutes(5), loggerFactory.CreateLogger("pyhost.upgrade"))
+        {
+            SuccessorEnvironment = journalStream is null ? [] : [new("JOURNAL_STREAM", journalStream)],
+        };
         signals.On(SignalRouter.SigQuit, () =>
         {
             LogQuit(log);

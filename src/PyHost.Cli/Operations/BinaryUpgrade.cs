@@ -35,6 +35,9 @@ public sealed partial class BinaryUpgrade
         _logger = logger;
     }
 
+    /// <summary>Variables this process removed from its own environment that the successor needs back.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> SuccessorEnvironment { get; init; } = [];
+
     /// <summary>Completes with the successor's pid once it serves.</summary>
     public Task<int> HandedOver => _handedOver.Task;
 
@@ -124,7 +127,7 @@ public sealed partial class BinaryUpgrade
         {
             startInfo.ArgumentList.Add(argument);
         }
-        foreach (var (name, value) in _notifier.EnvironmentForSuccessor())
+        foreach (var (name, value) in _notifier.EnvironmentForSuccessor().Concat(SuccessorEnvironment))
         {
             startInfo.Environment[name] = value;
         }

@@ -17,13 +17,15 @@ public sealed class SystemdNotifier : IDisposable
     private readonly Socket? _socket;
     private readonly UnixDomainSocketEndPoint? _endPoint;
     private readonly TimeSpan? _watchdogInterval;
+    private readonly string? _address;
     private Timer? _watchdog;
 
-    private SystemdNotifier(Socket? socket, UnixDomainSocketEndPoint? endPoint, TimeSpan? watchdogInterval)
+    private SystemdNotifier(Socket? socket, UnixDomainSocketEndPoint? endPoint, TimeSpan? watchdogInterval, string? address)
     {
         _socket = socket;
         _endPoint = endPoint;
         _watchdogInterval = watchdogInterval;
+        _address = address;
     }
 
     public bool IsActive => _socket is not null;
@@ -40,7 +42,7 @@ public sealed class SystemdNotifier : IDisposable
         }
         if (string.IsNullOrEmpty(path) || (path[0] != '/' && path[0] != '@'))
         {
-            return new SystemdNotifier(null, null, null);
+            return new SystemdNotifier(null, null, null, null);
         }
         // An abstract socket name is written with '@' for the leading NUL byte (systemd.exec(5)).
         var endPoint = new UnixDomainSocketEndPoint(path[0] == '@' ? "\0" + path[1..] : path);
@@ -51,16 +53,15 @@ public sealed class SystemdNotifier : IDisposable
         {
             interval = TimeSpan.FromMicroseconds(microseconds / 2.0);   // sd_watchdog_enabled(3): ping at half the time
         }
-        return new SystemdNotifier(socket, endPoint, interval);
+        return new SystemdNotifier(socket, endPoint, interval, path);
     }
 
     /// <summary>The environment a binary upgrade's successor needs to notify in our place (NotifyAccess=all).</summary>
     public IEnumerable<KeyValuePair<string, string>> EnvironmentForSuccessor()
     {
-        if (_endPoint is not null)
+        if (_address is not null)
         {
-            string path = _endPoint.ToString();
-            yield return new("NOTIFY_SOCKET", path.StartsWith('\0') ? "@" + path[1..] : path);
+            yield return new("NOTIFY_SOCKET", _address);
             if (_watchdogInterval is { } interval)
             {
                 yield return new("WATCHDOG_USEC", ((long)(interval.TotalMicroseconds * 2)).ToString(CultureInfo.InvariantCulture));

@@ -89,6 +89,42 @@ public sealed class SystemdTests : IDisposable
     }
 
     [Fact]
+    public async Task AfterUsr2TheSuccessorTellsSystemdItIsTheMainProcessAndThePredecessorSaysNoMore()
+    {
+        var name = Path.Combine(directory, "notify.sock");
+        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        notify.Bind(new UnixDomainSocketEndPoint(name));
+        var messages = new NotifyMessages(notify);
+        var port = Ops.FreePort();
+        await using var pyhost = TestProcess.Start(Repository.PyHostExecutable, Ops.Serve(Ops.App, "-b", Ops.Bind(port), "-w", "1"), Repository.AppsDirectory,
+            new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = name });
+        await messages.WaitForAsync(message => message.Contains("READY=1"), "READY=1");
+        await pyhost.WaitForOutputAsync(new Regex("Control socket: "), TestProcess.StartTimeout);
+        int? successor = null;
+        try
+        {
+            Posix.SendSignal(pyhost.Id, 12);   // SIGUSR2
+            var ready = await messages.WaitForAsync(message => message.Contains("MAINPID="), "the successor's MAINPID=");
+            successor = int.Parse(Regex.Match(ready, @"MAINPID=(\d+)").Groups[1].Value);
+
+            Assert.Contains("READY=1", ready);
+            Assert.NotEqual(pyhost.Id, successor);
+            Assert.Equal(0, await pyhost.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            await Task.Delay(500);
+            Assert.DoesNotContain(messages.Received, message => message.Contains("STOPPING=1"));   // the service did not stop
+            Assert.Equal(successor, (await Ops.GetAsync(port, "/whoami")).AssertStatus(200).Json().GetProperty("ppid").GetInt32());
+        }
+        finally
+        {
+            if (successor is { } pid && Posix.IsAlive(pid))
+            {
+                Posix.SendSignal(pid, Posix.SigTerm);
+                await Eventually.HoldsAsync(() => !Posix.IsAlive(pid), TimeSpan.FromSeconds(15));
+            }
+        }
+    }
+
+    [Fact]
     public async Task TheUnitFilesPassSystemdAnalyzeVerify()
     {
         // Instances of the templates, with ExecStart pointing at the binary under test: verify checks that the
@@ -124,6 +160,17 @@ public sealed class SystemdTests : IDisposable
     {
         private readonly List<string> received = [];
         private int taken;
+
+        public IReadOnlyList<string> Received
+        {
+            get
+            {
+                lock (received)
+                {
+                    return received.ToList();
+                }
+            }
+        }
 
         public NotifyMessages(Socket socket)
         {
