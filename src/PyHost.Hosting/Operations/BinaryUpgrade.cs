@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using PyHost.Http.Listening;
 using PyHost.Workers.Posix;
 
-namespace PyHost.Cli.Operations;
+namespace PyHost.Hosting.Operations;
 
 /// <summary>
 /// SIGUSR2, nginx's and gunicorn's binary upgrade with no downtime: PyHost starts the executable now at its own path

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace PyHost.Cli.AppDetection;
+namespace PyHost.Hosting.Apps.Detection;
 
 /// <summary>
 /// The names a Python module binds at its top level, read from the source text: <c>def NAME(</c>,

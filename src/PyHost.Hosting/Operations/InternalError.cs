@@ -1,6 +1,6 @@
 using PyHost.Workers.Python;
 
-namespace PyHost.Cli.Operations;
+namespace PyHost.Hosting.Operations;
 
 /// <summary>
 /// A bug in PyHost itself (not a user mistake): one line on stderr, and the .NET details in a file it names, so that

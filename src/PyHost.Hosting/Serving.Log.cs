@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 
-namespace PyHost.Cli;
+namespace PyHost.Hosting;
 
-// The operations messages of `pyhost serve` (start-up order, signals, systemd, privileges), as [LoggerMessage]s.
-public static partial class ServeCommand
+// The operations messages of a server's life (start-up order, signals, systemd, privileges), as [LoggerMessage]s.
+public static partial class Serving
 {
     [LoggerMessage(EventId = 600, Level = LogLevel.Warning, Message = "{Signal} ignored: PyHost is still starting")]
     private static partial void LogSignalDuringStart(ILogger logger, string signal);
@@ -25,12 +25,6 @@ public static partial class ServeCommand
 
     [LoggerMessage(EventId = 606, Level = LogLevel.Critical, Message = "No worker can serve; stopping with status {Status}")]
     private static partial void LogNoWorkerCanServe(ILogger logger, int status);
-
-    [LoggerMessage(EventId = 607, Level = LogLevel.Information, Message = "No -b given: binding 0.0.0.0:{Port} from $PORT")]
-    private static partial void LogPortFromEnvironment(ILogger logger, int port);
-
-    [LoggerMessage(EventId = 608, Level = LogLevel.Warning, Message = "$VIRTUAL_ENV is {VirtualEnv}, which has no bin/python (was the virtualenv deleted or moved?); using {Python} ({Reason})")]
-    private static partial void LogStaleVirtualenv(ILogger logger, string virtualEnv, string python, string reason);
 
     [LoggerMessage(EventId = 609, Level = LogLevel.Information, Message = "Removed {Directory}, left by a pyhost that is no longer running")]
     private static partial void LogStaleRuntimeDirectory(ILogger logger, string directory);

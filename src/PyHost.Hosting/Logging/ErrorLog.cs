@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using PyHost.Workers.Posix;
 using PyHost.Workers.Supervision;
 
-namespace PyHost.Cli.Logging;
+namespace PyHost.Hosting.Logging;
 
 /// <summary>
 /// The error log: stderr, or the --error-logfile opened for appending (O_APPEND) and opened again on SIGUSR1. It takes

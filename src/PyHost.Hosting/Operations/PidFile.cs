@@ -1,7 +1,7 @@
 using System.Globalization;
 using PyHost.Workers.Posix;
 
-namespace PyHost.Cli.Operations;
+namespace PyHost.Hosting.Operations;
 
 /// <summary>
 /// --pid FILE: written (atomically, by rename) once PyHost accepts connections, so a script that waits for it finds a

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace PyHost.Cli.AppDetection;
+namespace PyHost.Hosting.Apps.Detection;
 
 /// <summary>
 /// <c>--paste FILE[#SECTION]</c>: the app is the <c>[app:SECTION]</c> of a PasteDeploy ini file (default

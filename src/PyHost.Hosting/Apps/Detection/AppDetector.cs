@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace PyHost.Cli.AppDetection;
+namespace PyHost.Hosting.Apps.Detection;
 
 /// <summary>
 /// What `pyhost serve` without APP finds in the app directory: a Django project (manage.py), and each of wsgi.py,

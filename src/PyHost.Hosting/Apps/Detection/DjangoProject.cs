@@ -1,4 +1,4 @@
-namespace PyHost.Cli.AppDetection;
+namespace PyHost.Hosting.Apps.Detection;
 
 /// <summary>
 /// A project made by <c>django-admin startproject</c>: manage.py names the settings module

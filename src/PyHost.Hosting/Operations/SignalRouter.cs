@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using PyHost.Workers.Posix;
 
-namespace PyHost.Cli.Operations;
+namespace PyHost.Hosting.Operations;
 
 /// <summary>
 /// Every signal PyHost takes, installed first thing, so each works from the first moment and whatever the inherited

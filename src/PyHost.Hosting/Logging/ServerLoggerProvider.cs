@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace PyHost.Cli.Logging;
+namespace PyHost.Hosting.Logging;
 
 /// <summary>PyHost's own log messages, at --log-level and above, into the <see cref="ErrorLog"/>.</summary>
 public sealed class ServerLoggerProvider : ILoggerProvider

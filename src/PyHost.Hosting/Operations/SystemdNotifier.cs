@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 
-namespace PyHost.Cli.Operations;
+namespace PyHost.Hosting.Operations;
 
 /// <summary>
 /// sd_notify(3) without libsystemd: datagrams to $NOTIFY_SOCKET (a path, or an abstract name written with a leading
