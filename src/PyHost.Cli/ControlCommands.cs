@@ -26,8 +26,9 @@ public static class ControlCommands
         reload.SetAction((parsed, _) => SendAsync(parsed, "reload"));
 
         var count = new Argument<int>("N") { Description = "The number of workers to run." };
-        var scale = new Command("scale", "Set the number of workers of a running server.") { count, ControlPath, PidFile };
-        scale.SetAction((parsed, _) => SendAsync(parsed, $"scale {parsed.GetValue(count)}"));
+        var app = new Argument<string?>("APP") { Description = "The app of the configuration file to scale (needed when it has several).", Arity = ArgumentArity.ZeroOrOne };
+        var scale = new Command("scale", "Set the number of workers of a running server's app.") { count, app, ControlPath, PidFile };
+        scale.SetAction((parsed, _) => SendAsync(parsed, $"scale {parsed.GetValue(count)}{(parsed.GetValue(app) is { } name ? " " + name : "")}"));
         return [reload, scale];
     }
 

@@ -33,7 +33,6 @@ public sealed partial class ServerHost
 
     private async Task<string> ApplyAsync(PyHostConfig next, string reason)
     {
-        bool named = next.Apps.Count > 1;
         var added = new Dictionary<string, AppHost>(StringComparer.Ordinal);
         try
         {
@@ -73,7 +72,7 @@ public sealed partial class ServerHost
 
         // The apps that stay: a new generation each, with the new settings, all at once.
         var staying = _apps.Values.Where(app => next.App(app.Name) is not null).ToList();
-        string[] outcomes = await Task.WhenAll(staying.Select(app => app.ReloadAsync(reason, next.App(app.Name), next.Server, named)));
+        string[] outcomes = await Task.WhenAll(staying.Select(app => app.ReloadAsync(reason, next.App(app.Name), next.Server)));
 
         foreach (var (name, app) in added)
         {

@@ -43,18 +43,26 @@ public sealed class AppHost : IAsyncDisposable
     /// Resolves the app (interpreter, spec) and makes its pool and arbiter; nothing runs until <see cref="StartAsync"/>.
     /// Throws <see cref="AppConfigurationException"/> with a one-line reason when the app cannot be served.
     /// </summary>
-    public static AppHost Create(AppConfig config, ServerConfig server, bool named, RuntimeDirectory runtime, BufferBudget buffers,
+    public static AppHost Create(AppConfig config, ServerConfig server, RuntimeDirectory runtime, BufferBudget buffers,
         ILoggerFactory loggers, IWorkerOutputSink? output, ILogger log)
     {
-        WorkerOptions options = OptionsFor(config, server, named, log);
+        WorkerOptions options = OptionsFor(config, server, log);
         var pool = new WorkerPool(PoolOptionsFor(config, server, buffers));
         var arbiter = new Arbiter(options, runtime, pool, loggers, output);
         return new AppHost(config, options, pool, arbiter, runtime, log);
     }
 
+    /// <summary>
+    /// Whether the app's name shows in its workers' names and socket ("blog worker 2", workers-blog.sock): for every
+    /// app a configuration file names, not for the one app of a command line. Fixed for the app's life, so a reload
+    /// that leaves one app of two keeps its socket and its log names.
+    /// </summary>
+    public static bool IsNamed(AppConfig config) => config.Name != AppConfig.DefaultName;
+
     /// <summary>The worker settings of an app: the model's values with the server's defaults, the interpreter found.</summary>
-    public static WorkerOptions OptionsFor(AppConfig config, ServerConfig server, bool named, ILogger log)
+    public static WorkerOptions OptionsFor(AppConfig config, ServerConfig server, ILogger log)
     {
+        bool named = IsNamed(config);
         string directory = Path.GetFullPath(config.Chdir ?? Environment.CurrentDirectory);
         PythonChoice python;
         try
@@ -119,9 +127,9 @@ public sealed class AppHost : IAsyncDisposable
     /// A new generation of workers; with <paramref name="config"/> they run with its settings. The old workers serve
     /// until all new ones are ready; new code that fails to start leaves them serving.
     /// </summary>
-    public async Task<string> ReloadAsync(string reason, AppConfig? config, ServerConfig server, bool named)
+    public async Task<string> ReloadAsync(string reason, AppConfig? config, ServerConfig server)
     {
-        WorkerOptions? options = config is null ? null : OptionsFor(config, server, named, _log);
+        WorkerOptions? options = config is null ? null : OptionsFor(config, server, _log);
         string outcome = await Arbiter.ReloadAsync(reason, options);
         if (config is not null && options is not null && outcome.StartsWith("ok", StringComparison.Ordinal))
         {

@@ -25,7 +25,7 @@ public static class AppImportCheck
             AppHost host;
             try
             {
-                host = AppHost.Create(app with { Workers = 1, WorkersMax = null, Reload = false }, config.Server, named: config.Apps.Count > 1,
+                host = AppHost.Create(app with { Workers = 1, WorkersMax = null, Reload = false }, config.Server,
                     runtime, buffers, quiet, output: null, NullLogger.Instance);
             }
             catch (AppConfigurationException ex)
