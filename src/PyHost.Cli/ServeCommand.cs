@@ -201,6 +201,7 @@ public static partial class ServeCommand
         });
         AddFrameworkOptions(command);
         AddDispatchOptions(command);
+        AddTlsOptions(command);
         command.SetAction((parsed, _) => RunAsync(parsed));
         return command;
     }
@@ -307,7 +308,11 @@ public static partial class ServeCommand
             Preload = parsed.GetValue(Preload),
             PipelineDepth = parsed.GetValue(PipelineDepth) ?? new WorkerOptions { App = "", Python = "" }.PipelineDepth,
         };
-        var binds = (parsed.GetValue(Bind) is { Length: > 0 } given ? given : ["127.0.0.1:8000"])
+        if (!TryReadTlsSettings(parsed, out var tlsOptions, out var fileBinds))
+        {
+            return 2;
+        }
+        var binds = (parsed.GetValue(Bind) is { Length: > 0 } given ? given : fileBinds ?? ["127.0.0.1:8000"])
             .Select(text => BindAddress.TryParse(text, out BindAddress? bind, out _) ? bind : throw new InvalidOperationException(text))
             .ToList();
         var graceful = TimeSpan.FromSeconds(parsed.GetValue(GracefulTimeout));
@@ -319,7 +324,14 @@ public static partial class ServeCommand
         var buffers = new BufferBudget(new BufferLimits { Directory = runtime.Path }, loggerFactory.CreateLogger("pyhost.buffers"));
         var pool = new WorkerPool(new WorkerPoolOptions { MaxQueued = options.Backlog, Buffers = buffers, PipelineMaxAge = PipelineMaxAgeFrom(parsed) });
         await using AccessLog? accessLog = parsed.GetValue(AccessLogFile) is { } accessTarget ? new AccessLog(accessTarget) : null;
-        var frontOptions = WithFrameworkOptions(parsed, new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful, Dispatch = DispatchPolicyFrom(parsed) });
+        string? tlsError = null;
+        await using PyHost.Tls.TlsFront? tls = tlsOptions is null ? null : CreateTls(tlsOptions, loggerFactory, out tlsError);
+        if (tlsOptions is not null && tls is null)
+        {
+            log.LogCritical("Cannot serve TLS: {Reason}", tlsError);
+            return 2;
+        }
+        var frontOptions = WithFrameworkOptions(parsed, new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful, Dispatch = DispatchPolicyFrom(parsed), Tls = tls });
         WebApplication web = HttpFront.Build(frontOptions, pool, accessLog, logging, level);
         try
         {

@@ -69,11 +69,12 @@ public sealed partial class HttpFront
             kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1;
             foreach (BindAddress bind in options.Binds)
             {
-                Listen(kestrel, bind);
+                Listen(kestrel, bind, options.Tls);
             }
         });
 
         WebApplication app = builder.Build();
+        options.Tls?.Attach(app);
         if (!CleartextHttp2Detection.IsAvailable)
         {
             app.Logger.LogWarning("This Kestrel version offers no per-connection protocol choice: cleartext binds serve HTTP/1.1 only");
@@ -97,10 +98,14 @@ public sealed partial class HttpFront
     public static IEnumerable<string> ListeningUrls(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
 
-    private static void Listen(KestrelServerOptions kestrel, BindAddress bind)
+    private static void Listen(KestrelServerOptions kestrel, BindAddress bind, PyHost.Tls.TlsFront? tls)
     {
-        static void Protocols(ListenOptions listen)
+        void Protocols(ListenOptions listen)
         {
+            if (tls?.ConfigureEndpoint(listen) == true)
+            {
+                return;   // TLS: ALPN chooses h2 or http/1.1; h2c detection is for cleartext only
+            }
             listen.Protocols = HttpProtocols.Http1AndHttp2;
             if (CleartextHttp2Detection.IsAvailable)
             {

@@ -20,6 +20,9 @@ public sealed record HttpFrontOptions
     /// <summary>Response compression (<c>--compress</c>); null: responses are sent as the app and the files are.</summary>
     public CompressionOptions? Compression { get; init; }
 
+    /// <summary>TLS, the https redirect and automatic certificates (<see cref="PyHost.Tls.TlsFront"/>); null: every bind is plain.</summary>
+    public PyHost.Tls.TlsFront? Tls { get; init; }
+
     /// <summary>The site's own pages for the answers the front makes itself when the app cannot (502, 503, 504).</summary>
     public IReadOnlyList<ErrorPageFile> ErrorPageFiles { get; init; } = [];
 }
