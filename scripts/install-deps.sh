@@ -5,7 +5,7 @@
 set -euo pipefail
 
 runtime=(python3 ca-certificates)
-test=(python3 python3-venv gunicorn wrk curl procps nginx
+test=(python3 python3-venv gunicorn wrk curl procps nginx openssl pebble caddy nghttp2-client
       python3-django python3-flask python3-pyramid python3-pastedeploy python3-bottle python3-falcon python3-pywps)
 
 case "${1:-runtime}" in

@@ -58,27 +58,20 @@ public static class PemCertificateLoader
             throw new CertificateLoadException($"{keyName}: the private key is encrypted; PyHost reads unencrypted keys only (decrypt it: openssl pkey -in KEY -out KEY.plain, and keep that file 0600)");
         }
 
+        using AsymmetricAlgorithm key = leaf.PublicKey.Oid.Value switch
+        {
+            RsaOid => ImportKey(RSA.Create(), keyText, keyName),
+            EcOid => ImportKey(ECDsa.Create(), keyText, keyName),
+            _ => throw new CertificateLoadException($"{certificateName}: the certificate's key is {leaf.PublicKey.Oid.FriendlyName ?? leaf.PublicKey.Oid.Value}; PyHost serves RSA and ECDSA certificates"),
+        };
         X509Certificate2 withKey;
         try
         {
-            withKey = leaf.PublicKey.Oid.Value switch
-            {
-                RsaOid => WithRsaKey(leaf, keyText),
-                EcOid => WithEcdsaKey(leaf, keyText),
-                _ => throw new CertificateLoadException($"{certificateName}: the certificate's key is {leaf.PublicKey.Oid.FriendlyName ?? leaf.PublicKey.Oid.Value}; PyHost serves RSA and ECDSA certificates"),
-            };
+            withKey = key is RSA rsa ? leaf.CopyWithPrivateKey(rsa) : leaf.CopyWithPrivateKey((ECDsa)key);
         }
-        catch (ArgumentException)
-        {
-            throw new CertificateLoadException($"{keyName}: no private key in it, or more than one (expected one '-----BEGIN PRIVATE KEY-----', 'RSA PRIVATE KEY' or 'EC PRIVATE KEY' block)");
-        }
-        catch (CryptographicException ex) when (ex.Message.Contains("match", StringComparison.OrdinalIgnoreCase))
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
         {
             throw new CertificateLoadException($"{keyName}: this key does not belong to the first certificate of {certificateName} ({leaf.Subject}); the file must start with the server's own certificate, then the intermediates");
-        }
-        catch (CryptographicException ex)
-        {
-            throw new CertificateLoadException($"{keyName}: the private key does not parse ({ex.Message.TrimEnd('.')})");
         }
 
         var chain = new X509Certificate2Collection();
@@ -89,18 +82,24 @@ public static class PemCertificateLoader
         return ServerCertificate.Create(withKey, chain, certificateName);
     }
 
-    private static X509Certificate2 WithRsaKey(X509Certificate2 leaf, string keyText)
+    /// <summary>ImportFromPem takes PKCS#8 and the algorithm's own form (PKCS#1 for RSA, SEC 1 for EC) and skips other blocks.</summary>
+    private static T ImportKey<T>(T key, string keyText, string keyName) where T : AsymmetricAlgorithm
     {
-        using var rsa = RSA.Create();
-        rsa.ImportFromPem(keyText);
-        return leaf.CopyWithPrivateKey(rsa);
-    }
-
-    private static X509Certificate2 WithEcdsaKey(X509Certificate2 leaf, string keyText)
-    {
-        using var ecdsa = ECDsa.Create();
-        ecdsa.ImportFromPem(keyText);
-        return leaf.CopyWithPrivateKey(ecdsa);
+        try
+        {
+            key.ImportFromPem(keyText);
+            return key;
+        }
+        catch (ArgumentException)
+        {
+            key.Dispose();
+            throw new CertificateLoadException($"{keyName}: no {(key is RSA ? "RSA" : "ECDSA")} private key in it, or more than one (expected one '-----BEGIN PRIVATE KEY-----', '{(key is RSA ? "RSA" : "EC")} PRIVATE KEY' block matching the certificate)");
+        }
+        catch (CryptographicException ex)
+        {
+            key.Dispose();
+            throw new CertificateLoadException($"{keyName}: the private key does not parse ({ex.Message.TrimEnd('.')})");
+        }
     }
 
     private static string ReadText(string path, string what)
