@@ -10,6 +10,7 @@ Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS
 
 var root = new RootCommand("PyHost: web server and application server for Python WSGI apps, in one program.");
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(TrustCommand.Create());
 foreach (Command command in ControlCommands.Create())
 {
     root.Subcommands.Add(command);
