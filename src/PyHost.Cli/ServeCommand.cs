@@ -201,6 +201,7 @@ public static partial class ServeCommand
         });
         AddFrameworkOptions(command);
         AddDispatchOptions(command);
+        AddHttpOptions(command);
         AddTlsOptions(command);
         command.SetAction((parsed, _) => RunAsync(parsed));
         return command;
@@ -331,7 +332,8 @@ public static partial class ServeCommand
             log.LogCritical("Cannot serve TLS: {Reason}", tlsError);
             return 2;
         }
-        var frontOptions = WithFrameworkOptions(parsed, new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful, Dispatch = DispatchPolicyFrom(parsed), Tls = tls });
+        var frontOptions = WithHttpOptions(parsed, WithFrameworkOptions(parsed,
+            new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful, Dispatch = DispatchPolicyFrom(parsed), Tls = tls }));
         WebApplication web = HttpFront.Build(frontOptions, pool, accessLog, logging, level);
         try
         {

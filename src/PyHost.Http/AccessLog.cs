@@ -3,6 +3,7 @@ using System.Text;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using PyHost.Http.Forwarding;
 
 namespace PyHost.Http;
 
@@ -34,7 +35,8 @@ public sealed class AccessLog : IAsyncDisposable
     {
         HttpRequest request = context.Request;
         string target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? "/";
-        string remote = context.Connection.RemoteIpAddress?.ToString() ?? "-";
+        // The client the app saw: a trusted proxy's X-Forwarded-For or the PROXY protocol may have named it.
+        string remote = RequestOriginFeature.Get(context).RemoteAddress is { Length: > 0 } client ? client : "-";
         string user = context.User.Identity?.Name ?? "-";
         string time = FormatTime(DateTimeOffset.Now);
         string referer = request.Headers.Referer.Count > 0 ? Escape(request.Headers.Referer.ToString()) : "-";

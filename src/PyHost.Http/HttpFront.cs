@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -30,15 +31,16 @@ public sealed partial class HttpFront
     private readonly StaticFileRoute? _staticFiles;
     private readonly IReadOnlyList<ErrorPageFile> _errorPageFiles;
     private readonly ILogger _logger;
+    private readonly HttpFrontOptions _options;
 
-    private HttpFront(WorkerPool pool, DispatchPolicy policy, AccessLog? accessLog, StaticFileRoute? staticFiles,
-        IReadOnlyList<ErrorPageFile> errorPageFiles, ILogger logger)
+    private HttpFront(HttpFrontOptions options, WorkerPool pool, AccessLog? accessLog, StaticFileRoute? staticFiles, ILogger logger)
     {
+        _options = options;
         _pool = pool;
-        _policy = policy;
+        _policy = options.Dispatch;
         _accessLog = accessLog;
         _staticFiles = staticFiles;
-        _errorPageFiles = errorPageFiles;
+        _errorPageFiles = options.ErrorPageFiles;
         _logger = logger;
     }
 
@@ -67,9 +69,11 @@ public sealed partial class HttpFront
             // PEP 3333 native strings are latin-1: every header byte reaches the app as one code point.
             kestrel.RequestHeaderEncodingSelector = _ => Encoding.Latin1;
             kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1;
+            ApplyLimits(kestrel, options.Limits);
+            var connectionMiddleware = ConnectionMiddleware(options, kestrel.ApplicationServices);
             foreach (BindAddress bind in options.Binds)
             {
-                Listen(kestrel, bind, options.Tls);
+                Listen(kestrel, bind, connectionMiddleware, options.Tls);
             }
         });
 
@@ -83,8 +87,8 @@ public sealed partial class HttpFront
         {
             app.Logger.LogInformation("Static files: {Prefix}/ from {Directory}, answered without a worker", mount.UrlPrefix, mount.Directory);
         }
-        var front = new HttpFront(pool, options.Dispatch, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null,
-            options.ErrorPageFiles, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("pyhost.front"));
+        var front = new HttpFront(options, pool, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null,
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("pyhost.front"));
         if (options.Compression is { } compression)
         {
             app.Logger.LogInformation("Compression: {Codings} for responses of {MinimumLength} bytes or more", string.Join(", ", compression.Codings.Select(c => c.Token())), compression.MinimumLength);
@@ -98,10 +102,13 @@ public sealed partial class HttpFront
     public static IEnumerable<string> ListeningUrls(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
 
-    private static void Listen(KestrelServerOptions kestrel, BindAddress bind, PyHost.Tls.TlsFront? tls)
+    private static void Listen(KestrelServerOptions kestrel, BindAddress bind, List<Func<ConnectionDelegate, ConnectionDelegate>> connectionMiddleware,
+        PyHost.Tls.TlsFront? tls)
     {
         void Protocols(ListenOptions listen)
         {
+            // PROXY protocol and the like see the raw bytes first; TLS starts after them.
+            connectionMiddleware.ForEach(middleware => listen.Use(middleware));
             if (tls?.ConfigureEndpoint(listen) == true)
             {
                 return;   // TLS: ALPN chooses h2 or http/1.1; h2c detection is for cleartext only
@@ -148,6 +155,10 @@ public sealed partial class HttpFront
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (await AnsweredAtTheDoorAsync(context))
+        {
+            return;
+        }
         if (_staticFiles?.Match(context) is var (mount, pathBelow))
         {
             long sent = await _staticFiles.ServeAsync(context, mount, pathBelow);
