@@ -21,6 +21,12 @@ public sealed partial class CertificateFileWatcher : IDisposable
     private readonly Lock _checking = new();
 
     public CertificateFileWatcher(IEnumerable<(CertificateSlot Slot, string Certificate, string? Key)> pairs, TimeSpan pollInterval, ILogger logger)
+        : this(pairs, pollInterval, logger, useInotify: true)
+    {
+    }
+
+    /// <summary><paramref name="useInotify"/> false leaves the poll alone, as on a file system inotify cannot see.</summary>
+    internal CertificateFileWatcher(IEnumerable<(CertificateSlot Slot, string Certificate, string? Key)> pairs, TimeSpan pollInterval, ILogger logger, bool useInotify)
     {
         _logger = logger;
         _pairs = pairs.Select(pair => new WatchedPair(pair.Slot, pair.Certificate, pair.Key)).ToList();
@@ -30,7 +36,7 @@ public sealed partial class CertificateFileWatcher : IDisposable
         }
         _settle = new Timer(_ => CheckAll());
         foreach (string directory in _pairs.SelectMany(pair => new[] { pair.Certificate, pair.Key }).OfType<string>()
-                     .Select(path => Path.GetDirectoryName(Path.GetFullPath(path))!).Distinct())
+                     .Select(path => Path.GetDirectoryName(Path.GetFullPath(path))!).Distinct().Where(_ => useInotify))
         {
             TryWatch(directory);
         }
@@ -78,8 +84,18 @@ public sealed partial class CertificateFileWatcher : IDisposable
         byte[]? fingerprint = TryFingerprint(pair);
         if (fingerprint is null || Same(fingerprint, pair.Loaded) || Same(fingerprint, pair.LastFailed))
         {
+            pair.Pending = null;
             return;
         }
+        if (!Same(fingerprint, pair.Pending))
+        {
+            // Changed since the last look: a writer may be between the key and the chain. Load only what stays the
+            // same for a moment, so a pair caught half-written is neither served nor reported.
+            pair.Pending = fingerprint;
+            _settle.Change(Settle, Timeout.InfiniteTimeSpan);
+            return;
+        }
+        pair.Pending = null;
         try
         {
             ServerCertificate certificate = PemCertificateLoader.Load(pair.Certificate, pair.Key);
@@ -126,6 +142,7 @@ public sealed partial class CertificateFileWatcher : IDisposable
         public string? Key { get; } = key;
         public byte[]? Loaded { get; set; }
         public byte[]? LastFailed { get; set; }
+        public byte[]? Pending { get; set; }
     }
 
     [LoggerMessage(EventId = 700, Level = LogLevel.Information, Message = "Reloaded certificate {File}: {Certificate}")]
