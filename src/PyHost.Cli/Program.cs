@@ -40,6 +40,7 @@ if (root.Options.OfType<System.CommandLine.Help.HelpOption>().FirstOrDefault() i
 {
     helpOption.Action = new OptionalAppHelp(help);
 }
+root.Subcommands.Add(TrustCommand.Create());
 foreach (Command command in ControlCommands.Create())
 {
     root.Subcommands.Add(command);

@@ -6,6 +6,7 @@ using PyHost.Hosting.Front;
 using PyHost.Http;
 using PyHost.Http.Listening;
 using PyHost.Http.Routing;
+using PyHost.Tls;
 
 namespace PyHost.Hosting;
 
@@ -32,6 +33,27 @@ public sealed partial class ServerHost
     }
 
     private async Task<string> ApplyAsync(PyHostConfig next, string reason)
+    {
+        // The certificates are read again (as nginx does on HUP); one that cannot be served refuses the whole reload.
+        TlsFront? nextTls = CreateTls(next, _context.Loggers, out string? tlsError);
+        if (tlsError is not null)
+        {
+            return Refused($"cannot serve TLS: {tlsError}");
+        }
+        try
+        {
+            return await ApplyAsync(next, reason, nextTls);
+        }
+        finally
+        {
+            if (nextTls is not null && !ReferenceEquals(_tls, nextTls))
+            {
+                await nextTls.DisposeAsync();   // the reload was refused before the listeners took it
+            }
+        }
+    }
+
+    private async Task<string> ApplyAsync(PyHostConfig next, string reason, TlsFront? nextTls)
     {
         var added = new Dictionary<string, AppHost>(StringComparer.Ordinal);
         try
@@ -91,8 +113,15 @@ public sealed partial class ServerHost
         // No route leads to them any more: they finish what they run, then stop.
         _ = StopAndDisposeAsync(removed, next.Server.GracefulTimeout);
 
-        string listeners = await ReconcileListenersAsync(next);
+        TlsFront? previousTls = _tls;
+        _tls = nextTls;
+        string listeners = await ReconcileListenersAsync(next, tlsChanged: previousTls is not null || nextTls is not null);
         _config = next;
+        if (previousTls is not null)
+        {
+            await previousTls.DisposeAsync();
+        }
+        nextTls?.StartMaintenance();
 
         var report = new List<string>();
         report.AddRange(added.Keys.Select(name => $"app {name}: started"));
@@ -115,8 +144,9 @@ public sealed partial class ServerHost
     }
 
     /// <summary>Listeners follow the configuration: new addresses bound and served, gone ones stopped and closed, and a
-    /// listener whose settings changed gets a new Kestrel on its socket before the old one stops (no connection refused).</summary>
-    private async Task<string> ReconcileListenersAsync(PyHostConfig next)
+    /// listener whose settings changed gets a new Kestrel on its socket before the old one stops (no connection refused).
+    /// With TLS every listener is renewed that way: its handshakes and challenge answers belong to the new certificates.</summary>
+    private async Task<string> ReconcileListenersAsync(PyHostConfig next, bool tlsChanged)
     {
         var problems = new List<string>();
         var wanted = next.Listeners.ToDictionary(listener => listener.Address.Canonical, StringComparer.Ordinal);
@@ -130,7 +160,7 @@ public sealed partial class ServerHost
                 _listeners.Remove(running);
                 LogListenerRemoved(running.Host.Listener.Url);
             }
-            else if (ListenerSettingsFactory.SettingsOf(listener) != running.Settings)
+            else if (tlsChanged || ListenerSettingsFactory.SettingsOf(listener) != running.Settings)
             {
                 RunningListener replacement = await StartListenerAsync(listener, running.Host.Listener);
                 _listeners.Add(replacement);

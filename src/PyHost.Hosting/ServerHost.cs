@@ -7,6 +7,8 @@ using PyHost.Http;
 using PyHost.Http.Listening;
 using PyHost.Http.Routing;
 using PyHost.Http.StaticFiles;
+using PyHost.Tls;
+using PyHost.Tls.Certificates;
 using PyHost.Workers.Dispatch.Buffering;
 using PyHost.Workers.Python;
 using PyHost.Workers.Supervision;
@@ -50,6 +52,7 @@ public sealed partial class ServerHost : IAsyncDisposable
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private readonly StaticFileRoute _statics = new([]);   // one open-file cache for every static route
     private PyHostConfig _config;
+    private TlsFront? _tls;   // the configuration's certificates and handshakes; null when no listener speaks TLS
 
     private ServerHost(ServerContext context, PyHostConfig config, HttpFront front)
     {
@@ -65,8 +68,10 @@ public sealed partial class ServerHost : IAsyncDisposable
 
     public IReadOnlyCollection<AppHost> Apps => _apps.Values;
 
-    /// <summary>The sockets served now, as URLs to print.</summary>
-    public IReadOnlyList<string> ListenerUrls => _listeners.Select(listener => listener.Host.Listener.Url).ToList();
+    /// <summary>The sockets served now, as URLs to print (https:// for a TLS listener).</summary>
+    public IReadOnlyList<string> ListenerUrls => _listeners.Select(listener => listener.Config.Tls == ListenerTls.None
+        ? listener.Host.Listener.Url
+        : "https://" + listener.Host.Listener.Url["http://".Length..]).ToList();
 
     public IEnumerable<AcceptControl> AcceptControls => _listeners.Select(listener => listener.Host.Accepting);
 
@@ -85,8 +90,14 @@ public sealed partial class ServerHost : IAsyncDisposable
     public static async Task<(ServerHost? Server, int Status)> StartAsync(ServerContext context, PyHostConfig config, FrontTrust trust,
         Func<Task> startAborted)
     {
+        // Certificates first: a file that cannot be served stops the start before any worker boots.
+        TlsFront? tls = CreateTls(config, context.Loggers, out string? tlsError);
+        if (tlsError is not null)
+        {
+            throw new StartupException($"cannot serve TLS: {tlsError}", exitStatus: 2);
+        }
         var front = new HttpFront(RouteTable.Empty, trust, context.AccessLog, context.Loggers.CreateLogger("pyhost.front"));
-        var server = new ServerHost(context, config, front);
+        var server = new ServerHost(context, config, front) { _tls = tls };
         foreach (AppConfig app in config.Apps)
         {
             server._apps[app.Name] = server.CreateApp(app, config);
@@ -112,6 +123,7 @@ public sealed partial class ServerHost : IAsyncDisposable
                 server._listeners.Add(await server.StartListenerAsync(listener, socket));
             }
         }
+        tls?.StartMaintenance();
         return (server, 0);
     }
 
@@ -128,9 +140,34 @@ public sealed partial class ServerHost : IAsyncDisposable
     private async Task<RunningListener> StartListenerAsync(ListenerConfig listener, FrontListener socket)
     {
         FrontListenerSettings settings = ListenerSettingsFactory.SettingsOf(listener);
-        var host = HttpListenerHost.Create(socket, settings, Front, _context.LoggerProvider, _context.MinimumLevel, _config.Server.GracefulTimeout);
+        var host = HttpListenerHost.Create(socket, settings, Front, _context.LoggerProvider, _context.MinimumLevel, _config.Server.GracefulTimeout,
+            _tls is null ? null : new HttpListenerHost.ListenerTlsBinding(_tls, listener));
         await host.StartAsync();
         return new RunningListener(listener, settings, host);
+    }
+
+    /// <summary>The TLS of a configuration (null when no listener needs it), or the one-line reason it cannot be served.</summary>
+    private static TlsFront? CreateTls(PyHostConfig config, ILoggerFactory loggers, out string? error)
+    {
+        error = null;
+        TlsFrontOptions options = TlsFrontOptions.From(config);
+        if (!options.IsNeeded)
+        {
+            return null;
+        }
+        try
+        {
+            return TlsFront.Create(options, loggers);
+        }
+        catch (CertificateLoadException ex)
+        {
+            error = ex.Message;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            error = $"the state directory cannot be used: {ex.Message}";
+        }
+        return null;
     }
 
     private RouteTable BuildRoutes(PyHostConfig config, IReadOnlyDictionary<string, AppHost> apps) =>
@@ -184,6 +221,10 @@ public sealed partial class ServerHost : IAsyncDisposable
         foreach (AppHost app in _apps.Values)
         {
             await app.DisposeAsync();
+        }
+        if (_tls is not null)
+        {
+            await _tls.DisposeAsync();
         }
         _statics.Dispose();
         _reloading.Dispose();

@@ -74,4 +74,8 @@ public static partial class Serving
 }
 
 /// <summary>A start-up failure the user can fix (a path, a port, an account): PyHost prints the one line and exits 1.</summary>
-public sealed class StartupException(string message) : Exception(message);
+public sealed class StartupException(string message, int exitStatus = 1) : Exception(message)
+{
+    /// <summary>1 for what went wrong while starting; 2 for a mistake in the configuration (a certificate file).</summary>
+    public int ExitStatus { get; } = exitStatus;
+}

@@ -45,7 +45,7 @@ public static partial class Serving
         catch (StartupException ex)
         {
             Console.Error.WriteLine($"{ErrorLog.ErrorPrefixForStandardError()}pyhost: error: {ex.Message}");
-            return 1;
+            return ex.ExitStatus;
         }
         catch (Exception ex)
         {

@@ -15,7 +15,7 @@ namespace PyHost.Http;
 /// Writes the CGI part of a WSGI environ (PEP 3333 "environ Variables") for an HTTP request, as the marshal dict the
 /// worker loads in one call. The worker adds the wsgi.* objects.
 /// </summary>
-public static class WsgiEnviron
+public static partial class WsgiEnviron
 {
     private static readonly byte[] RequestMethod = MarshalWriter.EncodeKey("REQUEST_METHOD");
     private static readonly byte[] ScriptName = MarshalWriter.EncodeKey("SCRIPT_NAME");
@@ -57,6 +57,7 @@ public static class WsgiEnviron
         RequestOrigin origin = RequestOriginFeature.Get(context);
         Add(output, UrlScheme, origin.Scheme);
         WriteServerAndRemote(output, origin);
+        WriteTls(output, context);
         WriteHeaders(output, request.Headers, origin.Host, bufferedBodyLength is not null);
         if (bufferedBodyLength is { } length)
         {

@@ -74,6 +74,12 @@ public sealed class AppHost : IAsyncDisposable
             throw new AppConfigurationException(ex.Message);
         }
         log.LogInformation("Using Python {Python} ({Reason}){ForApp}", python.Path, python.Reason, named ? $" for app {config.Name}" : "");
+        // A deleted or moved virtualenv that is still "activated": say so, rather than run another interpreter silently.
+        if (config.Python is null && Environment.GetEnvironmentVariable("VIRTUAL_ENV") is { Length: > 0 } virtualEnv && python.Reason != "from $VIRTUAL_ENV")
+        {
+            log.LogWarning("$VIRTUAL_ENV is {VirtualEnv}, which has no bin/python (was the virtualenv deleted or moved?); using {Python} ({Reason})",
+                virtualEnv, python.Path, python.Reason);
+        }
         ResolvedApp app = AppResolution.Resolve(config, directory, log, out string? problem)
                           ?? throw new AppConfigurationException(problem!);
         var environment = new Dictionary<string, string>(app.Environment);

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PyHost.Tls;
 
 namespace PyHost.Http.Listening;
 
@@ -34,7 +35,7 @@ public sealed class HttpListenerHost : IAsyncDisposable
     public AcceptControl Accepting { get; }
 
     public static HttpListenerHost Create(FrontListener listener, FrontListenerSettings settings, HttpFront front,
-        ILoggerProvider logging, LogLevel minimumLevel, TimeSpan gracefulTimeout)
+        ILoggerProvider logging, LogLevel minimumLevel, TimeSpan gracefulTimeout, ListenerTlsBinding? tls = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -54,7 +55,8 @@ public sealed class HttpListenerHost : IAsyncDisposable
         // gunicorn's --backlog: the kernel's queue of connections not yet accepted (listen(2)).
         builder.Services.Configure<SocketTransportOptions>(sockets => sockets.Backlog = settings.Backlog);
         builder.Services.RemoveAll<IConnectionListenerFactory>();
-        builder.Services.AddSingleton<AcceptControl>();
+        // Kestrel accepts on the listener's own Socket (AcceptControl): ListenHandle below only names the endpoint.
+        builder.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<AcceptControl>(services, listener.Socket));
         builder.Services.AddSingleton<IConnectionListenerFactory>(services => services.GetRequiredService<AcceptControl>());
         builder.Services.AddSingleton<IStartupFilter, CloseConnectionsWhileDraining>();
         // SIGTERM and SIGINT are PyHost's own (they must work during start-up too, before Kestrel runs): the host's
@@ -71,17 +73,24 @@ public sealed class HttpListenerHost : IAsyncDisposable
             HttpFront.ApplyLimits(kestrel, settings.Limits);
             List<Func<ConnectionDelegate, ConnectionDelegate>> connectionMiddleware =
                 HttpFront.ConnectionMiddleware(settings, front.Trust, kestrel.ApplicationServices);
-            kestrel.ListenHandle((ulong)listener.Descriptor, listen => Protocols(listen, settings, connectionMiddleware));
+            kestrel.ListenHandle((ulong)listener.Descriptor, listen => Protocols(listen, settings, connectionMiddleware, tls));
         });
 
         WebApplication app = builder.Build();
+        tls?.Front.UseRequestMiddleware(app);
         app.Run(context => front.HandleAsync(context, settings));
         return new HttpListenerHost(listener, app, app.Services.GetRequiredService<AcceptControl>());
     }
 
-    private static void Protocols(ListenOptions listen, FrontListenerSettings settings, List<Func<ConnectionDelegate, ConnectionDelegate>> connectionMiddleware)
+    private static void Protocols(ListenOptions listen, FrontListenerSettings settings, List<Func<ConnectionDelegate, ConnectionDelegate>> connectionMiddleware,
+        ListenerTlsBinding? tls)
     {
+        // PROXY protocol and the like see the raw bytes first; TLS starts after them.
         connectionMiddleware.ForEach(middleware => listen.Use(middleware));
+        if (tls?.Front.ConfigureEndpoint(listen, tls.Listener) == true)
+        {
+            return;   // TLS: ALPN chooses h2 or http/1.1; h2c detection is for cleartext only
+        }
         if (settings.Http1 && settings.Http2)
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
@@ -103,6 +112,10 @@ public sealed class HttpListenerHost : IAsyncDisposable
     public Task StopAsync() => _app.StopAsync();
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    /// <summary>The TLS of one listener: the configuration's <see cref="TlsFront"/> and the listener as configured (a socket
+    /// served by its descriptor has no address to find it by).</summary>
+    public sealed record ListenerTlsBinding(TlsFront Front, PyHost.Configuration.Model.ListenerConfig Listener);
 
     private sealed class CloseConnectionsWhileDraining(AcceptControl control) : IStartupFilter
     {
