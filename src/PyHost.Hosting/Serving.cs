@@ -128,13 +128,18 @@ public static partial class Serving
 
         // Workers first: nothing is accepted before every app can serve.
         int status;
+        bool started = false;
         try
         {
             (server, status) = await ServerHost.StartAsync(context, config, ServerTrust.Of(config.Server), async () =>
             {
                 string signal = await signals.Stopped;
-                LogStopDuringStart(log, signal);
+                if (!Volatile.Read(ref started))   // the same signal after the start is an ordinary stop
+                {
+                    LogStopDuringStart(log, signal);
+                }
             });
+            Volatile.Write(ref started, true);
         }
         catch (Exception ex) when (ex is AppConfigurationException or ServerConfigurationException)
         {
