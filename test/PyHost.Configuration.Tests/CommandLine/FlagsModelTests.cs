@@ -139,7 +139,7 @@ public class FlagsModelTests
 
     [Theory]
     [InlineData(new[] { "-w", "0" }, "flag -w: error: app.main.workers: 0 is out of range: expected a whole number from 1 to 4096")]
-    [InlineData(new[] { "-w", "four" }, "flag -w: error: app.main.workers: expected a whole number from 1 to 4096, got a string \"four\"")]
+    [InlineData(new[] { "-w", "four" }, "flag -w: error: app.main.workers: expected a whole number from 1 to 4096, not 'four'")]
     [InlineData(new[] { "-t", "soon" }, "flag -t: error: app.main.timeout: 'soon' is not a duration")]
     [InlineData(new[] { "-b", "example.com:80" }, "flag -b: error: listen[0].address: 'example.com:80': 'example.com' is not an IP address")]
     [InlineData(new[] { "-e", "NOVALUE" }, "flag -e: error: env: 'NOVALUE': expected KEY=VALUE")]
