@@ -190,11 +190,19 @@ public sealed partial class ConfigEditor
                     }).ToList(),
                 }).ToList(),
             };
-            if (applied == 0)
+            if (applied == 0 && IsValidForRoutes(key, value))
             {
                 Diagnostics.Warning(origin, key, $"this applies to {kind} routes, and there is none: ignored",
                     kind == "static" ? "add a static route: --static URL_PREFIX=DIR, or static = \"DIR\" in a [[site.route]]" : null);
             }
         }
+    }
+
+    /// <summary>Reads a route setting no route takes, for its errors: a bad value is an error even when it would be ignored.</summary>
+    private bool IsValidForRoutes(string key, TomlNode value)
+    {
+        int errors = Diagnostics.Items.Count(item => item.IsError);
+        RouteConfig.Table.Find(key)!.Read(new RouteConfig(), value, Context, key);
+        return Diagnostics.Items.Count(item => item.IsError) == errors;
     }
 }

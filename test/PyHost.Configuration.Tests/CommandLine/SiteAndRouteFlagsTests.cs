@@ -165,6 +165,16 @@ public class SiteAndRouteFlagsTests
                      + "  hint: add a static route: --static URL_PREFIX=DIR, or static = \"DIR\" in a [[site.route]]", warning.ToString());
     }
 
+    [Theory]
+    [InlineData(new[] { "--static-index", "../index.html" }, "flag --static-index: error: index: \"../index.html\" is not a file name in the directory")]
+    [InlineData(new[] { "--static-max-ranges", "0" }, "flag --static-max-ranges: error: max_ranges: 0 is out of range: expected a whole number of at least 1")]
+    [InlineData(new[] { "--static-cache-control", "*.css=max-age=1\u00e9" }, "flag --static-cache-control: error: cache_control[0].value: \"max-age=1\u00e9\" is not a header value")]
+    public void AStaticOptionFlagWithoutAStaticRouteIsStillCheckedForItsValue(string[] arguments, string message)
+    {
+        using var load = new LoadHelper();
+        Assert.StartsWith(message, load.Errors(arguments));
+    }
+
     [Fact]
     public void ASiteFlagWithSeveralAppsAndNoSiteLeavesTheLoaderToSaySitesAreNeeded()
     {
