@@ -109,6 +109,8 @@ public sealed class AppHost : IAsyncDisposable
             User = config.User,
             Group = config.Group,
             MaxQueuedRequests = config.MaxQueuedRequests ?? server.MaxQueuedRequests,
+            PipelineDepth = config.PipelineDepth,
+            MaxBootFailures = config.MaxBootFailures,
             ProcessName = server.Name,
         };
     }
@@ -116,6 +118,7 @@ public sealed class AppHost : IAsyncDisposable
     private static WorkerPoolOptions PoolOptionsFor(AppConfig config, ServerConfig server, BufferBudget buffers) => new()
     {
         MaxQueued = config.MaxQueuedRequests ?? server.MaxQueuedRequests,
+        PipelineMaxAge = config.PipelineAge,
         Buffers = buffers,
     };
 
