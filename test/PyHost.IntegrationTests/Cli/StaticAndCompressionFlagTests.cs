@@ -36,7 +36,7 @@ public class StaticAndCompressionFlagTests
 
         int exitCode = await pyhost.WaitForExitAsync(ExitDeadline);
 
-        Assert.True(exitCode == 1, $"Expected exit code 1, got {exitCode}.\n{pyhost.Describe()}");
+        Assert.True(exitCode == 2, $"Expected exit code 2 (a usage error), got {exitCode}.\n{pyhost.Describe()}");
         Assert.Contains("pyhost: error: site default: error page 404: no such file: /no/such/page.html", pyhost.StandardError);
         Assert.DoesNotContain("   at ", pyhost.Output);
     }
