@@ -201,6 +201,7 @@ public static partial class ServeCommand
         });
         AddFrameworkOptions(command);
         AddDispatchOptions(command);
+        AddAsgiOptions(command);
         command.SetAction((parsed, _) => RunAsync(parsed));
         return command;
     }
@@ -307,6 +308,7 @@ public static partial class ServeCommand
             Preload = parsed.GetValue(Preload),
             PipelineDepth = parsed.GetValue(PipelineDepth) ?? new WorkerOptions { App = "", Python = "" }.PipelineDepth,
         };
+        options = WithAsgiOptions(parsed, options);
         var binds = (parsed.GetValue(Bind) is { Length: > 0 } given ? given : ["127.0.0.1:8000"])
             .Select(text => BindAddress.TryParse(text, out BindAddress? bind, out _) ? bind : throw new InvalidOperationException(text))
             .ToList();
@@ -320,6 +322,7 @@ public static partial class ServeCommand
         var pool = new WorkerPool(new WorkerPoolOptions { MaxQueued = options.Backlog, Buffers = buffers, PipelineMaxAge = PipelineMaxAgeFrom(parsed) });
         await using AccessLog? accessLog = parsed.GetValue(AccessLogFile) is { } accessTarget ? new AccessLog(accessTarget) : null;
         var frontOptions = WithFrameworkOptions(parsed, new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful, Dispatch = DispatchPolicyFrom(parsed) });
+        frontOptions = WithAsgiOptions(parsed, frontOptions);
         WebApplication web = HttpFront.Build(frontOptions, pool, accessLog, logging, level);
         try
         {
@@ -371,6 +374,7 @@ public static partial class ServeCommand
         }
 
         log.LogInformation("Shutting down: finishing in-flight requests (up to {Seconds} s)", graceful.TotalSeconds);
+        arbiter.CloseWebSockets();
         await web.StopAsync();
         await arbiter.StopAsync(TimeSpan.FromSeconds(5));
         if (pidFile is not null)

@@ -30,6 +30,7 @@ public sealed partial class HttpFront
     private readonly StaticFileRoute? _staticFiles;
     private readonly IReadOnlyList<ErrorPageFile> _errorPageFiles;
     private readonly ILogger _logger;
+    private HttpWebSocketOptions _webSockets = HttpWebSocketOptions.Default;
 
     private HttpFront(WorkerPool pool, DispatchPolicy policy, AccessLog? accessLog, StaticFileRoute? staticFiles,
         IReadOnlyList<ErrorPageFile> errorPageFiles, ILogger logger)
@@ -84,6 +85,7 @@ public sealed partial class HttpFront
         }
         var front = new HttpFront(pool, options.Dispatch, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null,
             options.ErrorPageFiles, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("pyhost.front"));
+        UseWebSockets(app, front, options);
         if (options.Compression is { } compression)
         {
             app.Logger.LogInformation("Compression: {Codings} for responses of {MinimumLength} bytes or more", string.Join(", ", compression.Codings.Select(c => c.Token())), compression.MinimumLength);
@@ -149,7 +151,7 @@ public sealed partial class HttpFront
             _accessLog?.Write(context, sent);
             return;
         }
-        var exchange = new HttpWorkerExchange(context);
+        var exchange = new HttpWorkerExchange(context, _webSockets);
         DispatchOutcome outcome = await _pool.DispatchAsync(exchange, _policy);
         if (outcome != DispatchOutcome.Completed)
         {

@@ -22,4 +22,7 @@ public sealed record HttpFrontOptions
 
     /// <summary>The site's own pages for the answers the front makes itself when the app cannot (502, 503, 504).</summary>
     public IReadOnlyList<ErrorPageFile> ErrorPageFiles { get; init; } = [];
+
+    /// <summary>Keep-alive pings and compression of the WebSockets ASGI apps accept.</summary>
+    public HttpWebSocketOptions WebSockets { get; init; } = HttpWebSocketOptions.Default;
 }

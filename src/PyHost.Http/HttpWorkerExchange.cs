@@ -7,14 +7,16 @@ using PyHost.Workers.Dispatch;
 
 namespace PyHost.Http;
 
-/// <summary>One HTTP request as the worker pool sees it: the environ, the body reader, the response writer.</summary>
-internal sealed class HttpWorkerExchange : IWorkerExchange
+/// <summary>One HTTP request as the worker pool sees it: the environ or ASGI scope, the body reader, the response
+/// writer; and for an ASGI worker the WebSocket handshake and response trailers (HttpWorkerExchange.Asgi.cs).</summary>
+internal sealed partial class HttpWorkerExchange : IWorkerExchange
 {
     private readonly HttpContext _context;
 
-    public HttpWorkerExchange(HttpContext context)
+    public HttpWorkerExchange(HttpContext context, HttpWebSocketOptions? webSockets = null)
     {
         _context = context;
+        _webSockets = webSockets ?? HttpWebSocketOptions.Default;
         HttpRequest request = context.Request;
         IsHeadRequest = HttpMethods.IsHead(request.Method);
         Body = DescribeBody(context);

@@ -1,4 +1,5 @@
-"""The worker process: connect to the front, say HELLO, import the app, then serve its requests one at a time."""
+"""The worker process: connect to the front, say HELLO, import the app, then serve its requests: a WSGI app one at a
+time (here), an ASGI app on an event loop (asgi_worker)."""
 
 from __future__ import annotations
 
@@ -358,12 +359,16 @@ def main() -> int:
     app: Any
     try:
         app = loader.load_app(spec)
+        interface = loader.choose_interface(app, env.get("PYHOST_INTERFACE", "auto"))
     except BaseException as error:  # anything the app's import does, sys.exit() included
         report = loader.describe_failure(spec, error)
         channel.send(pack_frame(BOOT_FAILED, 0, report.encode("utf-8", "backslashreplace")))
         flush_stdio()
         os._exit(EXIT_BOOT_FAILED)  # not sys.exit: threads the app's import started must not keep us alive
-    ready = f"{os.getpid()} {platform.python_version()}".encode("utf-8")
+    zygote = env.get("PYHOST_ZYGOTE") == "1"
+    if interface == loader.ASGI:
+        return _serve_asgi(channel, app, socket_path, zygote)
+    ready = f"{os.getpid()} {platform.python_version()} wsgi".encode("utf-8")
     channel.send(pack_frame(READY, 0, ready))
 
     multiprocess, debug = env.get("PYHOST_MULTIPROCESS") == "1", env.get("PYHOST_DEBUG") == "1"
@@ -377,11 +382,11 @@ def main() -> int:
             _serve_more_threads(threads - 1, socket_path, hello, ready, app, multiprocess, debug, memory_limit)
         Worker(first, app, multiprocess, debug, multithread=threads > 1, memory_limit=memory_limit).serve()
 
-    if env.get("PYHOST_ZYGOTE") == "1":
+    if zygote:
         def serve_forked_worker(worker_id: str, token: str) -> None:
             _start_watchdog()  # its parent is now the zygote: it leaves when the zygote does
             child_hello = f"{worker_id}:{token}".encode("ascii")
-            child_ready = f"{os.getpid()} {platform.python_version()}".encode("utf-8")
+            child_ready = f"{os.getpid()} {platform.python_version()} wsgi".encode("utf-8")
             child = _connect(socket_path)
             child.send(pack_frame(HELLO, 0, child_hello) + pack_frame(READY, 0, child_ready))
             serve(child, child_hello, child_ready)
@@ -389,4 +394,26 @@ def main() -> int:
         run_zygote(channel, serve_forked_worker)
         return EXIT_OK
     serve(channel, hello, ready)
+    return EXIT_OK
+
+
+def _serve_asgi(channel: Channel, app: Any, socket_path: str, zygote: bool) -> int:
+    """An ASGI app: one event loop per process (asgi_worker), with its lifespan run before READY. Imported only here,
+    so a WSGI worker never loads asyncio."""
+    from .asgi_worker import AsgiSettings, serve_asgi
+
+    app = loader.as_asgi3(app)
+    settings = AsgiSettings.from_environment(os.environ)
+    if not zygote:
+        serve_asgi(channel, app, settings)
+    # --preload: the zygote imported the app and serves nothing; each forked child runs its own loop and lifespan.
+    channel.send(pack_frame(READY, 0, f"{os.getpid()} {platform.python_version()} asgi".encode("utf-8")))
+
+    def serve_forked_worker(worker_id: str, token: str) -> None:
+        _start_watchdog()
+        child = _connect(socket_path)
+        child.send(pack_frame(HELLO, 0, f"{worker_id}:{token}".encode("ascii")))
+        serve_asgi(child, app, settings)
+
+    run_zygote(channel, serve_forked_worker)
     return EXIT_OK
