@@ -121,7 +121,10 @@ public sealed partial class WorkerChannel
 
     /// <summary>LOG: a line from the worker (an app's traceback, a task's stack, a blocked event loop), at the level
     /// it gives in Python's numbers.</summary>
-    private void OnLog(byte level, ReadOnlySequence<byte> payload)
+    private void OnLog(byte level, ReadOnlySequence<byte> payload) => Log(level, payload.ToArray());
+
+    /// <summary>A LOG frame's line, in the front's log under the worker's name.</summary>
+    public void Log(byte level, byte[] payload)
     {
         LogLevel logLevel = level switch
         {

@@ -107,7 +107,9 @@ class HttpRequest:
     # ---- receive()
 
     async def receive(self) -> Dict[str, Any]:
-        if not self._body_done:
+        # www.rst "Disconnect - receive event": once the response is sent or the client is gone, whatever body the
+        # app did not read is not offered any more.
+        if not self._body_done and not (self.complete or self.disconnected):
             while True:
                 body = self._body
                 if body:
@@ -267,8 +269,14 @@ class HttpRequest:
             return
         self.ended = True
         self.complete = True
-        self._channel.write(self._take_start(None) + _pack(0, self.request_id, RESPONSE_END, flags, 0))
+        start = self._take_start(None) if self._start is not None else b""
+        self._channel.write(start + _pack(0, self.request_id, RESPONSE_END, flags, 0))
         self._wake_receive()
+
+    @property
+    def start_given(self) -> bool:
+        """The app sent http.response.start (which may not have gone out yet)."""
+        return self._start is not None
 
     def send_error_page(self, details: str) -> None:
         """The worker's own 500 page, for an app that failed before its response started."""

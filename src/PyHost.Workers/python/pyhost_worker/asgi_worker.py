@@ -264,14 +264,16 @@ class AsgiWorker:
         except BaseException as error:  # noqa: B902 - whatever the app raises is answered and logged
             self._app_failed(request, error)
         else:
-            if not request.started and not request.ended:
-                self.log(ERROR, f"{request_line(request.scope)}: the ASGI app returned without starting a response",
-                         request.request_id)
-                request.send_error_page("")
-            elif not request.complete:
-                self.log(ERROR, f"{request_line(request.scope)}: the ASGI app returned without completing its "
-                                "response; the connection is cut", request.request_id)
-                request.end(APP_ERROR)
+            if not request.complete:
+                what = "completing" if request.start_given else "starting"
+                if not request.started:  # nothing went out: a 500 page still can
+                    self.log(ERROR, f"{request_line(request.scope)}: the ASGI app returned without {what} a response; "
+                                    "answered 500", request.request_id)
+                    request.send_error_page("")
+                else:
+                    self.log(ERROR, f"{request_line(request.scope)}: the ASGI app returned without completing its "
+                                    "response; the connection is cut", request.request_id)
+                    request.end(APP_ERROR)
         finally:
             self._finished(request)
 
