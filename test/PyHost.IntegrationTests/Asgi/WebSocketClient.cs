@@ -44,3 +44,79 @@ public static class WebSocketClient
         return result;
     }
 }
+
+/// <summary>A ws_client.py scenario that runs alongside a test: it prints a first JSON line when its sockets are open,
+/// may wait for a line on its stdin, and prints its result last.</summary>
+public sealed class RunningWebSocketClient : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly Task<string> errors;
+
+    private RunningWebSocketClient(Process process)
+    {
+        this.process = process;
+        errors = process.StandardError.ReadToEndAsync();
+    }
+
+    public int Pid => process.Id;
+
+    public static RunningWebSocketClient Start(string scenario, string url, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Repository.Python)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Repository.AppsDirectory,
+        };
+        foreach (string argument in new[] { "ws_client.py", scenario, url }.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+        return new RunningWebSocketClient(Process.Start(start)!);
+    }
+
+    /// <summary>The next JSON line it prints, within <paramref name="timeout"/>.</summary>
+    public async Task<JsonElement> ReadLineAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        string? line;
+        try
+        {
+            line = await process.StandardOutput.ReadLineAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"ws_client.py printed nothing within {timeout.TotalSeconds} s");
+        }
+        if (line is null)
+        {
+            await process.WaitForExitAsync();
+            Assert.Fail($"ws_client.py ended without a line: {await errors}");
+        }
+        JsonElement result = JsonDocument.Parse(line).RootElement;
+        if (result.TryGetProperty("exception", out JsonElement exception))
+        {
+            Assert.Fail($"ws_client.py: {exception.GetString()}\n{await errors}");
+        }
+        return result;
+    }
+
+    /// <summary>Lets a scenario that waits on its stdin go on.</summary>
+    public async Task ContinueAsync()
+    {
+        await process.StandardInput.WriteLineAsync();
+        await process.StandardInput.FlushAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        process.Dispose();
+    }
+}

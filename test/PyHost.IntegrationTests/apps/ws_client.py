@@ -150,9 +150,33 @@ async def idle(url, count, seconds):
             "errors": [repr(a) for a in answers if a is not True][:5]}
 
 
+async def greeting(url):
+    async with connect(url) as ws:
+        return {"greeting": await asyncio.wait_for(ws.recv(), TIMEOUT)}
+
+
+async def hold(url, seconds):
+    """Opens a socket and holds it until the server closes it (or SECONDS pass): prints the first message, then how
+    and when it was closed."""
+    started = time.monotonic()
+    async with connect(url) as ws:
+        greeting = await asyncio.wait_for(ws.recv(), TIMEOUT)
+        print(json.dumps({"phase": "open", "greeting": greeting}), flush=True)
+        try:
+            await asyncio.wait_for(ws.recv(), float(seconds))
+            return {"closed": False}
+        except websockets.ConnectionClosed as error:
+            result = closed(error)
+            result["seconds"] = time.monotonic() - started
+            return result
+        except asyncio.TimeoutError:
+            return {"closed": False, "seconds": time.monotonic() - started}
+
+
 SCENARIOS = {
     "echo": echo, "fragments": fragments, "large": large, "app-close": app_close, "client-close": client_close,
     "vanish": vanish, "too-big": too_big, "scope": scope, "describe": describe, "refused": refused, "idle": idle,
+    "hold": hold, "greeting": greeting,
 }
 
 
