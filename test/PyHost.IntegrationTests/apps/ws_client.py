@@ -173,10 +173,33 @@ async def hold(url, seconds):
             return {"closed": False, "seconds": time.monotonic() - started}
 
 
+async def script(url, steps):
+    """Runs STEPS (JSON: ["send", text], ["send-bytes", hex], ["recv"], ["close", code]) and returns what each gave;
+    a server close ends the script with its code and reason."""
+    transcript = []
+    async with connect(url) as ws:
+        transcript.append({"subprotocol": ws.subprotocol})
+        try:
+            for step in json.loads(steps):
+                if step[0] == "send":
+                    await ws.send(step[1])
+                elif step[0] == "send-bytes":
+                    await ws.send(bytes.fromhex(step[1]))
+                elif step[0] == "recv":
+                    message = await asyncio.wait_for(ws.recv(), TIMEOUT)
+                    transcript.append({"text": message} if isinstance(message, str) else {"bytes": message.hex()})
+                elif step[0] == "close":
+                    await ws.close(int(step[1]))
+                    transcript.append({"closed_by": "client", "code": ws.close_code})
+        except websockets.ConnectionClosed as error:
+            transcript.append(closed(error))
+    return {"transcript": transcript}
+
+
 SCENARIOS = {
     "echo": echo, "fragments": fragments, "large": large, "app-close": app_close, "client-close": client_close,
     "vanish": vanish, "too-big": too_big, "scope": scope, "describe": describe, "refused": refused, "idle": idle,
-    "hold": hold, "greeting": greeting,
+    "hold": hold, "greeting": greeting, "script": script,
 }
 
 
