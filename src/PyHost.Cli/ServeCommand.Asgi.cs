@@ -13,6 +13,7 @@ namespace PyHost.Cli;
 public static partial class ServeCommand
 {
     private static readonly string[] Interfaces = ["auto", "wsgi", "asgi"];
+    private static readonly string[] UvicornInterfaces = ["asgi3", "asgi2"];   // uvicorn's names; the worker wraps ASGI 2 itself
     private static readonly string[] LifespanModes = ["auto", "on", "off"];
     private static readonly string[] Loops = ["auto", "asyncio", "uvloop"];
 
@@ -69,7 +70,7 @@ public static partial class ServeCommand
         command.Options.Add(WebSocketDeflate);
         command.Validators.Add(result =>
         {
-            CheckChoice(result, Interface, Interfaces);
+            CheckChoice(result, Interface, Interfaces, UvicornInterfaces);
             CheckChoice(result, Lifespan, LifespanModes);
             CheckChoice(result, Loop, Loops);
             if (ParsedValue(result, WorkerConnections) < 1)
@@ -83,10 +84,10 @@ public static partial class ServeCommand
         });
     }
 
-    private static void CheckChoice(CommandResult result, Option<string> option, string[] choices)
+    private static void CheckChoice(CommandResult result, Option<string> option, string[] choices, string[]? aliases = null)
     {
         // Defaults are not applied yet while validating: an option not given reads as null here.
-        if (result.GetValue(option) is { } value && !choices.Contains(value, StringComparer.Ordinal))
+        if (result.GetValue(option) is { } value && !choices.Contains(value, StringComparer.Ordinal) && !(aliases ?? []).Contains(value, StringComparer.Ordinal))
         {
             result.AddError($"{option.Name} '{value}': use {string.Join(", ", choices[..^1])} or {choices[^1]}");
         }
@@ -106,7 +107,7 @@ public static partial class ServeCommand
 
     private static WorkerOptions WithAsgiOptions(ParseResult parsed, WorkerOptions options) => options with
     {
-        Interface = parsed.GetValue(Interface)!,
+        Interface = UvicornInterfaces.Contains(parsed.GetValue(Interface)) ? "asgi" : parsed.GetValue(Interface)!,
         Lifespan = parsed.GetValue(Lifespan)!,
         Loop = parsed.GetValue(Loop)!,
         WorkerConnections = parsed.GetValue(WorkerConnections),

@@ -61,6 +61,11 @@ public static class ServeSettings
         new("paste", ["--paste", "--paster"], SettingArity.Value, "Load the app from a PasteDeploy ini file: FILE or FILE#SECTION.", "paste", App("paste")),
         new("static", ["--static"], SettingArity.Repeatable, "Serve the files of DIR at URL_PREFIX from the front: URL_PREFIX=DIR. Repeatable.", null, (e, v, o) => e.AddStatic(v, o)),
         new("debug", ["--debug"], SettingArity.Switch, "Show tracebacks in 500 pages. Never in production.", null, App("debug")),
+        new("interface", ["--interface"], SettingArity.Value, "auto, wsgi or asgi.", null, App("interface", AsgiAliases)),
+        new("lifespan", ["--lifespan", "--asgi-lifespan"], SettingArity.Value, "ASGI lifespan events: auto, on or off.", "asgi_lifespan", App("lifespan")),
+        new("loop", ["--loop", "--asgi-loop"], SettingArity.Value, "The ASGI workers' event loop: auto, asyncio or uvloop.", "asgi_loop", App("loop")),
+        new("worker_connections", ["--worker-connections"], SettingArity.Value, "Requests one ASGI worker runs at once.", "worker_connections", App("worker_connections")),
+        new("websocket_max_size", ["--ws-max-size"], SettingArity.Value, "The largest WebSocket message a client may send, in bytes.", null, App("websocket_max_size")),
     ];
 
     public static ServeSetting? ByFlag(string flag) => All.FirstOrDefault(setting => setting.Flags.Contains(flag, StringComparer.Ordinal));
@@ -119,6 +124,10 @@ public static class ServeSettings
         }
     }
 
+    /// <summary>uvicorn's --interface names (asgi3, asgi2) are asgi: the worker wraps an ASGI 2 app itself.</summary>
+    private static TomlNode? AsgiAliases(TomlNode value, SettingOrigin origin) =>
+        Text(value).Trim() is "asgi3" or "asgi2" ? TomlValues.Text("asgi", origin) : value;
+
     /// <summary>gunicorn's 0 means "no limit"; PyHost keeps a cap.</summary>
     private static TomlNode? ZeroIsCap(TomlNode value, SettingOrigin origin) => Text(value).Trim() == "0" ? TomlValues.Text("1MiB", origin) : value;
 
@@ -141,9 +150,13 @@ public static class ServeSettings
         {
             case "sync" or "gthread" or "gunicorn.workers.sync.SyncWorker" or "gunicorn.workers.gthread.ThreadWorker":
                 return;
+            // uvicorn's gunicorn worker classes (uvicorn.workers, and the uvicorn-worker package): an ASGI app.
+            case "uvicorn.workers.UvicornWorker" or "uvicorn.workers.UvicornH11Worker" or "uvicorn_worker.UvicornWorker" or "uvicorn_worker.UvicornH11Worker":
+                editor.SetApp("interface", TomlValues.Text("asgi", origin), origin);
+                return;
             case var asgi when asgi.Contains("uvicorn", StringComparison.OrdinalIgnoreCase) || asgi.Contains("asgi", StringComparison.OrdinalIgnoreCase):
-                editor.Diagnostics.Error(origin, "worker_class", $"'{name}' serves ASGI apps, which PyHost does not serve yet",
-                    "use --interface asgi once ASGI lands; for now serve a WSGI app, or keep uvicorn for this one");
+                editor.Diagnostics.Error(origin, "worker_class", $"worker class '{name}' is not one PyHost knows",
+                    "for an ASGI app use -k uvicorn.workers.UvicornWorker, or --interface asgi");
                 return;
             default:
                 editor.Diagnostics.Error(origin, "worker_class", $"worker class '{name}' is not supported",

@@ -65,6 +65,21 @@ public sealed record AppConfig
 
     public bool Debug { get; init; }
 
+    /// <summary>"auto" (an ASGI app is told by its shape at import), "wsgi" or "asgi".</summary>
+    public string Interface { get; init; } = "auto";
+
+    /// <summary>ASGI lifespan events: "auto", "on" or "off" (uvicorn's --lifespan).</summary>
+    public string Lifespan { get; init; } = "auto";
+
+    /// <summary>The ASGI workers' event loop: "auto" (uvloop when importable), "asyncio" or "uvloop".</summary>
+    public string Loop { get; init; } = "auto";
+
+    /// <summary>Requests one ASGI worker runs at once; open WebSockets do not count.</summary>
+    public int WorkerConnections { get; init; } = 1000;
+
+    /// <summary>The largest WebSocket message a client may send an ASGI app (1009 beyond it).</summary>
+    public ByteSize WebSocketMaxSize { get; init; } = new(16L * 1024 * 1024);
+
     /// <summary>What the workers load: the module spec, PasteDeploy's <c>config:FILE#SECTION</c>, or null to find it in chdir.</summary>
     public string? WorkerSpec => Module ?? Paste?.WorkerSpec;
 
@@ -102,6 +117,11 @@ public sealed record AppConfig
             { "reload", Types.Boolean, "Development: reload the workers when a .py file under chdir changes.", a => a.Reload, (a, v) => a with { Reload = v } },
             { "reload_extra_files", Types.List(Types.Path), "With reload: also watch these files (templates, settings).", a => a.ReloadExtraFiles, (a, v) => a with { ReloadExtraFiles = v } },
             { "debug", Types.Boolean, "Show tracebacks in 500 pages. Never in production.", a => a.Debug, (a, v) => a with { Debug = v } },
+            { "interface", Types.Choice(("auto", "auto"), ("wsgi", "wsgi"), ("asgi", "asgi")), "WSGI or ASGI: auto tells an ASGI app (a coroutine function of scope, receive, send) at import. gunicorn: -k uvicorn.workers.UvicornWorker is asgi.", a => a.Interface, (a, v) => a with { Interface = v } },
+            { "lifespan", Types.Choice(("auto", "auto"), ("on", "on"), ("off", "off")), "ASGI lifespan events: auto (if the app speaks them), on (a failed startup stops the boot), off. uvicorn: --lifespan.", a => a.Lifespan, (a, v) => a with { Lifespan = v } },
+            { "loop", Types.Choice(("auto", "auto"), ("asyncio", "asyncio"), ("uvloop", "uvloop")), "The ASGI workers' event loop: auto is uvloop when importable. uvicorn: --loop.", a => a.Loop, (a, v) => a with { Loop = v } },
+            { "worker_connections", Types.Count(1, 1_000_000), "Requests one ASGI worker runs at once; more wait in the queue. Open WebSockets do not count. gunicorn: --worker-connections.", a => a.WorkerConnections, (a, v) => a with { WorkerConnections = v } },
+            { "websocket_max_size", Types.Size, "The largest WebSocket message a client may send; a larger one closes the socket with 1009. uvicorn: --ws-max-size.", a => a.WebSocketMaxSize, (a, v) => a with { WebSocketMaxSize = v } },
         };
         return table;
     }

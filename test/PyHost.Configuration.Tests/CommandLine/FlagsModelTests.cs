@@ -99,7 +99,8 @@ public class FlagsModelTests
         ["cert_reqs"] = ["--certfile", "c.pem", "--keyfile", "c.key", "--ca-certs", "ca.pem", "--cert-reqs", "1"],
         ["proxy_protocol"] = ["--proxy-protocol"], ["http_protocols"] = ["--http-protocols", "h1"], ["reload"] = ["--reload"],
         ["reload_extra_files"] = ["--reload-extra-file", "x.html"], ["paste"] = ["--paste", "dev.ini"], ["static"] = ["--static", "/s=public"],
-        ["debug"] = ["--debug"],
+        ["debug"] = ["--debug"], ["interface"] = ["--interface", "asgi"], ["lifespan"] = ["--lifespan", "on"], ["loop"] = ["--loop", "asyncio"],
+        ["worker_connections"] = ["--worker-connections", "500"], ["websocket_max_size"] = ["--ws-max-size", "1MiB"],
     };
 
     public static TheoryData<string> SettingNames() => new(ServeSettings.All.Select(setting => setting.Name));
@@ -144,7 +145,8 @@ public class FlagsModelTests
     [InlineData(new[] { "-b", "example.com:80" }, "flag -b: error: listen[0].address: 'example.com:80': 'example.com' is not an IP address")]
     [InlineData(new[] { "-e", "NOVALUE" }, "flag -e: error: env: 'NOVALUE': expected KEY=VALUE")]
     [InlineData(new[] { "--log-level", "loud" }, "\"loud\" is not one of \"debug\"")]
-    [InlineData(new[] { "-k", "uvicorn.workers.UvicornWorker" }, "serves ASGI apps, which PyHost does not serve yet")]
+    [InlineData(new[] { "-k", "uvicorn.workers.UvicornWebSocketWorker" }, "worker class 'uvicorn.workers.UvicornWebSocketWorker' is not one PyHost knows")]
+    [InlineData(new[] { "--interface", "rsgi" }, "\"rsgi\" is not one of \"auto\"")]
     [InlineData(new[] { "-k", "gevent" }, "worker class 'gevent' is not supported")]
     [InlineData(new[] { "--static", "public" }, "'public': expected URL_PREFIX=DIR")]
     [InlineData(new[] { "--workers-max", "2", "-w", "4" }, "workers_max (2) is less than workers (4, from flag -w)")]
@@ -153,6 +155,23 @@ public class FlagsModelTests
     {
         using var load = new LoadHelper();
         Assert.Contains(expected, load.Errors(arguments));
+    }
+
+    [Theory]
+    [InlineData("uvicorn.workers.UvicornWorker")]
+    [InlineData("uvicorn_worker.UvicornWorker")]
+    public void UvicornsWorkerClassMeansAnAsgiApp(string workerClass)
+    {
+        using var load = new LoadHelper();
+        AppConfig app = Assert.Single(load.LoadValid("hello:app", "-k", workerClass).Apps);
+        Assert.Equal("asgi", app.Interface);
+    }
+
+    [Fact]
+    public void UvicornsInterfaceNamesAreAsgi()
+    {
+        using var load = new LoadHelper();
+        Assert.Equal("asgi", Assert.Single(load.LoadValid("--interface", "asgi3").Apps).Interface);
     }
 
     [Fact]
