@@ -45,7 +45,7 @@ public sealed class QuartTests(QuartServers servers, CompatibilityMatrix matrix,
 
     [Fact]
     public Task TheWebSocketEchoes() => CompareWebSocketAsync(
-        "a WebSocket route: text and binary messages echoed",
+        "a WebSocket route: text messages echoed, then a normal close",
         "/ws",
         """[["send", "one"], ["recv"], ["send", "two"], ["recv"], ["close", 1000]]""",
         result =>
