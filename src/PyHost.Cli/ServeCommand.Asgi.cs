@@ -105,9 +105,15 @@ public static partial class ServeCommand
         return null;
     }
 
+    /// <summary>uvicorn's gunicorn worker classes (uvicorn.workers, and the uvicorn-worker package): an ASGI app.</summary>
+    private static bool IsUvicornWorkerClass(string workerClass) => workerClass is
+        "uvicorn.workers.UvicornWorker" or "uvicorn.workers.UvicornH11Worker" or "uvicorn_worker.UvicornWorker" or "uvicorn_worker.UvicornH11Worker";
+
     private static WorkerOptions WithAsgiOptions(ParseResult parsed, WorkerOptions options) => options with
     {
-        Interface = UvicornInterfaces.Contains(parsed.GetValue(Interface)) ? "asgi" : parsed.GetValue(Interface)!,
+        Interface = IsUvicornWorkerClass(parsed.GetValue(WorkerClass)!) || UvicornInterfaces.Contains(parsed.GetValue(Interface))
+            ? "asgi"
+            : parsed.GetValue(Interface)!,
         Lifespan = parsed.GetValue(Lifespan)!,
         Loop = parsed.GetValue(Loop)!,
         WorkerConnections = parsed.GetValue(WorkerConnections),

@@ -9,7 +9,6 @@ public sealed partial class HttpFront
 {
     private static void UseWebSockets(WebApplication app, HttpFront front, HttpFrontOptions options)
     {
-        front._webSockets = options.WebSockets;
         app.UseWebSockets();
         if (options.Compression is not null)
         {

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -30,16 +31,16 @@ public sealed partial class HttpFront
     private readonly StaticFileRoute? _staticFiles;
     private readonly IReadOnlyList<ErrorPageFile> _errorPageFiles;
     private readonly ILogger _logger;
-    private HttpWebSocketOptions _webSockets = HttpWebSocketOptions.Default;
+    private readonly HttpFrontOptions _options;
 
-    private HttpFront(WorkerPool pool, DispatchPolicy policy, AccessLog? accessLog, StaticFileRoute? staticFiles,
-        IReadOnlyList<ErrorPageFile> errorPageFiles, ILogger logger)
+    private HttpFront(HttpFrontOptions options, WorkerPool pool, AccessLog? accessLog, StaticFileRoute? staticFiles, ILogger logger)
     {
+        _options = options;
         _pool = pool;
-        _policy = policy;
+        _policy = options.Dispatch;
         _accessLog = accessLog;
         _staticFiles = staticFiles;
-        _errorPageFiles = errorPageFiles;
+        _errorPageFiles = options.ErrorPageFiles;
         _logger = logger;
     }
 
@@ -68,11 +69,11 @@ public sealed partial class HttpFront
             // PEP 3333 native strings are latin-1: every header byte reaches the app as one code point.
             kestrel.RequestHeaderEncodingSelector = _ => Encoding.Latin1;
             kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1;
-            foreach (BindAddress bind in options.Binds)
-            {
-                Listen(kestrel, bind);
-            }
+            ApplyLimits(kestrel, options.Limits);
+            var connectionMiddleware = ConnectionMiddleware(options, kestrel.ApplicationServices);
+            ListenAll(kestrel, options, listen => Protocols(listen, connectionMiddleware));
         });
+        ConfigureOperations(builder, options);
 
         WebApplication app = builder.Build();
         if (!CleartextHttp2Detection.IsAvailable)
@@ -83,8 +84,8 @@ public sealed partial class HttpFront
         {
             app.Logger.LogInformation("Static files: {Prefix}/ from {Directory}, answered without a worker", mount.UrlPrefix, mount.Directory);
         }
-        var front = new HttpFront(pool, options.Dispatch, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null,
-            options.ErrorPageFiles, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("pyhost.front"));
+        var front = new HttpFront(options, pool, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null,
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("pyhost.front"));
         UseWebSockets(app, front, options);
         if (options.Compression is { } compression)
         {
@@ -99,29 +100,30 @@ public sealed partial class HttpFront
     public static IEnumerable<string> ListeningUrls(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
 
-    private static void Listen(KestrelServerOptions kestrel, BindAddress bind)
+    private static void Protocols(ListenOptions listen, List<Func<ConnectionDelegate, ConnectionDelegate>> connectionMiddleware)
     {
-        static void Protocols(ListenOptions listen)
+        connectionMiddleware.ForEach(middleware => listen.Use(middleware));
+        listen.Protocols = HttpProtocols.Http1AndHttp2;
+        if (CleartextHttp2Detection.IsAvailable)
         {
-            listen.Protocols = HttpProtocols.Http1AndHttp2;
-            if (CleartextHttp2Detection.IsAvailable)
-            {
-                CleartextHttp2Detection.Use(listen);
-            }
+            CleartextHttp2Detection.Use(listen);
         }
+    }
 
+    private static void Listen(KestrelServerOptions kestrel, BindAddress bind, Action<ListenOptions> protocols)
+    {
         if (bind.UnixSocketPath is { } path)
         {
             RemoveStaleSocket(path);
-            kestrel.ListenUnixSocket(path, Protocols);
+            kestrel.ListenUnixSocket(path, protocols);
         }
         else if (bind.IsLocalhost)
         {
-            kestrel.ListenLocalhost(bind.Port, Protocols);
+            kestrel.ListenLocalhost(bind.Port, protocols);
         }
         else
         {
-            kestrel.Listen(bind.Address!, bind.Port, Protocols);
+            kestrel.Listen(bind.Address!, bind.Port, protocols);
         }
     }
 
@@ -145,13 +147,17 @@ public sealed partial class HttpFront
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (await AnsweredAtTheDoorAsync(context))
+        {
+            return;
+        }
         if (_staticFiles?.Match(context) is var (mount, pathBelow))
         {
             long sent = await _staticFiles.ServeAsync(context, mount, pathBelow);
             _accessLog?.Write(context, sent);
             return;
         }
-        var exchange = new HttpWorkerExchange(context, _webSockets);
+        var exchange = new HttpWorkerExchange(context, _options.WebSockets);
         DispatchOutcome outcome = await _pool.DispatchAsync(exchange, _policy);
         if (outcome != DispatchOutcome.Completed)
         {

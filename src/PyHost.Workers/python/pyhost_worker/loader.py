@@ -214,11 +214,16 @@ def as_asgi3(app: Any) -> Callable[..., Any]:
     return asgi3
 
 
+def detect_interface(app: Any) -> str:
+    """"asgi" for an ASGI app (see is_asgi_app), "wsgi" otherwise: what --interface auto chooses."""
+    return ASGI if is_asgi_app(app) else WSGI
+
+
 def choose_interface(app: Any, requested: str) -> str:
     """WSGI or ASGI: as --interface says, or for auto as the app's shape says."""
     if requested in (WSGI, ASGI):
         return requested
-    return ASGI if is_asgi_app(app) else WSGI
+    return detect_interface(app)
 
 
 def _without_loader_frames(tb: Optional[TracebackType]) -> Optional[TracebackType]:
