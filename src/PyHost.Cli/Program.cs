@@ -39,7 +39,8 @@ foreach (Command command in ControlCommands.Create())
 }
 
 ParseResult parsed = root.Parse(args);
-if (parsed.Errors.Count > 0)
+// `pyhost scale --help` asks for help, not for N: help wins over the errors of a command line that asks for it.
+if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction and not OptionalAppHelp)
 {
     foreach (var error in parsed.Errors)
     {
