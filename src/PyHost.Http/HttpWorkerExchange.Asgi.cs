@@ -18,7 +18,7 @@ internal sealed partial class HttpWorkerExchange : IWebSocketExchange, ITrailers
 
     public bool WriteScope(IBufferWriter<byte> output, long? bufferedBodyLength)
     {
-        AsgiScope.Write(_context, output, bufferedBodyLength, IsWebSocketRequest);
+        AsgiScope.Write(_context, output, bufferedBodyLength, IsWebSocketRequest, _scriptName);
         return true;
     }
 

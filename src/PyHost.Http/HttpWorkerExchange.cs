@@ -12,10 +12,14 @@ namespace PyHost.Http;
 internal sealed partial class HttpWorkerExchange : IWorkerExchange
 {
     private readonly HttpContext _context;
+    private readonly string _scriptName;
 
-    public HttpWorkerExchange(HttpContext context, HttpWebSocketOptions? webSockets = null)
+    /// <param name="scriptName">The route's mount prefix: the app's SCRIPT_NAME, or an ASGI app's root_path.</param>
+    /// <param name="webSockets">An ASGI app's WebSocket pings and compression.</param>
+    public HttpWorkerExchange(HttpContext context, string scriptName = "", HttpWebSocketOptions? webSockets = null)
     {
         _context = context;
+        _scriptName = scriptName;
         _webSockets = webSockets ?? HttpWebSocketOptions.Default;
         HttpRequest request = context.Request;
         IsHeadRequest = HttpMethods.IsHead(request.Method);
@@ -49,7 +53,7 @@ internal sealed partial class HttpWorkerExchange : IWorkerExchange
         return new RequestBodyInfo(true, length, context.Request.Headers.Expect.Count > 0);
     }
 
-    public void WriteEnviron(IBufferWriter<byte> output, long? bufferedBodyLength) => WsgiEnviron.Write(_context, output, bufferedBodyLength);
+    public void WriteEnviron(IBufferWriter<byte> output, long? bufferedBodyLength) => WsgiEnviron.Write(_context, output, bufferedBodyLength, _scriptName);
 
     public async ValueTask<int> ReadBodyAsync(IBufferWriter<byte> destination, int maxBytes)
     {

@@ -13,13 +13,13 @@ public static class ServeSettings
 {
     public static IReadOnlyList<ServeSetting> All { get; } =
     [
-        new("app", [], SettingArity.Value, "The WSGI app: MODULE:ATTR, MODULE or MODULE:FACTORY(ARGS).", "wsgi_app", (e, v, o) => e.SetAppSpec(v, o)),
+        new("app", [], SettingArity.Value, "The WSGI or ASGI app: MODULE:ATTR, MODULE or MODULE:FACTORY(ARGS).", "wsgi_app", (e, v, o) => e.SetAppSpec(v, o)),
         new("config", ["-c", "--config"], SettingArity.Value, "A config file: pyhost.toml, a pyproject.toml with [tool.pyhost], or a gunicorn .py file.", "config", null),
         new("check_config", ["--check-config"], SettingArity.Switch, "Check the configuration and exit.", "check_config", null),
         new("print_config", ["--print-config"], SettingArity.Switch, "Print the effective configuration, with where each value came from, and exit.", "print_config", null),
         new("bind", ["-b", "--bind"], SettingArity.Repeatable, "Address to listen on: HOST:PORT, [IPV6]:PORT, unix:PATH, uwsgi://HOST:PORT, .... Repeatable.", "bind", (e, v, o) => e.Bind(v, o)),
         new("workers", ["-w", "--workers"], SettingArity.Value, "Number of worker processes. Default: $WEB_CONCURRENCY, else the CPU cores.", "workers", App("workers")),
-        new("worker_class", ["-k", "--worker-class"], SettingArity.Value, "sync, or gthread (with --threads).", "worker_class", WorkerClass),
+        new("worker_class", ["-k", "--worker-class"], SettingArity.Value, "sync, gthread (with --threads), or uvicorn.workers.UvicornWorker (an ASGI app).", "worker_class", WorkerClass),
         new("threads", ["--threads"], SettingArity.Value, "Requests each worker runs at once, one thread each.", "threads", App("threads")),
         new("timeout", ["-t", "--timeout"], SettingArity.Value, "Seconds a request may run before it gets 504 and its worker is replaced (0 = never).", "timeout", App("timeout")),
         new("graceful_timeout", ["--graceful-timeout"], SettingArity.Value, "Seconds in-flight requests may run on after SIGTERM/SIGINT or a reload.", "graceful_timeout", (e, v, o) => e.SetServer("graceful_timeout", v, o)),
@@ -65,7 +65,10 @@ public static class ServeSettings
         new("lifespan", ["--lifespan", "--asgi-lifespan"], SettingArity.Value, "ASGI lifespan events: auto, on or off.", "asgi_lifespan", App("lifespan")),
         new("loop", ["--loop", "--asgi-loop"], SettingArity.Value, "The ASGI workers' event loop: auto, asyncio or uvloop.", "asgi_loop", App("loop")),
         new("worker_connections", ["--worker-connections"], SettingArity.Value, "Requests one ASGI worker runs at once.", "worker_connections", App("worker_connections")),
-        new("websocket_max_size", ["--ws-max-size"], SettingArity.Value, "The largest WebSocket message a client may send, in bytes.", null, App("websocket_max_size")),
+        new("websocket_max_size", ["--ws-max-size"], SettingArity.Value, "The largest WebSocket message a client may send, in bytes or with k, m or g; larger closes with 1009.", null, App("websocket_max_size")),
+        new("websocket_ping_interval", ["--ws-ping-interval"], SettingArity.Value, "Seconds between pings on an open WebSocket (0: none).", null, App("websocket_ping_interval")),
+        new("websocket_ping_timeout", ["--ws-ping-timeout"], SettingArity.Value, "Seconds a WebSocket may take to answer a ping before it is closed (0: no limit).", null, App("websocket_ping_timeout")),
+        new("websocket_per_message_deflate", ["--ws-per-message-deflate"], SettingArity.Value, "Compress WebSocket messages when the client offers it: true or false.", null, App("websocket_per_message_deflate")),
     ];
 
     public static ServeSetting? ByFlag(string flag) => All.FirstOrDefault(setting => setting.Flags.Contains(flag, StringComparer.Ordinal));

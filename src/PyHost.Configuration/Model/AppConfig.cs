@@ -80,6 +80,15 @@ public sealed record AppConfig
     /// <summary>The largest WebSocket message a client may send an ASGI app (1009 beyond it).</summary>
     public ByteSize WebSocketMaxSize { get; init; } = new(16L * 1024 * 1024);
 
+    /// <summary>A ping this often on an open WebSocket (RFC 6455 §5.5.2); zero: none.</summary>
+    public TimeSpan WebSocketPingInterval { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>A WebSocket whose pong does not come within this is closed; zero: not checked.</summary>
+    public TimeSpan WebSocketPingTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>permessage-deflate (RFC 7692) when the client offers it.</summary>
+    public bool WebSocketPerMessageDeflate { get; init; } = true;
+
     /// <summary>What the workers load: the module spec, PasteDeploy's <c>config:FILE#SECTION</c>, or null to find it in chdir.</summary>
     public string? WorkerSpec => Module ?? Paste?.WorkerSpec;
 
@@ -122,6 +131,9 @@ public sealed record AppConfig
             { "loop", Types.Choice(("auto", "auto"), ("asyncio", "asyncio"), ("uvloop", "uvloop")), "The ASGI workers' event loop: auto is uvloop when importable. uvicorn: --loop.", a => a.Loop, (a, v) => a with { Loop = v } },
             { "worker_connections", Types.Count(1, 1_000_000), "Requests one ASGI worker runs at once; more wait in the queue. Open WebSockets do not count. gunicorn: --worker-connections.", a => a.WorkerConnections, (a, v) => a with { WorkerConnections = v } },
             { "websocket_max_size", Types.Size, "The largest WebSocket message a client may send; a larger one closes the socket with 1009. uvicorn: --ws-max-size.", a => a.WebSocketMaxSize, (a, v) => a with { WebSocketMaxSize = v } },
+            { "websocket_ping_interval", Types.Duration, "How often the front pings an open WebSocket; 0: never. uvicorn: --ws-ping-interval.", a => a.WebSocketPingInterval, (a, v) => a with { WebSocketPingInterval = v } },
+            { "websocket_ping_timeout", Types.Duration, "A WebSocket that does not answer a ping within this is closed; 0: no limit. uvicorn: --ws-ping-timeout.", a => a.WebSocketPingTimeout, (a, v) => a with { WebSocketPingTimeout = v } },
+            { "websocket_per_message_deflate", Types.Boolean, "Compress WebSocket messages (permessage-deflate) when the client offers it. uvicorn: --ws-per-message-deflate.", a => a.WebSocketPerMessageDeflate, (a, v) => a with { WebSocketPerMessageDeflate = v } },
         };
         return table;
     }
