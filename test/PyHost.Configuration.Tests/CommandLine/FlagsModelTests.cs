@@ -101,6 +101,8 @@ public class FlagsModelTests
         ["reload_extra_files"] = ["--reload-extra-file", "x.html"], ["paste"] = ["--paste", "dev.ini"], ["static"] = ["--static", "/s=public"],
         ["debug"] = ["--debug"], ["interface"] = ["--interface", "asgi"], ["lifespan"] = ["--lifespan", "on"], ["loop"] = ["--loop", "asyncio"],
         ["worker_connections"] = ["--worker-connections", "500"], ["websocket_max_size"] = ["--ws-max-size", "1MiB"],
+        ["websocket_ping_interval"] = ["--ws-ping-interval", "5"], ["websocket_ping_timeout"] = ["--ws-ping-timeout", "10"],
+        ["websocket_per_message_deflate"] = ["--ws-per-message-deflate", "false"],
     };
 
     public static TheoryData<string> SettingNames() => new(ServeSettings.All.Select(setting => setting.Name));
