@@ -30,11 +30,12 @@ public sealed class AsgiFeatureTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("--interface", "asgi4", "--interface 'asgi4': use auto, wsgi or asgi")]
-    [InlineData("--lifespan", "maybe", "--lifespan 'maybe': use auto, on or off")]
-    [InlineData("--loop", "trio", "--loop 'trio': use auto, asyncio or uvloop")]
-    [InlineData("--worker-connections", "0", "--worker-connections must be at least 1")]
-    [InlineData("--ws-max-size", "lots", "--ws-max-size takes a size")]
+    [InlineData("--interface", "asgi4", "pyhost: flag --interface: error: app.main.interface: \"asgi4\" is not one of \"auto\", \"wsgi\", \"asgi\"")]
+    [InlineData("--lifespan", "maybe", "pyhost: flag --lifespan: error: app.main.lifespan: \"maybe\" is not one of \"auto\", \"on\", \"off\"")]
+    [InlineData("--loop", "trio", "pyhost: flag --loop: error: app.main.loop: \"trio\" is not one of \"auto\", \"asyncio\", \"uvloop\"")]
+    [InlineData("--worker-connections", "0", "pyhost: flag --worker-connections: error: app.main.worker_connections: 0 is out of range")]
+    [InlineData("--ws-max-size", "lots", "pyhost: flag --ws-max-size: error: app.main.websocket_max_size: \"lots\": a size is")]
+    [InlineData("--ws-per-message-deflate", "maybe", "pyhost: flag --ws-per-message-deflate: error: app.main.websocket_per_message_deflate")]
     public async Task ABadAsgiFlagExitsWith2AndSaysWhy(string flag, string value, string message)
     {
         await using TestProcess process = TestProcess.Start(["serve", "asgi_features:app", flag, value]);
@@ -58,8 +59,11 @@ public sealed class AsgiFeatureTests(ITestOutputHelper output)
     [Fact]
     public async Task SendWaitsForAClientThatDoesNotReadSoTheWorkerNeverBuffersTheStream()
     {
-        // Without the front's response buffering, credit comes only as the client reads: the app's send() waits.
-        await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1", "--no-response-buffering"]);
+        // Without the front's response buffering (a route key), credit comes only as the client reads: send() waits.
+        string siteFile = Path.Combine(Path.GetTempPath(), $"pyhost-unbuffered-{Guid.NewGuid():N}.toml");
+        await File.WriteAllTextAsync(siteFile, "[[site]]\n[[site.route]]\npath = \"/\"\napp = \"main\"\nresponse_buffering = false\n");
+        using var removeSiteFile = new TemporaryFile(siteFile);
+        await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1", "-c", siteFile]);
         const long total = 256L * 1024 * 1024;
         string tag = Guid.NewGuid().ToString("N");
         await using RawHttpConnection reader = await site.Server.ConnectAsync();
@@ -188,4 +192,10 @@ public sealed class AsgiFeatureTests(ITestOutputHelper output)
         Assert.Contains($"RuntimeError: asgi feature failure {marker}", site.Process.Output);
         Assert.Contains("Traceback (most recent call last)", site.Process.Output);
     }
+}
+
+/// <summary>Deletes a file the test wrote when the test ends.</summary>
+internal sealed class TemporaryFile(string path) : IDisposable
+{
+    public void Dispose() => File.Delete(path);
 }

@@ -51,8 +51,13 @@ async def lifespan(scope, receive, send):
             return
 
 
+def route_path(scope):
+    """The path below the mount: www.rst's path still holds root_path, which the app strips (as Starlette does)."""
+    return scope["path"][len(scope.get("root_path", "")):]
+
+
 async def websocket(scope, receive, send):
-    path = scope["path"]
+    path = route_path(scope)
     connect = await receive()
     if path == "/ws/scope":
         await send({"type": "websocket.accept"})
@@ -93,7 +98,7 @@ async def websocket(scope, receive, send):
 
 
 async def http(scope, receive, send):
-    path = scope["path"]
+    path = route_path(scope)
     if path.startswith("/scope"):
         await answer(send, {"scope": scope, "first_message": await receive()})
     elif path == "/body":
