@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using PyHost.Protocol;
 
+using PyHost.Http.Forwarding;
+
 namespace PyHost.Http;
 
 /// <summary>
@@ -49,13 +51,16 @@ public static class AsgiScope
         {
             Add(output, Method, request.Method);
         }
-        Add(output, Scheme, webSocket ? (request.IsHttps ? "wss" : "ws") : request.Scheme);
+        // Scheme and client as the front decided them (RequestOrigin): a trusted proxy's X-Forwarded-Proto/-For count,
+        // as uvicorn's --proxy-headers with --forwarded-allow-ips has it, and as the WSGI environ has them.
+        RequestOrigin origin = RequestOriginFeature.Get(context);
+        Add(output, Scheme, webSocket ? (origin.Scheme == "https" ? "wss" : "ws") : origin.Scheme);
         WritePath(output, path);
         MarshalWriter.WriteEncodedKey(output, QueryString);
         WriteUtf8Bytes(output, query);
         Add(output, RootPath, rootPath);
         WriteHeaders(output, request.Headers, bufferedBodyLength);
-        WriteAddresses(output, context);
+        WriteAddresses(output, context, origin);
         if (webSocket)
         {
             MarshalWriter.WriteEncodedKey(output, Subprotocols);
@@ -164,26 +169,21 @@ public static class AsgiScope
         && (bufferedBodyLength is null
             || !(name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)));
 
-    /// <summary><c>client</c> is the peer; <c>server</c> the listening socket: [host, port], or [path, None] on a Unix
+    /// <summary><c>client</c> is the peer (or the client a trusted proxy names); <c>server</c> the listening socket: [host, port], or [path, None] on a Unix
     /// socket (www.rst), where the peer is unnamed and <c>client</c> is None.</summary>
-    private static void WriteAddresses(IBufferWriter<byte> output, HttpContext context)
+    private static void WriteAddresses(IBufferWriter<byte> output, HttpContext context, RequestOrigin origin)
     {
         ConnectionInfo connection = context.Connection;
-        IPAddress? remote = connection.RemoteIpAddress;
-        if (remote is not null && remote.IsIPv4MappedToIPv6)
-        {
-            remote = remote.MapToIPv4();
-        }
         MarshalWriter.WriteEncodedKey(output, Client);
-        if (remote is null)
+        if (origin.RemoteAddress.Length == 0)
         {
             MarshalWriter.WriteNone(output);
         }
         else
         {
             MarshalWriter.WriteTupleStart(output, 2);
-            MarshalWriter.WriteString(output, remote.ToString());
-            MarshalWriter.WriteInt(output, connection.RemotePort);
+            MarshalWriter.WriteString(output, origin.RemoteAddress);
+            MarshalWriter.WriteInt(output, origin.RemotePort);
         }
 
         IPAddress? local = connection.LocalIpAddress;

@@ -104,6 +104,19 @@ public sealed class HttpConformanceTests(ConformanceServers servers, ITestOutput
         Assert.Equal(servers[name].Port, server[1].GetInt32());
     }
 
+    /// <summary>Not www.rst but what users rely on: behind a trusted proxy (loopback is trusted by default, in uvicorn
+    /// too) the client and the scheme are the ones the proxy names. hypercorn reads no proxy header.</summary>
+    [Theory]
+    [InlineData("pyhost")]
+    [InlineData("uvicorn")]
+    public async Task BehindATrustedProxyClientAndSchemeAreTheForwardedOnes(string name)
+    {
+        JsonElement scope = (await ScopeAsync(servers[name], "/scope", "X-Forwarded-For: 203.0.113.7", "X-Forwarded-Proto: https")).GetProperty("scope");
+
+        Assert.Equal("203.0.113.7", scope.GetProperty("client")[0].GetString());
+        Assert.Equal("https", scope.GetProperty("scheme").GetString());
+    }
+
     [Theory]
     [MemberData(nameof(All))]
     public async Task ARequestWithoutBodyIsOneEmptyHttpRequestMessage(string name)
