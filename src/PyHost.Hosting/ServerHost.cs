@@ -191,6 +191,11 @@ public sealed partial class ServerHost : IAsyncDisposable
     /// <summary>Graceful stop: the listeners stop accepting and finish their requests, then the apps' workers stop.</summary>
     public async Task StopAsync(TimeSpan workerGrace)
     {
+        // Open WebSockets are requests the listeners would wait for until the graceful timeout: 1001 (going away) first.
+        foreach (AppHost app in _apps.Values)
+        {
+            app.Arbiter.CloseWebSockets();
+        }
         foreach (RunningListener listener in _listeners)
         {
             await listener.Host.StopAsync();

@@ -61,7 +61,9 @@ public sealed partial class HttpFront
             await AnswerNoRouteAsync(context, origin);
             return;
         }
-        if (match.Site.Compression is { } compression)
+        // A WebSocket's bytes are no response body: they skip response compression (permessage-deflate is the
+        // socket's own).
+        if (match.Site.Compression is { } compression && !context.WebSockets.IsWebSocketRequest)
         {
             await compression.InvokeAsync(context, next => ServeAsync(next, match, rawPath));
         }
@@ -82,7 +84,7 @@ public sealed partial class HttpFront
 
     private async Task DispatchAsync(HttpContext context, RouteMatch match, AppEndpoint app)
     {
-        var exchange = new HttpWorkerExchange(context, match.MountPrefix);
+        var exchange = new HttpWorkerExchange(context, match.MountPrefix, app.WebSockets);
         DispatchOutcome outcome = await app.Pool.DispatchAsync(exchange, app.Policy);
         if (outcome != DispatchOutcome.Completed)
         {

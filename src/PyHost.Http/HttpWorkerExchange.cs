@@ -7,17 +7,20 @@ using PyHost.Workers.Dispatch;
 
 namespace PyHost.Http;
 
-/// <summary>One HTTP request as the worker pool sees it: the environ, the body reader, the response writer.</summary>
-internal sealed class HttpWorkerExchange : IWorkerExchange
+/// <summary>One HTTP request as the worker pool sees it: the environ or ASGI scope, the body reader, the response
+/// writer; and for an ASGI worker the WebSocket handshake and response trailers (HttpWorkerExchange.Asgi.cs).</summary>
+internal sealed partial class HttpWorkerExchange : IWorkerExchange
 {
     private readonly HttpContext _context;
     private readonly string _scriptName;
 
-    /// <param name="scriptName">The route's mount prefix: the app's SCRIPT_NAME.</param>
-    public HttpWorkerExchange(HttpContext context, string scriptName = "")
+    /// <param name="scriptName">The route's mount prefix: the app's SCRIPT_NAME, or an ASGI app's root_path.</param>
+    /// <param name="webSockets">An ASGI app's WebSocket pings and compression.</param>
+    public HttpWorkerExchange(HttpContext context, string scriptName = "", HttpWebSocketOptions? webSockets = null)
     {
         _context = context;
         _scriptName = scriptName;
+        _webSockets = webSockets ?? HttpWebSocketOptions.Default;
         HttpRequest request = context.Request;
         IsHeadRequest = HttpMethods.IsHead(request.Method);
         Body = DescribeBody(context);

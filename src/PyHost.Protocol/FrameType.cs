@@ -12,6 +12,9 @@ public enum FrameType : byte
     Fork = 6,
     Credit = 7,
     Recall = 8,
+    Cancel = 9,
+    WebSocketMessage = 10,
+    WebSocketDisconnect = 11,
 
     // Worker → front.
     Hello = 16,
@@ -24,6 +27,13 @@ public enum FrameType : byte
     Pong = 23,
     ChildExited = 24,
     Retiring = 25,
+    WebSocketAccept = 26,
+    WebSocketSend = 27,
+    WebSocketClose = 28,
+    WebSocketCredit = 29,
+    ResponseTrailers = 30,
+    ResponseFile = 31,
+    Log = 32,
 }
 
 /// <summary>Flag bits, whose meaning depends on the frame type.</summary>
@@ -31,6 +41,21 @@ public static class FrameFlags
 {
     /// <summary>On <see cref="FrameType.Request"/>: the request has no body; the worker never pulls.</summary>
     public const byte RequestNoBody = 1;
+
+    /// <summary>On <see cref="FrameType.Request"/>: the payload is an ASGI scope, not a CGI environ.</summary>
+    public const byte RequestScope = 2;
+
+    /// <summary>On <see cref="FrameType.Request"/>: the front can deliver response trailers (HTTP/2 and the client
+    /// sent <c>TE: trailers</c>); the worker offers the <c>http.response.trailers</c> extension.</summary>
+    public const byte RequestTrailers = 4;
+
+    /// <summary>On <see cref="FrameType.WebSocketMessage"/> and <see cref="FrameType.WebSocketSend"/>: a text
+    /// message (UTF-8); without it, binary.</summary>
+    public const byte MessageText = 1;
+
+    /// <summary>On <see cref="FrameType.WebSocketMessage"/> and <see cref="FrameType.WebSocketSend"/>: more pieces
+    /// of this message follow.</summary>
+    public const byte MessageMore = 2;
 
     /// <summary>On <see cref="FrameType.Body"/>: the request body ends with this frame.</summary>
     public const byte BodyEnd = 1;
@@ -57,4 +82,8 @@ public static class FrameLimits
 
     /// <summary>The most body bytes the front sends for one BODY_PULL.</summary>
     public const int MaxPullLength = 256 * 1024;
+
+    /// <summary>WebSocket message bytes the front may send a worker for one socket before the worker grants more
+    /// with WS_CREDIT; a message is never cut for it, so a worker holds at most this plus one message.</summary>
+    public const int WebSocketWindow = 1024 * 1024;
 }

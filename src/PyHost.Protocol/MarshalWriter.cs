@@ -5,9 +5,9 @@ using System.Text;
 namespace PyHost.Protocol;
 
 /// <summary>
-/// Writes the subset of Python's <c>marshal</c> format that an environ needs: one dict of str to str, so that the
-/// worker builds it with a single <c>marshal.loads</c>. Type codes are those of CPython's Python/marshal.c, stable
-/// since Python 3.4; see docs/protocol.md.
+/// Writes the subset of Python's <c>marshal</c> format that an environ and an ASGI scope need: dicts, str, bytes, int,
+/// None, lists and tuples, so that the worker builds either with a single <c>marshal.loads</c>. Type codes are those
+/// of CPython's Python/marshal.c, stable since Python 3.4; see docs/protocol.md.
 /// </summary>
 public static class MarshalWriter
 {
@@ -18,6 +18,13 @@ public static class MarshalWriter
     private const byte TypeShortAscii = (byte)'z';
     private const byte TypeAscii = (byte)'a';
     private const byte TypeUnicode = (byte)'u';         // UTF-8 payload
+    private const byte TypeBytes = (byte)'s';
+    private const byte TypeInt = (byte)'i';             // 32-bit signed
+    private const byte TypeNone = (byte)'N';
+    private const byte TypeTrue = (byte)'T';
+    private const byte TypeFalse = (byte)'F';
+    private const byte TypeList = (byte)'[';
+    private const byte TypeSmallTuple = (byte)')';
 
     public static void WriteDictStart(IBufferWriter<byte> output) => WriteByte(output, TypeDict);
 
@@ -51,7 +58,8 @@ public static class MarshalWriter
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>A native string (PEP 3333): every char is one code point U+0000–U+00FF, as Kestrel decodes latin-1.</summary>
+    /// <summary>A <c>str</c>: a native string (PEP 3333, every char one code point U+0000–U+00FF, as Kestrel decodes
+    /// latin-1), or any text (an ASGI <c>path</c>); UTF-8 on the wire unless it is ASCII.</summary>
     public static void WriteString(IBufferWriter<byte> output, ReadOnlySpan<char> value)
     {
         if (Ascii.IsValid(value))
@@ -100,6 +108,60 @@ public static class MarshalWriter
             }
         }
         output.Advance(utf8Length);
+    }
+
+    /// <summary>A Python <c>bytes</c>.</summary>
+    public static void WriteBytes(IBufferWriter<byte> output, ReadOnlySpan<byte> value) => WriteWithLength(output, TypeBytes, value);
+
+    /// <summary>A Python <c>bytes</c> of a latin-1 string: each char is one byte (a header value as Kestrel decoded it).</summary>
+    public static void WriteLatin1Bytes(IBufferWriter<byte> output, ReadOnlySpan<char> value)
+    {
+        Span<byte> span = BeginLength(output, TypeBytes, value.Length);
+        Encoding.Latin1.GetBytes(value, span);
+        output.Advance(value.Length);
+    }
+
+    /// <summary>A Python <c>bytes</c> of a header name, lower-cased as ASGI asks (names are ASCII tokens).</summary>
+    public static void WriteLowerCaseBytes(IBufferWriter<byte> output, ReadOnlySpan<char> name)
+    {
+        Span<byte> span = BeginLength(output, TypeBytes, name.Length);
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            span[i] = (byte)(c is >= 'A' and <= 'Z' ? c | 0x20 : c);
+        }
+        output.Advance(name.Length);
+    }
+
+    public static void WriteInt(IBufferWriter<byte> output, int value)
+    {
+        Span<byte> span = output.GetSpan(5);
+        span[0] = TypeInt;
+        BinaryPrimitives.WriteInt32LittleEndian(span[1..], value);
+        output.Advance(5);
+    }
+
+    public static void WriteNone(IBufferWriter<byte> output) => WriteByte(output, TypeNone);
+
+    public static void WriteBool(IBufferWriter<byte> output, bool value) => WriteByte(output, value ? TypeTrue : TypeFalse);
+
+    /// <summary>A list of <paramref name="count"/> items, which follow.</summary>
+    public static void WriteListStart(IBufferWriter<byte> output, int count)
+    {
+        Span<byte> span = output.GetSpan(5);
+        span[0] = TypeList;
+        BinaryPrimitives.WriteInt32LittleEndian(span[1..], count);
+        output.Advance(5);
+    }
+
+    /// <summary>A tuple of <paramref name="count"/> (at most 255) items, which follow.</summary>
+    public static void WriteTupleStart(IBufferWriter<byte> output, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, byte.MaxValue);
+        Span<byte> span = output.GetSpan(2);
+        span[0] = TypeSmallTuple;
+        span[1] = (byte)count;
+        output.Advance(2);
     }
 
     private static Span<byte> BeginAscii(IBufferWriter<byte> output, int length)

@@ -74,4 +74,17 @@ public sealed record WorkerOptions
 
     /// <summary>--name: the process name (comm) of the workers, as of the front.</summary>
     public string? ProcessName { get; init; }
+
+    /// <summary>--interface: "auto" (the worker tells WSGI from ASGI by the app's shape), "wsgi" or "asgi".</summary>
+    public string Interface { get; init; } = "auto";
+
+    /// <summary>--lifespan for ASGI apps: "auto" (used if the app speaks it), "on" (must), "off".</summary>
+    public string Lifespan { get; init; } = "auto";
+
+    /// <summary>--loop for ASGI apps: "auto" (uvloop if importable), "asyncio" or "uvloop".</summary>
+    public string Loop { get; init; } = "auto";
+
+    /// <summary>--worker-connections: requests one ASGI worker runs at once; beyond it they wait in the pool's queue.
+    /// Accepted WebSockets do not count: an idle socket costs no worker capacity.</summary>
+    public int WorkerConnections { get; init; } = 1000;
 }

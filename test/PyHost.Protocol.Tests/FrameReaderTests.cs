@@ -216,9 +216,9 @@ public class FrameReaderTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(9)]
+    [InlineData(12)]
     [InlineData(15)]
-    [InlineData(26)]
+    [InlineData(33)]
     [InlineData(255)]
     public void TryReadThrowsOnAnUnknownFrameTypeAsSoonAsTheHeaderIsThere(byte type)
     {

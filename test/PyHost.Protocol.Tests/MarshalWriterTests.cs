@@ -199,6 +199,54 @@ public class MarshalWriterTests
         Assert.Equal(Enumerable.Range(0, 256), value.Select(c => (int)c));
     }
 
+    [Fact]
+    public void CPythonLoadsAnAsgiScopeWithItsTypedValues()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        MarshalWriter.WriteDictStart(output);
+        MarshalWriter.WriteKey(output, "path"u8);
+        MarshalWriter.WriteString(output, "/caf\u00E9/\u20AC");
+        MarshalWriter.WriteKey(output, "raw_path"u8);
+        MarshalWriter.WriteBytes(output, [(byte)'/', 0x00, 0xFF]);
+        MarshalWriter.WriteKey(output, "headers"u8);
+        MarshalWriter.WriteListStart(output, 2);
+        MarshalWriter.WriteTupleStart(output, 2);
+        MarshalWriter.WriteLowerCaseBytes(output, "X-Forwarded-For");
+        MarshalWriter.WriteLatin1Bytes(output, "1.2.3.4");
+        MarshalWriter.WriteTupleStart(output, 2);
+        MarshalWriter.WriteLowerCaseBytes(output, "Cookie");
+        MarshalWriter.WriteLatin1Bytes(output, "a=\u00E9\u00FF");
+        MarshalWriter.WriteKey(output, "client"u8);
+        MarshalWriter.WriteTupleStart(output, 2);
+        MarshalWriter.WriteString(output, "::1");
+        MarshalWriter.WriteInt(output, 65535);
+        MarshalWriter.WriteKey(output, "server"u8);
+        MarshalWriter.WriteTupleStart(output, 2);
+        MarshalWriter.WriteString(output, "/run/site.sock");
+        MarshalWriter.WriteNone(output);
+        MarshalWriter.WriteKey(output, "flags"u8);
+        MarshalWriter.WriteListStart(output, 3);
+        MarshalWriter.WriteBool(output, true);
+        MarshalWriter.WriteBool(output, false);
+        MarshalWriter.WriteInt(output, -1);
+        MarshalWriter.WriteDictEnd(output);
+
+        Assert.Equal(
+            "{'path': '/caf\\xe9/\\u20ac', 'raw_path': b'/\\x00\\xff', "
+            + "'headers': [(b'x-forwarded-for', b'1.2.3.4'), (b'cookie', b'a=\\xe9\\xff')], "
+            + "'client': ('::1', 65535), 'server': ('/run/site.sock', None), 'flags': [True, False, -1]}",
+            PythonMarshal.LoadRepr(output.WrittenSpan.ToArray()));
+    }
+
+    [Fact]
+    public void WriteIntIsTheTypeCodeThenFourBytesLittleEndian()
+    {
+        Assert.Equal(Convert.FromHexString("69" + "50C30000"), Written(output => MarshalWriter.WriteInt(output, 50000)));
+        Assert.Equal(Convert.FromHexString("73" + "03000000" + "616263"), Written(output => MarshalWriter.WriteBytes(output, "abc"u8)));
+        Assert.Equal(Convert.FromHexString("29" + "02"), Written(output => MarshalWriter.WriteTupleStart(output, 2)));
+        Assert.Equal(Convert.FromHexString("5B" + "00010000"), Written(output => MarshalWriter.WriteListStart(output, 256)));
+    }
+
     private static byte[] Written(Action<ArrayBufferWriter<byte>> write)
     {
         var output = new ArrayBufferWriter<byte>();

@@ -54,9 +54,9 @@ public static partial class ServeSettings
         : value;
 
     /// <summary>
-    /// -k: gunicorn's sync and gthread workers are what PyHost's workers are (gthread is --threads). An ASGI class
-    /// (uvicorn's) cannot be honoured until PyHost serves ASGI, and green-thread classes never: an error, rather than
-    /// serving the app some other way than asked.
+    /// -k: gunicorn's sync and gthread workers are what PyHost's workers are (gthread is --threads); uvicorn's gunicorn
+    /// worker classes mean an ASGI app. Green-thread classes never: an error, rather than serving the app some other
+    /// way than asked.
     /// </summary>
     private static void WorkerClass(ConfigEditor editor, TomlNode value, SettingOrigin origin)
     {
@@ -66,22 +66,31 @@ public static partial class ServeSettings
         {
             return;
         }
-        if (lower.Contains("uvicorn") || lower.Contains("asgi") || lower.Contains("aiohttp"))
+        // uvicorn's gunicorn worker classes (uvicorn.workers, and the uvicorn-worker package): an ASGI app.
+        if (name is "uvicorn.workers.UvicornWorker" or "uvicorn.workers.UvicornH11Worker" or "uvicorn_worker.UvicornWorker" or "uvicorn_worker.UvicornH11Worker")
         {
-            editor.Diagnostics.Error(origin, "worker_class", $"'{name}' serves ASGI apps, which PyHost does not serve yet",
-                "PyHost serves WSGI apps only for now: serve a WSGI app, or keep uvicorn for this one");
+            editor.SetApp("interface", TomlValues.Text("asgi", origin), origin);
+        }
+        else if (lower.Contains("uvicorn") || lower.Contains("asgi") || lower.Contains("aiohttp"))
+        {
+            editor.Diagnostics.Error(origin, "worker_class", $"worker class '{name}' is not one PyHost knows",
+                "for an ASGI app use -k uvicorn.workers.UvicornWorker, or --interface asgi");
         }
         else if (lower.Contains("gevent") || lower.Contains("eventlet") || lower.Contains("tornado"))
         {
             editor.Diagnostics.Error(origin, "worker_class", $"'{name}' is a green-thread worker class, which PyHost does not have",
-                "for I/O-bound apps use -k gthread --threads N");
+                "for I/O-bound apps use -k gthread --threads N, or serve an ASGI app");
         }
         else
         {
-            editor.Diagnostics.Error(origin, "worker_class", $"expected sync or gthread, not '{name}'",
-                "PyHost's workers are sync (one request each) or gthread (--threads N)");
+            editor.Diagnostics.Error(origin, "worker_class", $"expected sync, gthread or uvicorn.workers.UvicornWorker, not '{name}'",
+                "PyHost's WSGI workers are sync (one request each) or gthread (--threads N)");
         }
     }
+
+    /// <summary>uvicorn's --interface names (asgi3, asgi2) are asgi: the worker wraps an ASGI 2 app itself.</summary>
+    private static TomlNode? AsgiAliases(TomlNode value, SettingOrigin origin) =>
+        Text(value).Trim() is "asgi3" or "asgi2" ? TomlValues.Text("asgi", origin) : value;
 
     /// <summary>--compress-level CODING=LEVEL, repeatable: one level per coding, the others keep theirs.</summary>
     private static void CompressLevels(ConfigEditor editor, TomlNode value, SettingOrigin origin)

@@ -15,7 +15,7 @@ public static partial class ServeSettings
 {
     public static IReadOnlyList<ServeSetting> All { get; } =
     [
-        new("app", [], SettingArity.Value, "The WSGI app: MODULE:ATTR, MODULE or MODULE:FACTORY(ARGS).", "wsgi_app", Custom("app.NAME.module", (e, v, o) => e.SetAppSpec(v, o))),
+        new("app", [], SettingArity.Value, "The WSGI or ASGI app: MODULE:ATTR, MODULE or MODULE:FACTORY(ARGS).", "wsgi_app", Custom("app.NAME.module", (e, v, o) => e.SetAppSpec(v, o))),
         new("config", ["-c", "--config"], SettingArity.Value, "A config file: pyhost.toml, a pyproject.toml with [tool.pyhost], or a gunicorn .py file.", "config", null),
         new("check_config", ["--check-config"], SettingArity.Switch, "Check the configuration and exit.", "check_config", null),
         new("print_config", ["--print-config"], SettingArity.Switch, "Print the effective configuration, with where each value came from, and exit.", "print_config", null),
@@ -42,7 +42,7 @@ public static partial class ServeSettings
 
         // The app and its workers.
         new("workers", ["-w", "--workers"], SettingArity.Value, "Number of worker processes. Default: $WEB_CONCURRENCY, else the CPU cores.", "workers", App("workers")),
-        new("worker_class", ["-k", "--worker-class"], SettingArity.Value, "gunicorn's worker class: sync, or gthread (with --threads). ASGI classes are not served yet.", "worker_class", Custom("— (checked: PyHost's workers are sync or gthread)", WorkerClass)),
+        new("worker_class", ["-k", "--worker-class"], SettingArity.Value, "gunicorn's worker class: sync, gthread (with --threads), or uvicorn.workers.UvicornWorker (an ASGI app).", "worker_class", Custom("app.NAME.interface = \"asgi\" for uvicorn's classes (sync and gthread are checked)", WorkerClass)),
         new("threads", ["--threads"], SettingArity.Value, "Requests each worker runs at once, one thread each (wsgi.multithread), for I/O-bound apps.", "threads", App("threads")),
         new("timeout", ["-t", "--timeout"], SettingArity.Value, "Seconds a request may run before it gets 504 and its worker is replaced (0 = never).", "timeout", App("timeout")),
         new("graceful_timeout", ["--graceful-timeout"], SettingArity.Value, "Seconds in-flight requests may run on after SIGTERM/SIGINT or a reload.", "graceful_timeout", Server("graceful_timeout")),
@@ -65,6 +65,16 @@ public static partial class ServeSettings
         new("reload_extra_files", ["--reload-extra-file"], SettingArity.Repeatable, "With --reload: also watch this file (templates, settings). Repeatable.", "reload_extra_files", App("reload_extra_files")),
         new("paste", ["--paste", "--paster"], SettingArity.Value, "Load the app from a PasteDeploy ini file, as gunicorn --paste and pserve do: FILE or FILE#SECTION.", "paste", App("paste")),
         new("debug", ["--debug"], SettingArity.Switch, "Show tracebacks in 500 pages. Never in production.", null, App("debug")),
+
+        // ASGI apps (uvicorn's names where uvicorn has the flag).
+        new("interface", ["--interface"], SettingArity.Value, "auto, wsgi or asgi (uvicorn's asgi3 and asgi2 are asgi). Default: auto, told by the app's shape.", null, App("interface", AsgiAliases)),
+        new("lifespan", ["--lifespan", "--asgi-lifespan"], SettingArity.Value, "ASGI lifespan events: auto, on or off.", "asgi_lifespan", App("lifespan")),
+        new("loop", ["--loop", "--asgi-loop"], SettingArity.Value, "The ASGI workers' event loop: auto, asyncio or uvloop.", "asgi_loop", App("loop")),
+        new("worker_connections", ["--worker-connections"], SettingArity.Value, "Requests one ASGI worker runs at once.", "worker_connections", App("worker_connections")),
+        new("websocket_max_size", ["--ws-max-size"], SettingArity.Value, "The largest WebSocket message a client may send, in bytes or with k, m or g; larger closes with 1009.", null, App("websocket_max_size")),
+        new("websocket_ping_interval", ["--ws-ping-interval"], SettingArity.Value, "Seconds between pings on an open WebSocket (0: none).", null, App("websocket_ping_interval")),
+        new("websocket_ping_timeout", ["--ws-ping-timeout"], SettingArity.Value, "Seconds a WebSocket may take to answer a ping before it is closed (0: no limit).", null, App("websocket_ping_timeout")),
+        new("websocket_per_message_deflate", ["--ws-per-message-deflate"], SettingArity.Value, "Compress WebSocket messages when the client offers it: true or false.", null, App("websocket_per_message_deflate")),
 
         // The server process and its logs.
         new("umask", ["-m", "--umask"], SettingArity.Value, "Mode mask for the Unix sockets PyHost creates, as in gunicorn (007 or 0o007 octal); they are 0660 without it.", "umask", Server("umask", Umask)),

@@ -20,7 +20,6 @@ public static class GunicornUnsupported
 
     public static IReadOnlyList<Setting> All { get; } =
     [
-        new("worker_connections", ["--worker-connections"], true, "applies to gunicorn's async workers; PyHost's workers take --threads requests each"),
         new("reload_engine", ["--reload-engine"], true, "PyHost watches files with inotify; there is no engine to choose"),
         new("spew", ["--spew"], false, "traces every line the server runs; not supported"),
         new("sendfile", ["--no-sendfile"], false, "static files are served by PyHost's front, not by the app"),
@@ -66,9 +65,7 @@ public static class GunicornUnsupported
         new("http2_initial_window_size", ["--http2-initial-window-size"], true, "not configurable yet"),
         new("http2_max_frame_size", ["--http2-max-frame-size"], true, "not configurable yet"),
         new("http2_max_header_list_size", ["--http2-max-header-list-size"], true, "not configurable yet"),
-        new("asgi_loop", ["--asgi-loop"], true, "ASGI is not served yet"),
-        new("asgi_lifespan", ["--asgi-lifespan"], true, "ASGI is not served yet"),
-        new("asgi_disconnect_grace_period", ["--asgi-disconnect-grace-period"], true, "ASGI is not served yet"),
+        new("asgi_disconnect_grace_period", ["--asgi-disconnect-grace-period"], true, "an ASGI app is told at once that its client left (http.disconnect)"),
         new("http_parser", ["--http-parser"], true, "PyHost's front parses HTTP itself"),
         new("root_path", ["--root-path"], true, "mount the app under a route path instead: SCRIPT_NAME follows the route"),
         new("dirty_apps", ["--dirty-app"], true, "not supported"),

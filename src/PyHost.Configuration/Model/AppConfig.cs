@@ -78,6 +78,31 @@ public sealed record AppConfig
     /// <summary>A worker slot whose boot fails this many times in a row is given up; with no worker left serving, exit 3.</summary>
     public int MaxBootFailures { get; init; } = 5;
 
+    /// <summary>"auto" (an ASGI app is told by its shape at import), "wsgi" or "asgi".</summary>
+    public string Interface { get; init; } = "auto";
+
+    /// <summary>ASGI lifespan events: "auto", "on" or "off" (uvicorn's --lifespan).</summary>
+    public string Lifespan { get; init; } = "auto";
+
+    /// <summary>The ASGI workers' event loop: "auto" (uvloop when importable), "asyncio" or "uvloop".</summary>
+    public string Loop { get; init; } = "auto";
+
+    /// <summary>Requests one ASGI worker runs at once; open WebSockets do not count.</summary>
+    public int WorkerConnections { get; init; } = 1000;
+
+    /// <summary>The largest WebSocket message a client may send an ASGI app (1009 beyond it).</summary>
+    public ByteSize WebSocketMaxSize { get; init; } = new(16L * 1024 * 1024);
+
+    /// <summary>A ping this often on an open WebSocket (RFC 6455 §5.5.2); zero: none.</summary>
+    public TimeSpan WebSocketPingInterval { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>A WebSocket whose pong does not come within this is closed; zero: not checked.</summary>
+    public TimeSpan WebSocketPingTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>permessage-deflate (RFC 7692) when the client offers it.</summary>
+    public bool WebSocketPerMessageDeflate { get; init; } = true;
+
+
     /// <summary>What the workers load: the module spec, PasteDeploy's <c>config:FILE#SECTION</c>, or null to find it in chdir.</summary>
     public string? WorkerSpec => Module ?? Paste?.WorkerSpec;
 
@@ -118,6 +143,15 @@ public sealed record AppConfig
             { "pipeline_depth", Types.Count(0, 64), "When every worker is busy, requests without a body a worker may hold queued behind one that started less than pipeline_age ago (a fast request is likely to end soon); 0 = no pipelining.", a => a.PipelineDepth, (a, v) => a with { PipelineDepth = v } },
             { "pipeline_age", Types.Duration, "How recently a worker's running request must have started for another to be pipelined behind it.", a => a.PipelineAge, (a, v) => a with { PipelineAge = v } },
             { "max_boot_failures", Types.Count(1), "Give up a worker slot whose boot fails this many times in a row (retried after 0.5, 1, 2, 4 s ...); with no worker left serving, PyHost exits 3.", a => a.MaxBootFailures, (a, v) => a with { MaxBootFailures = v } },
+            { "interface", Types.Choice(("auto", "auto"), ("wsgi", "wsgi"), ("asgi", "asgi")), "WSGI or ASGI: auto tells an ASGI app (a coroutine function of scope, receive, send) at import. gunicorn: -k uvicorn.workers.UvicornWorker is asgi.", a => a.Interface, (a, v) => a with { Interface = v } },
+            { "lifespan", Types.Choice(("auto", "auto"), ("on", "on"), ("off", "off")), "ASGI lifespan events: auto (if the app speaks them), on (a failed startup stops the boot), off. uvicorn: --lifespan.", a => a.Lifespan, (a, v) => a with { Lifespan = v } },
+            { "loop", Types.Choice(("auto", "auto"), ("asyncio", "asyncio"), ("uvloop", "uvloop")), "The ASGI workers' event loop: auto is uvloop when importable. uvicorn: --loop.", a => a.Loop, (a, v) => a with { Loop = v } },
+            { "worker_connections", Types.Count(1, 1_000_000), "Requests one ASGI worker runs at once; more wait in the queue. Open WebSockets do not count. gunicorn: --worker-connections.", a => a.WorkerConnections, (a, v) => a with { WorkerConnections = v } },
+            { "websocket_max_size", Types.Size, "The largest WebSocket message a client may send; a larger one closes the socket with 1009. uvicorn: --ws-max-size.", a => a.WebSocketMaxSize, (a, v) => a with { WebSocketMaxSize = v } },
+            { "websocket_ping_interval", Types.Duration, "How often the front pings an open WebSocket; 0: never. uvicorn: --ws-ping-interval.", a => a.WebSocketPingInterval, (a, v) => a with { WebSocketPingInterval = v } },
+            { "websocket_ping_timeout", Types.Duration, "A WebSocket that does not answer a ping within this is closed; 0: no limit. uvicorn: --ws-ping-timeout.", a => a.WebSocketPingTimeout, (a, v) => a with { WebSocketPingTimeout = v } },
+            { "websocket_per_message_deflate", Types.Boolean, "Compress WebSocket messages (permessage-deflate) when the client offers it. uvicorn: --ws-per-message-deflate.", a => a.WebSocketPerMessageDeflate, (a, v) => a with { WebSocketPerMessageDeflate = v } },
+
         };
         return table;
     }

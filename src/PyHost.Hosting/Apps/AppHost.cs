@@ -117,6 +117,10 @@ public sealed class AppHost : IAsyncDisposable
             PipelineDepth = config.PipelineDepth,
             MaxBootFailures = config.MaxBootFailures,
             ProcessName = server.Name,
+            Interface = config.Interface,
+            Lifespan = config.Lifespan,
+            Loop = config.Loop,
+            WorkerConnections = config.WorkerConnections,
         };
     }
 
@@ -155,7 +159,12 @@ public sealed class AppHost : IAsyncDisposable
         return outcome;
     }
 
-    public Task StopAsync(TimeSpan grace) => Arbiter.StopAsync(grace);
+    /// <summary>Stops the workers; open WebSockets get 1001 (going away) at once rather than holding the stop.</summary>
+    public Task StopAsync(TimeSpan grace)
+    {
+        Arbiter.CloseWebSockets();
+        return Arbiter.StopAsync(grace);
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,6 @@
 using PyHost.Configuration.Model;
 using PyHost.Hosting.Apps;
+using PyHost.Http;
 using PyHost.Http.Compression;
 using PyHost.Http.Routing;
 using PyHost.Http.StaticFiles;
@@ -13,7 +14,7 @@ public static class EndpointFactory
     public static RouteEndpoint For(SiteConfig site, RouteConfig route, IReadOnlyDictionary<string, AppHost> apps, StaticFileRoute files) =>
         route.Target switch
         {
-            AppTarget app => new AppEndpoint(app.App, apps[app.App].Pool, PolicyOf(site, route)),
+            AppTarget app => new AppEndpoint(app.App, apps[app.App].Pool, PolicyOf(site, route, apps[app.App].Config), WebSocketsOf(apps[app.App].Config)),
             StaticTarget directory => new StaticEndpoint(files, StaticMount.ForRoute(route.Path, directory.Directory, StaticOptionsOf(site, route))
                 ?? throw new ServerConfigurationException($"static route {route.Path}: no such directory: {directory.Directory}")),
             RedirectTarget redirect => new RedirectEndpoint(redirect),
@@ -23,7 +24,7 @@ public static class EndpointFactory
 
     /// <summary>The route's buffering (on unless it says off) and body limit (the route's, else the site's, else the
     /// built-in default; 0 is no limit).</summary>
-    public static DispatchPolicy PolicyOf(SiteConfig site, RouteConfig route)
+    public static DispatchPolicy PolicyOf(SiteConfig site, RouteConfig route, AppConfig app)
     {
         long limit = (route.MaxBodySize ?? site.Limits.MaxBodySize ?? LimitsConfig.Defaults.MaxBodySize)!.Value.Bytes;
         return new DispatchPolicy
@@ -31,6 +32,7 @@ public static class EndpointFactory
             RequestBuffering = route.RequestBuffering ?? true,
             ResponseBuffering = route.ResponseBuffering ?? true,
             MaxRequestBodySize = limit == 0 ? null : limit,
+            MaxWebSocketMessageSize = app.WebSocketMaxSize.Bytes,
         };
     }
 
@@ -50,6 +52,15 @@ public static class EndpointFactory
             MaxRanges = options.MaxRanges,
         };
     }
+
+    /// <summary>The pings and compression of the WebSockets an ASGI app accepts (the app's websocket_* keys).</summary>
+    public static HttpWebSocketOptions WebSocketsOf(AppConfig app) => new()
+    {
+        PingInterval = app.WebSocketPingInterval,
+        PingTimeout = app.WebSocketPingTimeout,
+        Compression = app.WebSocketPerMessageDeflate,
+    };
+
 }
 
 /// <summary>A configuration the server cannot run (a static directory that is gone): one line for the user.</summary>

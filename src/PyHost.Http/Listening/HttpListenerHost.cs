@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,6 +79,7 @@ public sealed class HttpListenerHost : IAsyncDisposable
 
         WebApplication app = builder.Build();
         tls?.Front.UseRequestMiddleware(app);
+        HttpFront.UseWebSockets(app);
         app.Run(context => front.HandleAsync(context, settings));
         return new HttpListenerHost(listener, app, app.Services.GetRequiredService<AcceptControl>());
     }
@@ -123,8 +125,10 @@ public sealed class HttpListenerHost : IAsyncDisposable
         {
             app.Use((context, nextStep) =>
             {
-                // HTTP/2 has no Connection header: Kestrel's stop sends it GOAWAY instead.
-                if (control.Draining && !HttpProtocol.IsHttp2(context.Request.Protocol))
+                // HTTP/2 has no Connection header: Kestrel's stop sends it GOAWAY instead. An upgrade (a WebSocket
+                // handshake) keeps its connection: its 101 must say "Connection: Upgrade" (RFC 6455 §4.2.2).
+                if (control.Draining && !HttpProtocol.IsHttp2(context.Request.Protocol)
+                    && context.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest != true)
                 {
                     context.Response.OnStarting(() =>
                     {

@@ -10,9 +10,11 @@ public abstract record RouteEndpoint;
 
 /// <summary>
 /// The workers of an app answer, with the route's buffering and body limit. Mounted under a prefix, the app sees it as
-/// <c>SCRIPT_NAME</c> and the rest of the path as <c>PATH_INFO</c> (PEP 3333, as mod_wsgi's WSGIScriptAlias does).
+/// <c>SCRIPT_NAME</c> and the rest of the path as <c>PATH_INFO</c> (PEP 3333, as mod_wsgi's WSGIScriptAlias does), or
+/// as an ASGI app's <c>root_path</c>. <paramref name="WebSockets"/>: the pings and compression of the WebSockets an
+/// ASGI app accepts.
 /// </summary>
-public sealed record AppEndpoint(string App, WorkerPool Pool, DispatchPolicy Policy) : RouteEndpoint;
+public sealed record AppEndpoint(string App, WorkerPool Pool, DispatchPolicy Policy, HttpWebSocketOptions? WebSockets = null) : RouteEndpoint;
 
 /// <summary>Files under a directory, answered by the front (the mount's prefix is the route's).</summary>
 public sealed record StaticEndpoint(StaticFileRoute Files, StaticMount Mount) : RouteEndpoint;

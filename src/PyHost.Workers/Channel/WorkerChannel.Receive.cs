@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
@@ -108,7 +109,13 @@ public sealed partial class WorkerChannel
                 RetireAnnounced?.Invoke(this, Encoding.UTF8.GetString(payload));
                 TrySignalRetired();
                 return;
+            case FrameType.Log:
+                OnLog(header.Flags, payload);
+                return;
             case FrameType.ResponseStart or FrameType.ResponseBody or FrameType.ResponseEnd or FrameType.BodyPull:
+                break;
+            case FrameType.WebSocketAccept or FrameType.WebSocketSend or FrameType.WebSocketClose or FrameType.WebSocketCredit
+                or FrameType.ResponseTrailers or FrameType.ResponseFile when _asgi:
                 break;
             default:
                 throw new ProtocolException($"unexpected {header.Type} frame from a serving worker");
@@ -122,6 +129,10 @@ public sealed partial class WorkerChannel
         if (request is null)
         {
             throw new ProtocolException($"{header.Type} frame for request {header.RequestId}, which is not in flight");
+        }
+        if (_asgi)
+        {
+            request.LastProgress = Stopwatch.GetTimestamp();
         }
         switch (header.Type)
         {
@@ -151,6 +162,39 @@ public sealed partial class WorkerChannel
                 request.OnResponseEnd(header.Flags);
                 Touch(request);
                 TrySignalRetired();
+                break;
+            default:
+                HandleAsgiFrame(request, header, payload);
+                break;
+        }
+    }
+
+    /// <summary>The frames only an ASGI worker sends: WebSocket handshake and messages, trailers, pathsend.</summary>
+    private void HandleAsgiFrame(WorkerRequest request, FrameHeader header, ReadOnlySequence<byte> payload)
+    {
+        switch (header.Type)
+        {
+            case FrameType.WebSocketAccept:
+                request.OnWebSocketAccept(payload);
+                Touch(request);
+                break;
+            case FrameType.WebSocketSend:
+                request.OnWebSocketSend(header.Flags, payload);
+                Touch(request);
+                break;
+            case FrameType.WebSocketClose:
+                request.OnWebSocketClose(payload);
+                Touch(request);
+                break;
+            case FrameType.WebSocketCredit:
+                request.OnWebSocketCredit(payload);
+                break;
+            case FrameType.ResponseTrailers:
+                request.OnResponseTrailers(payload);
+                break;
+            case FrameType.ResponseFile:
+                request.OnResponseFile(payload, AllowsPathSend);
+                Touch(request);
                 break;
         }
     }

@@ -112,8 +112,16 @@ public sealed partial class WorkerChannel
         FrameBuffer frames = RentFrameBuffer();
         int payloadStart = frames.BeginFrame();
         RequestBody body = request.Body;
-        request.Exchange.WriteEnviron(frames, body.Mode == RequestBodyMode.Buffered ? body.Length : null);
+        long? bufferedLength = body.Mode == RequestBodyMode.Buffered ? body.Length : null;
         byte flags = body.Mode == RequestBodyMode.None ? FrameFlags.RequestNoBody : (byte)0;
+        if (_asgi)
+        {
+            flags |= AsgiRequestFlags(request, frames, bufferedLength);
+        }
+        else
+        {
+            request.Exchange.WriteEnviron(frames, bufferedLength);
+        }
         frames.FinishFrame(payloadStart, FrameType.Request, request.Id, flags);
         if (body.Mode == RequestBodyMode.Buffered && body.InMemory)
         {

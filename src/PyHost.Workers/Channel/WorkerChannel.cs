@@ -13,8 +13,9 @@ namespace PyHost.Workers.Channel;
 /// The persistent connection to one worker (docs/protocol.md), in Kestrel's shape: a duplex multiplexed by request
 /// id, with one receive loop that routes frames to their request and never waits for a client, and one send queue
 /// that serializes every frame. A WSGI worker thread runs one request at a time and may hold more waiting behind it
-/// (pipelining); an ASGI worker runs many. Requests run in the order they were sent, so the first
-/// <see cref="Capacity"/> outstanding ones are the running ones.
+/// (pipelining); an ASGI worker runs many, and holds accepted WebSockets beside them as sessions that take no slot
+/// (WorkerChannel.Asgi.cs). Requests run in the order they were sent, so the first <see cref="Capacity"/>
+/// outstanding ones are the running ones.
 /// </summary>
 public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
 {
@@ -49,7 +50,8 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
     /// <summary>"worker 3 (pid 1234)", for log lines.</summary>
     public string Name { get; set; }
 
-    public int Capacity { get; init; } = 1;
+    /// <summary>Requests the worker runs at once; set before <see cref="StartServing"/>, from what READY says.</summary>
+    public int Capacity { get; set; } = 1;
 
     public int PipelineDepth { get; set; }
 
@@ -73,8 +75,8 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
     /// <summary>Requests this channel finished, for --max-requests.</summary>
     public long RequestsServed => Interlocked.Read(ref _requestsServed);
 
-    /// <summary>Since when (TickCount64) the channel has been idle; null while it has requests.</summary>
-    public long? IdleSince => Volatile.Read(ref _outstanding) > 0 ? null : Volatile.Read(ref _idleSince);
+    /// <summary>Since when (TickCount64) the channel has been idle; null while it has requests or open WebSockets.</summary>
+    public long? IdleSince => Volatile.Read(ref _outstanding) > 0 || Volatile.Read(ref _sessionCount) > 0 ? null : Volatile.Read(ref _idleSince);
 
     /// <summary>How long the longest-running request has run, or null when none runs. Read by the timeout check.</summary>
     public TimeSpan? CurrentRequestAge
@@ -161,20 +163,30 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
         Volatile.Write(ref _lastStartedAt, now);
     }
 
-    /// <summary>A request left the channel (ended, given back, or failed): the next waiting one starts.</summary>
+    /// <summary>A request left the channel (ended, given back, or failed): the next waiting one starts. A WebSocket
+    /// session held no slot.</summary>
     private bool Remove(WorkerRequest request, bool served)
     {
+        bool heldSlot;
         lock (_lock)
         {
             if (!_requests.Remove(request.Id))
             {
                 return false;
             }
-            int index = _order.IndexOf(request);
-            _order.RemoveAt(index);
-            if (index < Capacity && _order.Count >= Capacity)
+            heldSlot = !_sessions.Remove(request);
+            if (heldSlot)
             {
-                MarkStarted(_order[Capacity - 1]);
+                int index = _order.IndexOf(request);
+                _order.RemoveAt(index);
+                if (index < Capacity && _order.Count >= Capacity)
+                {
+                    MarkStarted(_order[Capacity - 1]);
+                }
+            }
+            else
+            {
+                Volatile.Write(ref _sessionCount, _sessions.Count);
             }
             if (_order.Count == 0)
             {
@@ -186,7 +198,10 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
                 Interlocked.Increment(ref _requestsServed);
             }
         }
-        Interlocked.Decrement(ref _outstanding);
+        if (heldSlot)
+        {
+            Interlocked.Decrement(ref _outstanding);
+        }
         return true;
     }
 
@@ -234,7 +249,7 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
 
     private void TrySignalRetired()
     {
-        if ((_retireRequested || _broken) && Volatile.Read(ref _outstanding) == 0
+        if ((_retireRequested || _broken) && Volatile.Read(ref _outstanding) == 0 && Volatile.Read(ref _sessionCount) == 0
             && Interlocked.Exchange(ref _retiredSignalled, 1) == 0)
         {
             Retired?.Invoke(this);
@@ -264,18 +279,26 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
     {
         _broken = true;
         var failed = new List<(WorkerRequest Request, bool Running)>();
+        int slots;
         lock (_lock)
         {
             for (int i = 0; i < _order.Count; i++)
             {
                 failed.Add((_order[i], i < Capacity && _order[i].StartedAt != 0));
             }
+            slots = _order.Count;
+            foreach (WorkerRequest session in _sessions)
+            {
+                failed.Add((session, true));
+            }
             _order.Clear();
+            _sessions.Clear();
+            Volatile.Write(ref _sessionCount, 0);
             _requests.Clear();
             Volatile.Write(ref _lastStartedAt, 0);
             Volatile.Write(ref _idleSince, Environment.TickCount64);
         }
-        Interlocked.Add(ref _outstanding, -failed.Count);
+        Interlocked.Add(ref _outstanding, -slots);
         foreach (var (request, running) in failed)
         {
             request.Fail(running ? outcome : DispatchOutcome.NotStarted);

@@ -81,8 +81,14 @@ public sealed partial class WorkerChannelListener : IAsyncDisposable
                 }
             }
 
-            // The app import may take long (Django loads a lot); the arbiter's boot timeout bounds it.
+            // The app import may take long (Django loads a lot); the arbiter's boot timeout bounds it. An ASGI worker
+            // may log while its lifespan starts up.
             var answer = await channel.ReadControlFrameAsync(_stopping.Token);
+            while (answer is { Header.Type: FrameType.Log } line)
+            {
+                channel.Log(line.Header.Flags, line.Payload);
+                answer = await channel.ReadControlFrameAsync(_stopping.Token);
+            }
             switch (answer)
             {
                 case { Header.Type: FrameType.Ready } ready:

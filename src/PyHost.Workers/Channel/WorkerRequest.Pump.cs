@@ -16,6 +16,10 @@ internal sealed partial class WorkerRequest
         {
             while (true)
             {
+                if (_extras && _webSocketAccept is not null)
+                {
+                    return await RunWebSocketAsync();
+                }
                 ResponseHead? head = null;
                 lock (_lock)
                 {
@@ -27,6 +31,10 @@ internal sealed partial class WorkerRequest
                 }
                 if (head is not null && !_clientGone)
                 {
+                    if (_extras && _fileError is not null)
+                    {
+                        return await RefuseFileAsync();
+                    }
                     Exchange.StartResponse(head);
                 }
                 long written = 0;
@@ -44,6 +52,18 @@ internal sealed partial class WorkerRequest
                 lock (_lock)
                 {
                     finished = _ended && (_buffer is null || _buffer.Length == 0);
+                }
+                if (_extras && _headTaken && (_file is not null || _fileError is not null) && !_fileDone)
+                {
+                    if (!await SendFileOrFailAsync())
+                    {
+                        return Outcome();
+                    }
+                    continue;
+                }
+                if (finished && _extras)
+                {
+                    AppendTrailers();
                 }
                 if (written > 0 || head is not null)
                 {
@@ -72,6 +92,7 @@ internal sealed partial class WorkerRequest
             {
                 _buffer?.Dispose();
             }
+            _file?.Dispose();
         }
     }
 
@@ -140,7 +161,7 @@ internal sealed partial class WorkerRequest
             }
             return DispatchOutcome.InvalidResponse;
         }
-        if ((_endFlags & FrameFlags.AppError) != 0)
+        if ((_endFlags & FrameFlags.AppError) != 0 || _fileFailedAfterStart)
         {
             return DispatchOutcome.AppErrorAfterStart;
         }

@@ -11,7 +11,8 @@ namespace PyHost.Workers.Channel;
 /// One request on a channel. The receive loop feeds it the worker's frames (<c>On…</c> methods, never blocking);
 /// its pump (<see cref="PumpAsync"/>, the dispatching task) hands the response to the listener at the client's pace.
 /// Between them sits a <see cref="ResponseBuffer"/>: the worker is given credit as the front takes its bytes, so it
-/// finishes at its own speed and is released at RESPONSE_END while a slow client is still reading.
+/// finishes at its own speed and is released at RESPONSE_END while a slow client is still reading. An ASGI request
+/// may also become a WebSocket (WorkerRequest.WebSocket.cs) or end with a file or trailers (WorkerRequest.Asgi.cs).
 /// </summary>
 internal sealed partial class WorkerRequest
 {
@@ -42,6 +43,7 @@ internal sealed partial class WorkerRequest
     private byte _endFlags;
 
     // Either side.
+    private volatile bool _failed;    // Fail() ran: nobody takes the response any more (a cancelled ASGI request)
     private volatile bool _clientGone;
     private volatile bool _bodyFailed;
     private volatile bool _bodyTooLarge;
@@ -122,6 +124,7 @@ internal sealed partial class WorkerRequest
     public void OnResponseBody(ReadOnlySequence<byte> payload)
     {
         long length = payload.Length;
+        _received += length;
         if (!_started)
         {
             if (_invalid)
@@ -131,7 +134,7 @@ internal sealed partial class WorkerRequest
             }
             throw new ProtocolException("RESPONSE_BODY before RESPONSE_START");
         }
-        if (_dropBody || _clientGone || length == 0)
+        if (_dropBody || _clientGone || length == 0 || _failed)
         {
             Credit(length);
             return;
@@ -179,6 +182,7 @@ internal sealed partial class WorkerRequest
 
     private void SendCredit(long bytes)
     {
+        Interlocked.Add(ref _granted, bytes);
         Span<byte> amount = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(amount, (uint)bytes);
         _channel.SendFrame(FrameType.Credit, Id, 0, amount);
@@ -205,6 +209,7 @@ internal sealed partial class WorkerRequest
             _ended = true;
             _failure = outcome;
         }
+        _failed = true;
         _signal.Set();
     }
 
@@ -256,6 +261,7 @@ internal sealed partial class WorkerRequest
         FrameBuffer frames = _channel.RentFrameBuffer();
         int payloadStart = frames.BeginFrame();
         byte flags = 0;
+        Interlocked.Increment(ref _pullsInFlight);
         try
         {
             int read = await Exchange.ReadBodyAsync(frames, wanted);
@@ -275,6 +281,10 @@ internal sealed partial class WorkerRequest
             // The client went away or sent a malformed body; the app sees an OSError from wsgi.input.
             _bodyFailed = true;
             flags = FrameFlags.BodyAborted;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pullsInFlight);
         }
         if (flags == FrameFlags.BodyAborted)
         {

@@ -21,4 +21,10 @@ public sealed record DispatchPolicy
 
     /// <summary>The largest request body accepted (413 beyond it); null for no limit.</summary>
     public long? MaxRequestBodySize { get; init; } = 100L * 1024 * 1024;
+
+    /// <summary>
+    /// The largest WebSocket message a client may send an ASGI app (uvicorn's --ws-max-size, 16 MiB); a larger one
+    /// closes the socket with 1009 (RFC 6455 §7.4.1) as soon as its bytes pass the limit, never buffered whole.
+    /// </summary>
+    public long MaxWebSocketMessageSize { get; init; } = 16L * 1024 * 1024;
 }

@@ -34,6 +34,17 @@ public interface IWorkerExchange
     /// </summary>
     void WriteEnviron(IBufferWriter<byte> output, long? bufferedBodyLength);
 
+    /// <summary>
+    /// For an ASGI worker: writes the request as an ASGI scope (docs/protocol.md "The ASGI scope payload") and returns
+    /// true. A listener that has only CGI variables to give (the uwsgi, FastCGI and SCGI gateways) keeps this default:
+    /// it writes the environ and returns false, and the worker derives the scope from it.
+    /// </summary>
+    bool WriteScope(IBufferWriter<byte> output, long? bufferedBodyLength)
+    {
+        WriteEnviron(output, bufferedBodyLength);
+        return false;
+    }
+
     /// <summary>Copies up to <paramref name="maxBytes"/> of request body into <paramref name="destination"/>;
     /// returns 0 at the end of the body. Throws when the client went away or sent a malformed body.</summary>
     ValueTask<int> ReadBodyAsync(IBufferWriter<byte> destination, int maxBytes);

@@ -28,6 +28,10 @@ public sealed partial class Arbiter
             }
             if (worker.TerminateAt is { } terminateAt && now >= terminateAt)
             {
+                if (CloseWebSocketsBeforeTerminate(worker, now))
+                {
+                    continue;
+                }
                 Signals.Send(worker.Pid, Signals.SigTerm);
                 worker.TerminateAt = null;
                 worker.KillAt = now + (long)TerminateGrace.TotalMilliseconds;
@@ -62,6 +66,11 @@ public sealed partial class Arbiter
     {
         if (_options.Timeout <= TimeSpan.Zero || worker.TerminateAt is not null || worker.KillAt is not null)
         {
+            return;
+        }
+        if (worker.IsAsgi)
+        {
+            CancelOverdueRequests(worker, now);
             return;
         }
         foreach (WorkerChannel channel in worker.Channels)

@@ -40,14 +40,15 @@ public sealed partial class Arbiter
             case HandshakeResult.Ready:
                 worker.State = WorkerState.Ready;
                 _consecutiveBootFailures = 0;
-                // READY's payload is "pid python-version"; a forked worker's pid is known only from it.
-                string[] ready = done.Text.Split(' ', 2);
+                // READY's payload is "pid python-version interface [loop]"; a forked worker's pid is known only from it.
+                string[] ready = done.Text.Split(' ', 3);
                 if (worker.Pid == 0 && int.TryParse(ready[0], out int pid))
                 {
                     worker.Pid = pid;
                     done.Channel.Name = worker.Name;
                 }
-                LogBooted(worker.Name, Environment.TickCount64 - worker.StartedAt, ready.Length > 1 ? ready[1] : "?");
+                worker.Interface = ready.Length > 2 ? ready[2] : "wsgi";
+                LogBooted(worker.Name, Environment.TickCount64 - worker.StartedAt, ready.Length > 1 ? ready[1] : "?", DescribeInterface(worker.Interface));
                 if (worker.IsZygote)
                 {
                     worker.Channels.Add(done.Channel);
@@ -79,7 +80,7 @@ public sealed partial class Arbiter
     private void AddChannel(WorkerProcess worker, WorkerChannel channel)
     {
         worker.Channels.Add(channel);
-        channel.PipelineDepth = _options.PipelineDepth;
+        ConfigureChannel(worker, channel);
         channel.Retired = retired => Post(new ChannelRetired(retired));
         channel.RetireAnnounced = (announcing, reason) => Post(new RetireAnnounced(announcing, reason));
         channel.StartServing();
@@ -292,7 +293,7 @@ public sealed partial class Arbiter
             {
                 _ = other.DisposeAsync().AsTask();
             }
-            worker.TerminateAt ??= Environment.TickCount64 + (long)TerminateGrace.TotalMilliseconds;
+            worker.TerminateAt ??= Environment.TickCount64 + (long)ExitGrace(worker).TotalMilliseconds;
         }
     }
 

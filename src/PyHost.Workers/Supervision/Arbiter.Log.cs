@@ -4,8 +4,8 @@ namespace PyHost.Workers.Supervision;
 
 public sealed partial class Arbiter
 {
-    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Booted {Worker} in {Milliseconds} ms (Python {PythonVersion})")]
-    private partial void LogBooted(string worker, long milliseconds, string pythonVersion);
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Booted {Worker} in {Milliseconds} ms (Python {PythonVersion}, {Interface})")]
+    private partial void LogBooted(string worker, long milliseconds, string pythonVersion, string @interface);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "{Worker} could not load the app; its traceback follows")]
     private partial void LogBootFailed(string worker);

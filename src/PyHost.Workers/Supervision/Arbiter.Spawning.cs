@@ -94,6 +94,7 @@ public sealed partial class Arbiter
         startInfo.Environment["PYHOST_MULTIPROCESS"] = Math.Max(_options.Workers, _options.WorkersMax) > 1 ? "1" : "0";
         startInfo.Environment["PYHOST_THREADS"] = _options.Threads.ToString();
         startInfo.Environment["PYHOST_MAX_MEMORY_MIB"] = _options.MaxWorkerMemoryMib.ToString();
+        SetInterfaceEnvironment(startInfo.Environment);
         if (zygote)
         {
             startInfo.Environment["PYHOST_ZYGOTE"] = "1";

@@ -50,6 +50,15 @@ public sealed class WorkerProcess
 
     public WorkerState State { get; set; } = WorkerState.Booting;
 
+    /// <summary>What its READY said it serves: "wsgi" or "asgi" (and for ASGI, the event loop), for the boot log.</summary>
+    public string Interface { get; set; } = "wsgi";
+
+    /// <summary>An ASGI worker: one channel, many requests at once, each with a timeout of its own.</summary>
+    public bool IsAsgi => Interface.StartsWith("asgi", StringComparison.Ordinal);
+
+    /// <summary>Its open WebSockets were closed (1012) when its graceful time ran out.</summary>
+    public bool WebSocketsClosed { get; set; }
+
     /// <summary>One channel per request slot (--threads); the first arrives with READY.</summary>
     public List<WorkerChannel> Channels { get; } = new();
 

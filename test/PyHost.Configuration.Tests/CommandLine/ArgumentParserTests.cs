@@ -61,11 +61,11 @@ public class ArgumentParserTests
     [Fact]
     public void AGunicornFlagPyHostLacksIsAWarningAndItsValueIsSkipped()
     {
-        var (parsed, diagnostics) = Parse("--worker-connections", "1000", "hello:app", "--daemon");
+        var (parsed, diagnostics) = Parse("--worker-tmp-dir", "/dev/shm", "hello:app", "--daemon");
         Assert.Equal("hello:app", parsed.Value("app"));
         Assert.All(diagnostics.Items, item => Assert.Equal(DiagnosticSeverity.Warning, item.Severity));
         Assert.Equal(2, diagnostics.Items.Count);
-        Assert.Contains("gunicorn's --worker-connections is not supported by PyHost, ignored", diagnostics.Items[0].Message);
+        Assert.Contains("gunicorn's --worker-tmp-dir is not supported by PyHost, ignored", diagnostics.Items[0].Message);
         Assert.Contains("run it under systemd", diagnostics.Items[1].Message);
     }
 

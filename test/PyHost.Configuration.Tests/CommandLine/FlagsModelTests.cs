@@ -109,6 +109,11 @@ public class FlagsModelTests
         ["static_index"] = ["--static", "/s=public", "--static-index", "index.html"], ["static_fallback"] = ["--static", "/s=public", "--static-fallback", "index.html"],
         ["static_cache_control"] = ["--static", "/s=public", "--static-cache-control", "hashed=public, max-age=31536000, immutable"],
         ["static_precompressed"] = ["--static", "/s=public", "--static-precompressed"], ["static_max_ranges"] = ["--static", "/s=public", "--static-max-ranges", "4"],
+        ["interface"] = ["--interface", "asgi"], ["lifespan"] = ["--lifespan", "on"], ["loop"] = ["--loop", "asyncio"],
+        ["worker_connections"] = ["--worker-connections", "500"], ["websocket_max_size"] = ["--ws-max-size", "1MiB"],
+        ["websocket_ping_interval"] = ["--ws-ping-interval", "5"], ["websocket_ping_timeout"] = ["--ws-ping-timeout", "10"],
+        ["websocket_per_message_deflate"] = ["--ws-per-message-deflate", "false"],
+
     };
 
     public static TheoryData<string> SettingNames() => new(ServeSettings.All.Select(setting => setting.Name));
@@ -229,11 +234,13 @@ public class FlagsModelTests
     [InlineData(new[] { "-b", "example.com:80" }, "flag -b: error: listen[0].address: 'example.com:80': 'example.com' is not an IP address")]
     [InlineData(new[] { "-e", "NOVALUE" }, "flag -e: error: env: 'NOVALUE': expected KEY=VALUE")]
     [InlineData(new[] { "--log-level", "loud" }, "flag --log-level: error: log.level: \"loud\" is not one of \"debug\"")]
-    [InlineData(new[] { "-k", "uvicorn.workers.UvicornWorker" }, "flag -k: error: worker_class: 'uvicorn.workers.UvicornWorker' serves ASGI apps, which PyHost does not serve yet")]
-    [InlineData(new[] { "-k", "gevent" }, "flag -k: error: worker_class: 'gevent' is a green-thread worker class, which PyHost does not have\n  hint: for I/O-bound apps use -k gthread --threads N")]
-    [InlineData(new[] { "-k", "Sync2" }, "flag -k: error: worker_class: expected sync or gthread, not 'Sync2'")]
+    [InlineData(new[] { "-k", "uvicorn.workers.UvicornWebSocketWorker" }, "flag -k: error: worker_class: worker class 'uvicorn.workers.UvicornWebSocketWorker' is not one PyHost knows")]
+    [InlineData(new[] { "--interface", "rsgi" }, "\"rsgi\" is not one of \"auto\"")]
+    [InlineData(new[] { "-k", "gevent" }, "flag -k: error: worker_class: 'gevent' is a green-thread worker class, which PyHost does not have\n  hint: for I/O-bound apps use -k gthread --threads N, or serve an ASGI app")]
+    [InlineData(new[] { "-k", "Sync2" }, "flag -k: error: worker_class: expected sync, gthread or uvicorn.workers.UvicornWorker, not 'Sync2'")]
     [InlineData(new[] { "--static", "public" }, "flag --static: error: static: expected URL_PREFIX=DIR, not 'public'")]
     [InlineData(new[] { "--static", "/a b=public" }, "flag --static: error: static: \"/a b\" is not a plain path")]
+
     [InlineData(new[] { "--workers-max", "2", "-w", "4" }, "workers_max (2) is less than workers (4, from flag -w)")]
     [InlineData(new[] { "hello:app", "--paste", "x.ini" }, "give either module (argument APP) or paste (flag --paste), not both")]
     [InlineData(new[] { "--forwarded-headers", "x-real-ip" }, "flag --forwarded-headers: error: server.forwarded_headers: \"x-real-ip\" is not one of \"x-forwarded\", \"forwarded\", \"none\"")]
@@ -271,6 +278,23 @@ public class FlagsModelTests
         using var load = new LoadHelper();
         load.Files.MakeDirectory("public");
         Assert.Contains(expected, load.Errors(arguments));
+    }
+
+    [Theory]
+    [InlineData("uvicorn.workers.UvicornWorker")]
+    [InlineData("uvicorn_worker.UvicornWorker")]
+    public void UvicornsWorkerClassMeansAnAsgiApp(string workerClass)
+    {
+        using var load = new LoadHelper();
+        AppConfig app = Assert.Single(load.LoadValid("hello:app", "-k", workerClass).Apps);
+        Assert.Equal("asgi", app.Interface);
+    }
+
+    [Fact]
+    public void UvicornsInterfaceNamesAreAsgi()
+    {
+        using var load = new LoadHelper();
+        Assert.Equal("asgi", Assert.Single(load.LoadValid("--interface", "asgi3").Apps).Interface);
     }
 
     [Fact]

@@ -89,7 +89,7 @@ public class GunicornConfigFileTests
             import os
             workers = 2
             daemon = False
-            worker_connections = 1000
+            worker_tmp_dir = "/dev/shm"
 
             def post_fork(server, worker):
                 server.log.info("forked")
@@ -102,7 +102,7 @@ public class GunicornConfigFileTests
         Assert.Equal(
         [
             "gunicorn.conf.py:3: warning: daemon: gunicorn setting 'daemon' is not supported by PyHost: PyHost stays in the foreground: run it under systemd or another supervisor; ignored",
-            "gunicorn.conf.py:4: warning: worker_connections: gunicorn setting 'worker_connections' is not supported by PyHost: applies to gunicorn's async workers; PyHost's workers take --threads requests each; ignored",
+            "gunicorn.conf.py:4: warning: worker_tmp_dir: gunicorn setting 'worker_tmp_dir' is not supported by PyHost: PyHost's heartbeat is its worker channel, not a temporary file; ignored",
             "gunicorn.conf.py:6: warning: post_fork: gunicorn setting 'post_fork' is a server hook (a Python function gunicorn calls); PyHost does not run it; ignored",
             "gunicorn.conf.py:9: warning: when_ready: gunicorn setting 'when_ready' is a server hook (a Python function gunicorn calls); PyHost does not run it; ignored",
         ], result.Diagnostics.Select(diagnostic => diagnostic.ToString()));

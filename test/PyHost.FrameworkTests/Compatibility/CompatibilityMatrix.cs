@@ -92,7 +92,8 @@ public sealed class CompatibilityMatrix : IAsyncLifetime
         string gunicornPackage = DebianPackages.InstalledVersion(Gunicorn.DebianPackage) ?? "not installed";
         return $"Debian {DebianPackages.DebianRelease()}, Python {DebianPackages.PythonVersion()} ({Repository.Python}), " +
                $"pyhost {pyhostVersion}; reference: gunicorn {DebianPackages.PythonDistributionVersion("gunicorn")} " +
-               $"(Debian package {gunicornPackage}), sync workers. Two workers on each side.";
+               $"(Debian package {gunicornPackage}), sync workers; for ASGI apps uvicorn {DebianPackages.PythonDistributionVersion("uvicorn")} " +
+               $"(Debian package {DebianPackages.InstalledVersion("python3-uvicorn") ?? "not installed"}). Two workers on each side.";
     }
 
     private static string Run(string fileName, string argument)

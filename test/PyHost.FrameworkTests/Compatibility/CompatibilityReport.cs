@@ -18,7 +18,8 @@ public static class CompatibilityReport
         text.Append("Content-Disposition and bodies must be the same on both, with dates, CSRF tokens, session ids and each ");
         text.Append("server's own address masked. The one difference forgiven: gunicorn passes on a Content-Length an app ");
         text.Append("sets on a 204 or 304, which RFC 9110 §8.6 forbids a server to send; PyHost does not send it. A check marked ");
-        text.Append("(pyhost only) covers what gunicorn does not do: static files.\n\n");
+        text.Append("(pyhost only) covers what gunicorn does not do: static files. ASGI apps are compared the same way with ");
+        text.Append("Debian's uvicorn, their WebSockets driven by python3-websockets on both.\n\n");
         text.Append($"Last run: {DateTime.UtcNow:yyyy-MM-dd}, {run}\n");
 
         foreach (var section in FrameworkRows.All.GroupBy(row => row.Section))

@@ -17,6 +17,7 @@ public sealed record FrameworkRow(
 public static class FrameworkRows
 {
     public const string FrameworksSection = "Frameworks";
+    public const string AsgiSection = "ASGI frameworks (reference: uvicorn)";
     public const string ServingSection = "Serving";
 
     public static readonly FrameworkRow Django = new("Django", FrameworksSection, "python3-django", "Django", "examples/django");
@@ -31,8 +32,13 @@ public static class FrameworkRows
         NotTestedBecause: "not packaged in Debian 12. Debian ships Zope's libraries (python3-zope.interface, " +
                           "python3-zope.component, ...) but not the Zope application server, which is only on PyPI");
 
+    public static readonly FrameworkRow FastApi = new("FastAPI", AsgiSection, "python3-fastapi", "fastapi", "examples/fastapi", AlsoPackages: ["python3-multipart"]);
+    public static readonly FrameworkRow Starlette = new("Starlette", AsgiSection, "python3-starlette", "starlette", "examples/starlette");
+    public static readonly FrameworkRow Quart = new("Quart", AsgiSection, "python3-quart", "quart", "examples/quart");
+    public static readonly FrameworkRow DjangoAsgi = new("Django (asgi.py)", AsgiSection, "python3-django", "Django", "examples/django");
+
     public static readonly FrameworkRow AppDetection = new("App detection (no APP)", ServingSection, DebianPackage: null, PythonDistribution: null, Example: "examples/*");
     public static readonly FrameworkRow Virtualenv = new("Virtualenv (--system-site-packages)", ServingSection, "python3-venv", PythonDistribution: null, Example: "examples/flask");
 
-    public static readonly IReadOnlyList<FrameworkRow> All = [Django, Flask, Pyramid, Bottle, Falcon, PyWps, Zope, AppDetection, Virtualenv];
+    public static readonly IReadOnlyList<FrameworkRow> All = [Django, Flask, Pyramid, Bottle, Falcon, PyWps, Zope, FastApi, Starlette, Quart, DjangoAsgi, AppDetection, Virtualenv];
 }

@@ -30,6 +30,26 @@ public abstract class FrameworkTest<TServers>(TServers servers, CompatibilityMat
             ? throw new InvalidOperationException(failure)
             : servers.RunScenarioAsync(scenario, Output), testMethod);
 
+    /// <summary>
+    /// Runs a WebSocket script (apps/ws_client.py "script": send, recv, close steps) against both servers with
+    /// python3-websockets; <paramref name="check"/> must hold on each and the two transcripts must be the same.
+    /// </summary>
+    protected Task CompareWebSocketAsync(string description, string path, string steps, Action<System.Text.Json.JsonElement> check,
+                                         [CallerMemberName] string testMethod = "") =>
+        CheckAsync(servers.Row, description, async () =>
+        {
+            if (servers.StartFailure is { } failure)
+            {
+                throw new InvalidOperationException(failure);
+            }
+            System.Text.Json.JsonElement onReference = await PyHost.IntegrationTests.Asgi.WebSocketClient.RunAsync("script", $"ws://{servers.Gunicorn.Authority}{path}", steps);
+            System.Text.Json.JsonElement onPyHost = await PyHost.IntegrationTests.Asgi.WebSocketClient.RunAsync("script", $"ws://{servers.PyHost.Authority}{path}", steps);
+            Output.WriteLine($"{servers.Gunicorn.Name}: {onReference}\npyhost: {onPyHost}");
+            check(onReference);
+            check(onPyHost);
+            Assert.Equal(onReference.GetRawText(), onPyHost.GetRawText());
+        }, testMethod);
+
     /// <summary>A check on pyhost alone (what gunicorn does not do, such as static files), recorded in the matrix.</summary>
     protected Task CheckPyHostAsync(string description, Func<Browser, Task> scenario, [CallerMemberName] string testMethod = "") =>
         CheckAsync(servers.Row, description, () => servers.StartFailure is { } failure

@@ -4,9 +4,10 @@ using Xunit.Abstractions;
 namespace PyHost.FrameworkTests.Infrastructure;
 
 /// <summary>
-/// One pyhost and one gunicorn (the reference) serving the same example app from examples/NAME, with the same
-/// arguments and two workers each, and each with a state directory of its own (database, uploads), prepared alike,
-/// so that the same scenario leaves the same traces on both. Shared by the tests of one class.
+/// One pyhost and one reference server (gunicorn for a WSGI app, uvicorn for an ASGI one) serving the same example
+/// app from examples/NAME, with the same arguments and two workers each, and each with a state directory of its own
+/// (database, uploads), prepared alike, so that the same scenario leaves the same traces on both. Shared by the tests
+/// of one class.
 /// </summary>
 public abstract class ExampleServers : IAsyncLifetime
 {
@@ -34,7 +35,17 @@ public abstract class ExampleServers : IAsyncLifetime
 
     public WebServer PyHost => pyhost ?? throw new InvalidOperationException(StartFailure ?? "The servers have not started.");
 
+    /// <summary>The reference server (gunicorn, or uvicorn for <see cref="AsgiExampleServers"/>).</summary>
     public WebServer Gunicorn => gunicorn ?? throw new InvalidOperationException(StartFailure ?? "The servers have not started.");
+
+    /// <summary>The reference's name: also the name of its state directory.</summary>
+    protected virtual string ReferenceName => "gunicorn";
+
+    /// <summary>Starts the reference serving the example; gunicorn takes the same arguments as pyhost.</summary>
+    protected virtual Task<WebServer> StartReferenceAsync(string stateDirectory) =>
+        WebServer.StartGunicornAsync(Directory, [.. AppArguments, "-w", $"{Workers}", .. EnvironmentArguments(stateDirectory)]);
+
+    protected const int WorkerCount = Workers;
 
     /// <summary>Why the servers could not start, for the report; null when they did.</summary>
     public string? StartFailure { get; private set; }
@@ -61,7 +72,7 @@ public abstract class ExampleServers : IAsyncLifetime
         {
             await PrepareAsync();
             string pyhostState = Path.Combine(StateRoot, "pyhost");
-            string gunicornState = Path.Combine(StateRoot, "gunicorn");
+            string gunicornState = Path.Combine(StateRoot, ReferenceName);
             foreach (string state in new[] { pyhostState, gunicornState })
             {
                 System.IO.Directory.CreateDirectory(state);
@@ -69,8 +80,7 @@ public abstract class ExampleServers : IAsyncLifetime
             }
             Task<WebServer> startingPyHost = WebServer.StartPyHostAsync(
                 Directory, [.. AppArguments, "-w", $"{Workers}", .. EnvironmentArguments(pyhostState), .. PyHostOnlyArguments(pyhostState)]);
-            Task<WebServer> startingGunicorn = WebServer.StartGunicornAsync(
-                Directory, [.. AppArguments, "-w", $"{Workers}", .. EnvironmentArguments(gunicornState)]);
+            Task<WebServer> startingGunicorn = StartReferenceAsync(gunicornState);
             try
             {
                 await Task.WhenAll(startingPyHost, startingGunicorn);   // waits for both, even when one fails
@@ -139,8 +149,17 @@ public abstract class ExampleServers : IAsyncLifetime
         return (browser, failure);
     }
 
-    private IEnumerable<string> EnvironmentArguments(string stateDirectory) =>
+    protected IEnumerable<string> EnvironmentArguments(string stateDirectory) =>
         AppEnvironment(stateDirectory).SelectMany(variable => new[] { "-e", $"{variable.Key}={variable.Value}" });
 }
 
 public sealed class ScenarioFailedException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>An ASGI example: the reference is Debian's uvicorn, with two workers and the app's environment.</summary>
+public abstract class AsgiExampleServers : ExampleServers
+{
+    protected override string ReferenceName => "uvicorn";
+
+    protected override Task<WebServer> StartReferenceAsync(string stateDirectory) =>
+        WebServer.StartUvicornAsync(Directory, [.. AppArguments, "--workers", $"{WorkerCount}"], AppEnvironment(stateDirectory));
+}

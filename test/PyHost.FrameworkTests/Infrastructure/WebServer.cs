@@ -61,6 +61,17 @@ public abstract class WebServer : IAsyncDisposable
             workingDirectory,
             new Dictionary<string, string?>());
 
+    /// <summary>Debian's uvicorn serving ARGS (an ASGI app): the reference the ASGI framework tests compare with.
+    /// The environment goes to the process, uvicorn having no -e.</summary>
+    public static Task<WebServer> StartUvicornAsync(string workingDirectory, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment) =>
+        StartProcessAsync(
+            "uvicorn",
+            Repository.Python,
+            port => ["-m", "uvicorn", "--port", $"{port}", "--log-level", "info", .. arguments],
+            _ => new Regex(@"Application startup complete"),
+            workingDirectory,
+            environment.ToDictionary(variable => variable.Key, variable => (string?)variable.Value));
+
     private static async Task<WebServer> StartProcessAsync(
         string name,
         string executable,

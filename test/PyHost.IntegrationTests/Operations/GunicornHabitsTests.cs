@@ -33,10 +33,22 @@ public sealed class GunicornHabitsTests
     }
 
     [Theory]
-    [InlineData("uvicorn.workers.UvicornWorker", "'uvicorn.workers.UvicornWorker' serves ASGI apps, which PyHost does not serve yet")]
-    [InlineData("uvicorn_worker.UvicornWorker", "'uvicorn_worker.UvicornWorker' serves ASGI apps, which PyHost does not serve yet")]
+    [InlineData("uvicorn.workers.UvicornWorker")]
+    [InlineData("uvicorn_worker.UvicornWorker")]
+    public async Task UvicornsWorkerClassesServeTheAppAsAsgi(string workerClass)
+    {
+        var port = Ops.FreePort();
+        await using var pyhost = await Ops.StartServingAsync(port, Ops.Serve("asgi_features:app", ["-b", Ops.Bind(port), "-w", "1", "-k", workerClass]));
+
+        (await Ops.GetAsync(port, "/hello")).AssertStatus(200);
+        Assert.Matches(new Regex(@"Booted worker \d+ \(pid \d+\) in \d+ ms \(Python [\d.]+, ASGI"), pyhost.Output);
+    }
+
+    [Theory]
+    [InlineData("uvicorn.workers.UvicornWebSocketWorker", "worker class 'uvicorn.workers.UvicornWebSocketWorker' is not one PyHost knows")]
     [InlineData("gevent", "'gevent' is a green-thread worker class, which PyHost does not have")]
-    [InlineData("nonsense.Worker", "expected sync or gthread, not 'nonsense.Worker'")]
+    [InlineData("nonsense.Worker", "expected sync, gthread or uvicorn.workers.UvicornWorker, not 'nonsense.Worker'")]
+
     public async Task OtherWorkerClassesAreRefusedWithTheFlagAndAHint(string workerClass, string message)
     {
         var run = await Ops.RunAsync(Repository.PyHostExecutable, Ops.Serve(Ops.App, "-b", Ops.Bind(Ops.FreePort()), "-k", workerClass));

@@ -1,26 +1,34 @@
+using System.Net;
 using System.Text.RegularExpressions;
 using PyHost.IntegrationTests.Infrastructure;
 using Xunit;
 
 namespace PyHost.IntegrationTests.Operations;
 
-/// <summary>An ASGI app (FastAPI, Starlette, Django's asgi.py) is recognized at boot: until PyHost serves ASGI, it
-/// stops with one clear line and exit status 4, instead of printing "Listening" and answering every request 500.</summary>
+/// <summary>An ASGI app (FastAPI, Starlette, Django's asgi.py) is recognized at import by --interface auto (issue 11
+/// point 1): the boot log says ASGI and the app answers, instead of "Listening" and a 500 for every request.</summary>
 public sealed class InterfaceTests
 {
     [Theory]
-    [InlineData("asgi_apps:function_app", null)]
-    [InlineData("asgi_apps:instance_app", null)]
-    [InlineData("mysite.asgi:application", "examples/django")]
-    public async Task AnAsgiAppStopsTheBootWithExitStatus4(string app, string? appDirectory)
+    [InlineData("asgi_apps:function_app", null, "/", "asgi function")]
+    [InlineData("asgi_apps:instance_app", null, "/", "asgi instance")]
+    [InlineData("mysite.asgi:application", "examples/django", "/admin/login/", "Django")]
+    public async Task AnAsgiAppIsDetectedAndServed(string app, string? appDirectory, string target, string expectedText)
     {
+        var port = Ops.FreePort();
         var chdir = appDirectory is null ? Repository.AppsDirectory : Path.Combine(Repository.Root, appDirectory);
-        var run = await Ops.RunAsync(Repository.PyHostExecutable,
-            ["serve", app, "--python", Repository.Python, "--chdir", chdir, "-b", Ops.Bind(Ops.FreePort()), "-w", "2"]);
+        await using var pyhost = await TestProcess.StartServingAsync(
+            ["serve", app, "--python", Repository.Python, "--chdir", chdir, "-b", Ops.Bind(port), "-w", "1"],
+            [$"http://127.0.0.1:{port}"]);
 
-        Assert.True(run.ExitCode == 4, $"exit status {run.ExitCode}:\n{run.Output}");
-        Assert.Equal(1, Ops.CountLines(run.Output, new Regex($@"AppImportError: {Regex.Escape(app)} is an ASGI application .* PyHost serves WSGI apps only for now")));
-        Assert.DoesNotContain("Listening on", run.Output);
+        // Host 127.0.0.1: the Django example's ALLOWED_HOSTS refuses any other with a 400.
+        await using var connection = await RawHttpConnection.OpenAsync(new IPEndPoint(IPAddress.Loopback, port));
+        await connection.SendAsync($"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        var response = await connection.ReadResponseAsync();
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Contains(expectedText, response.BodyText);
+        Assert.Matches(new Regex(@"Booted worker 1 \(pid \d+\) in \d+ ms \(Python 3\.\d+\.\d+, ASGI on \w+\)"), pyhost.Output);
     }
 
     [Fact]
@@ -33,5 +41,6 @@ public sealed class InterfaceTests
             [$"http://127.0.0.1:{port}"]);
 
         Assert.NotEqual(500, (await Ops.GetAsync(port, "/")).StatusCode);
+        Assert.Matches(new Regex(@"Booted worker 1 \(pid \d+\) in \d+ ms \(Python 3\.\d+\.\d+, WSGI\)"), pyhost.Output);
     }
 }

@@ -1,18 +1,24 @@
-"""ASGI 3 applications, which PyHost does not serve yet: it must say so at boot and exit 4, not answer 500s."""
+"""ASGI 3 applications in the two shapes --interface auto must recognize at import: a coroutine function, and an
+object whose __call__ is one (as Starlette, FastAPI and Django's ASGIHandler are)."""
 from __future__ import annotations
 
 from typing import Any
 
 
+async def _hello(scope: dict[str, Any], receive: Any, send: Any, shape: bytes) -> None:
+    if scope["type"] != "http":
+        return  # lifespan: nothing to start
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"asgi " + shape})
+
+
 async def function_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await _hello(scope, receive, send, b"function")
 
 
 class Application:
-    """As Starlette, FastAPI and Django's ASGIHandler are: an object with an async __call__."""
-
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await _hello(scope, receive, send, b"instance")
 
 
 instance_app = Application()

@@ -40,7 +40,30 @@ internal static class PythonMarshal
         }
     }
 
-    private static string Run(string file)
+    /// <summary>What CPython makes of the bytes, as <c>ascii(value)</c>: for typed values (bytes, tuples, ints, None).</summary>
+    public static string LoadRepr(byte[] marshalled)
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(file, marshalled);
+            return Run(file, ReprScript).TrimEnd('\n');
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private const string ReprScript = """
+        import marshal, sys
+        with open(sys.argv[1], "rb") as f:
+            value = marshal.load(f)
+            assert not f.read(), "trailing bytes"
+        print(ascii(value))
+        """;
+
+    private static string Run(string file, string script = Script)
     {
         Assert.True(File.Exists(Python), $"{Python} is needed to check marshal output against CPython");
         var start = new ProcessStartInfo(Python)
@@ -51,7 +74,7 @@ internal static class PythonMarshal
         };
         start.ArgumentList.Add("-I");   // isolated: no user site, no PYTHON* variables
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(Script);
+        start.ArgumentList.Add(script);
         start.ArgumentList.Add(file);
         using Process process = Process.Start(start)!;
         Task<string> stderr = process.StandardError.ReadToEndAsync();

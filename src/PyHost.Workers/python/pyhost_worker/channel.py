@@ -55,6 +55,10 @@ class Channel:
     def close(self) -> None:
         self._sock.close()
 
+    def detach(self) -> socket.socket:
+        """The socket, for an event loop to drive from now on (nothing has been read from it yet)."""
+        return self._sock
+
     def send(self, data: bytes) -> None:
         try:
             self._sendall(data)

@@ -1,4 +1,4 @@
-"""Import the WSGI app named by a spec, as gunicorn's import_app does:
+"""Import the app named by a spec, as gunicorn's import_app does, and tell WSGI from ASGI:
 
     MODULE                  attribute `application` of MODULE
     MODULE:ATTR[.SUB...]    an attribute, dotted for nested objects
@@ -9,12 +9,14 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import importlib
+import inspect
 import os
 import sys
 import traceback
 from types import TracebackType
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 DEFAULT_ATTRIBUTE = "application"
 PASTE_PREFIX = "config:"
@@ -162,44 +164,66 @@ def load_app(spec: str) -> Any:
     return target
 
 
+WSGI = "wsgi"
+ASGI = "asgi"
+INTERFACES = ("auto", WSGI, ASGI)
+
+
+def _takes_positional(function: Any, count: int) -> bool:
+    """Whether function can be called with count positional arguments; True when its signature cannot be read."""
+    try:
+        inspect.signature(function).bind(*range(count))
+    except TypeError:
+        return False
+    except ValueError:  # no signature (a builtin): give it the benefit of the doubt
+        return True
+    return True
+
+
+def is_asgi2_app(app: Any) -> bool:
+    """An ASGI 2 "double callable": a class (or an object marked as such by asgiref) called with the scope, whose
+    instances are coroutine functions of (receive, send) (ASGI spec "Legacy Applications")."""
+    if getattr(app, "_asgi_single_callable", False):
+        return False
+    if getattr(app, "_asgi_double_callable", False):
+        return True
+    return inspect.isclass(app) and asyncio.iscoroutinefunction(getattr(app, "__call__", None)) \
+        and _takes_positional(app.__call__, 3)  # self, receive, send
+
+
+def is_asgi_app(app: Any) -> bool:
+    """An ASGI 3 app (a coroutine function of scope, receive, send, or an object whose __call__ is one) or an ASGI 2
+    double callable. A WSGI app is a plain callable of (environ, start_response), so nothing WSGI passes this."""
+    if is_asgi2_app(app):
+        return True
+    if inspect.isclass(app):
+        return False
+    call = app if asyncio.iscoroutinefunction(app) else getattr(app, "__call__", None)
+    return asyncio.iscoroutinefunction(call) and _takes_positional(call, 3)
+
+
+def as_asgi3(app: Any) -> Callable[..., Any]:
+    """The app as a single callable; an ASGI 2 app is wrapped as asgiref's guarantee_single_callable does."""
+    if not is_asgi2_app(app):
+        return app  # type: ignore[no-any-return]
+
+    async def asgi3(scope: Dict[str, Any], receive: Any, send: Any) -> None:
+        instance = app(scope)
+        await instance(receive, send)
+
+    return asgi3
+
+
 def detect_interface(app: Any) -> str:
-    """"asgi" for an ASGI 3 application: a coroutine function taking (scope, receive, send), or an object whose
-    __call__ is one (FastAPI, Starlette, Django's ASGIHandler); "wsgi" otherwise. ASGI 2's double callable
-    (app(scope) returning the coroutine function) cannot be told from a WSGI app without calling it: it reads as WSGI.
-    The server will choose its interface with this when it serves ASGI too."""
-    import inspect
-
-    candidates = [app]
-    call = getattr(type(app), "__call__", None) if not inspect.isroutine(app) and not inspect.isclass(app) else None
-    if call is not None:
-        candidates.append(getattr(app, "__call__", None))
-    for candidate in candidates:
-        try:
-            target = inspect.unwrap(candidate) if candidate is not None else None
-        except ValueError:  # a __wrapped__ loop
-            target = candidate
-        if target is None or not inspect.iscoroutinefunction(target):
-            continue
-        try:
-            parameters = [
-                parameter for parameter in inspect.signature(candidate).parameters.values()
-                if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
-            ]
-        except (TypeError, ValueError):
-            continue
-        if len(parameters) == 3:
-            return "asgi"
-    return "wsgi"
+    """"asgi" for an ASGI app (see is_asgi_app), "wsgi" otherwise: what --interface auto chooses."""
+    return ASGI if is_asgi_app(app) else WSGI
 
 
-def require_wsgi(spec: str, app: Any) -> None:
-    """Stops the boot of an ASGI app with one clear line: PyHost serves WSGI only, for now."""
-    if detect_interface(app) == "asgi":
-        raise AppImportError(
-            f"{spec} is an ASGI application (async, called with scope, receive, send); PyHost serves WSGI apps only for now",
-            "serve a WSGI app (Django: myproject.wsgi:application, not asgi), or run this one under an ASGI server until "
-            "PyHost serves ASGI",
-        )
+def choose_interface(app: Any, requested: str) -> str:
+    """WSGI or ASGI: as --interface says, or for auto as the app's shape says."""
+    if requested in (WSGI, ASGI):
+        return requested
+    return detect_interface(app)
 
 
 def _without_loader_frames(tb: Optional[TracebackType]) -> Optional[TracebackType]:

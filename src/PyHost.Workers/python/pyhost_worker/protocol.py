@@ -17,6 +17,9 @@ PING = 5
 FORK = 6  # to a zygote (--preload): fork a worker; payload "worker-id:token"
 CREDIT = 7  # payload u32: this many more RESPONSE_BODY bytes may be sent for request_id
 RECALL = 8  # give back request_id (0: every request) if it has not started: RESPONSE_END with NOT_STARTED
+CANCEL = 9  # ASGI: cancel request_id's task (it ran past --timeout); the front already answered 504
+WS_MESSAGE = 10  # a WebSocket message, or a piece of one (flag MESSAGE_MORE), from the client
+WS_DISCONNECT = 11  # the client closed the WebSocket or went away: u16 code, UTF-8 reason
 
 # Worker -> front.
 HELLO = 16
@@ -29,9 +32,20 @@ BODY_PULL = 22
 PONG = 23
 CHILD_EXITED = 24  # from a zygote: payload "pid status", status negative for a signal
 RETIRING = 25  # request id 0, UTF-8 reason: this worker takes no more requests (e.g. over its memory limit)
+WS_ACCEPT = 26  # websocket.accept: subprotocol, then header names and values, NUL-separated
+WS_SEND = 27  # a WebSocket message, or a piece of one (flag MESSAGE_MORE), for the client; within the credit
+WS_CLOSE = 28  # websocket.close: u16 code, UTF-8 reason
+WS_CREDIT = 29  # u32: the app took this many message bytes; the front may send that many more
+RESPONSE_TRAILERS = 30  # http.response.trailers: header names and values, NUL-separated
+RESPONSE_FILE = 31  # http.response.pathsend: the UTF-8 path of a file the front sends as the whole body
+LOG = 32  # flags = a logging level (10..50): a line for the front's log, about request_id (0: the worker)
 
 # Flags.
 NO_BODY = 1  # on REQUEST: the request has no body; nothing will be pulled
+SCOPE = 2  # on REQUEST: the payload is an ASGI scope, not a CGI environ
+TRAILERS = 4  # on REQUEST: the front can deliver response trailers (the http.response.trailers extension)
+MESSAGE_TEXT = 1  # on WS_MESSAGE and WS_SEND: a text message (UTF-8); else binary
+MESSAGE_MORE = 2  # on WS_MESSAGE and WS_SEND: more pieces of this message follow
 BODY_END = 1
 BODY_ABORTED = 2
 APP_ERROR = 1  # on RESPONSE_END: the app raised after the response started
@@ -52,6 +66,8 @@ CREDIT_PAYLOAD = struct.Struct("<I")
 
 # Every request starts with this much response credit; CREDIT frames add to it (docs/protocol.md "Flow control").
 RESPONSE_WINDOW = 1024 * 1024
+# WebSocket message bytes the front may send for one socket before the worker grants more with WS_CREDIT.
+WEBSOCKET_WINDOW = 1024 * 1024
 
 # (type, request_id, flags, payload)
 Frame = Tuple[int, int, int, bytes]

@@ -1,4 +1,5 @@
-"""The worker process: connect to the front, say HELLO, import the app, then serve its requests one at a time."""
+"""The worker process: connect to the front, say HELLO, import the app, then serve its requests: a WSGI app one at a
+time (here), an ASGI app on an event loop (asgi_worker)."""
 
 from __future__ import annotations
 
@@ -316,7 +317,7 @@ def _drop_privileges(user: str, group: str) -> None:
 SETTINGS = (
     "PYHOST_SOCKET", "PYHOST_TOKEN", "PYHOST_WORKER_ID", "PYHOST_APP", "PYHOST_PYTHONPATH", "PYHOST_DEBUG",
     "PYHOST_MULTIPROCESS", "PYHOST_THREADS", "PYHOST_ZYGOTE", "PYHOST_USER", "PYHOST_GROUP", "PYHOST_PROC_NAME",
-    "PYHOST_MAX_MEMORY_MIB",
+    "PYHOST_MAX_MEMORY_MIB", "PYHOST_INTERFACE", "PYHOST_LIFESPAN", "PYHOST_LOOP", "PYHOST_BLOCKED_LOOP_SECONDS",
 )
 
 
@@ -390,7 +391,7 @@ def main() -> int:
     app: Any
     try:
         app = loader.load_app(spec)
-        loader.require_wsgi(spec, app)
+        interface = loader.choose_interface(app, env.get("PYHOST_INTERFACE", "auto"))
     except BaseException as error:  # anything the app's import does, sys.exit() included
         report = loader.describe_failure(spec, error)
         channel.send(pack_frame(BOOT_FAILED, 0, report.encode("utf-8", "backslashreplace")))
@@ -398,7 +399,10 @@ def main() -> int:
         # gunicorn's statuses: 4 when the module holds no usable app, another (3 at the front) when importing it
         # failed. Not sys.exit: threads the app's import started must not keep us alive.
         os._exit(EXIT_BOOT_FAILED if isinstance(error, loader.AppImportError) else EXIT_IMPORT_FAILED)
-    ready = f"{os.getpid()} {platform.python_version()}".encode("utf-8")
+    zygote = env.get("PYHOST_ZYGOTE") == "1"
+    if interface == loader.ASGI:
+        return _serve_asgi(channel, app, socket_path, zygote, env)
+    ready = f"{os.getpid()} {platform.python_version()} wsgi".encode("utf-8")
     channel.send(pack_frame(READY, 0, ready))
 
     multiprocess, debug = env.get("PYHOST_MULTIPROCESS") == "1", env.get("PYHOST_DEBUG") == "1"
@@ -412,11 +416,11 @@ def main() -> int:
             _serve_more_threads(threads - 1, socket_path, hello, ready, app, multiprocess, debug, memory_limit)
         Worker(first, app, multiprocess, debug, multithread=threads > 1, memory_limit=memory_limit).serve()
 
-    if env.get("PYHOST_ZYGOTE") == "1":
+    if zygote:
         def serve_forked_worker(worker_id: str, token: str) -> None:
             _start_watchdog()  # its parent is now the zygote: it leaves when the zygote does
             child_hello = f"{worker_id}:{token}".encode("ascii")
-            child_ready = f"{os.getpid()} {platform.python_version()}".encode("utf-8")
+            child_ready = f"{os.getpid()} {platform.python_version()} wsgi".encode("utf-8")
             child = _connect(socket_path)
             child.send(pack_frame(HELLO, 0, child_hello) + pack_frame(READY, 0, child_ready))
             serve(child, child_hello, child_ready)
@@ -424,4 +428,26 @@ def main() -> int:
         run_zygote(channel, serve_forked_worker)
         return EXIT_OK
     serve(channel, hello, ready)
+    return EXIT_OK
+
+
+def _serve_asgi(channel: Channel, app: Any, socket_path: str, zygote: bool, env: Dict[str, str]) -> int:
+    """An ASGI app: one event loop per process (asgi_worker), with its lifespan run before READY. Imported only here,
+    so a WSGI worker never loads asyncio."""
+    from .asgi_worker import AsgiSettings, serve_asgi
+
+    app = loader.as_asgi3(app)
+    settings = AsgiSettings.from_environment(env)
+    if not zygote:
+        serve_asgi(channel, app, settings)
+    # --preload: the zygote imported the app and serves nothing; each forked child runs its own loop and lifespan.
+    channel.send(pack_frame(READY, 0, f"{os.getpid()} {platform.python_version()} asgi".encode("utf-8")))
+
+    def serve_forked_worker(worker_id: str, token: str) -> None:
+        _start_watchdog()
+        child = _connect(socket_path)
+        child.send(pack_frame(HELLO, 0, f"{worker_id}:{token}".encode("ascii")))
+        serve_asgi(child, app, settings)
+
+    run_zygote(channel, serve_forked_worker)
     return EXIT_OK

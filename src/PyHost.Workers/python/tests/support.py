@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 PYTHON_DIR = os.path.dirname(TESTS_DIR)
@@ -22,10 +22,14 @@ if PYTHON_DIR not in sys.path:
 # The frame format is written out again here rather than imported, so the tests check the shim against the doc.
 HEADER = struct.Struct("<IIBBH")
 REQUEST, BODY, ABORT, STOP, PING, FORK, CREDIT, RECALL = 1, 2, 3, 4, 5, 6, 7, 8
+CANCEL, WS_MESSAGE, WS_DISCONNECT = 9, 10, 11
 HELLO, READY, BOOT_FAILED, RESPONSE_START, RESPONSE_BODY, RESPONSE_END, BODY_PULL, PONG = range(16, 24)
 CHILD_EXITED, RETIRING = 24, 25
+WS_ACCEPT, WS_SEND, WS_CLOSE, WS_CREDIT, RESPONSE_TRAILERS, RESPONSE_FILE, LOG = range(26, 33)
 NO_BODY, BODY_END, BODY_ABORTED, APP_ERROR, NOT_STARTED = 1, 1, 2, 1, 2
+SCOPE, TRAILERS, MESSAGE_TEXT, MESSAGE_MORE = 2, 4, 1, 2
 RESPONSE_WINDOW = 1024 * 1024
+WEBSOCKET_WINDOW = 1024 * 1024
 
 TIMEOUT = 10.0
 
@@ -134,6 +138,7 @@ class FakeFront:
         self.conn, _ = self._listener.accept()
         self.conn.settimeout(TIMEOUT)
         self._pending = b""
+        self.logs: List[Frame] = []  # LOG frames (ASGI workers), kept aside from the request frames
         hello = self.read_frame()
         assert hello == Frame(HELLO, 0, 0, b"3:s3cret"), hello
         self.boot = self.read_frame()
@@ -186,6 +191,9 @@ class FakeFront:
                 if len(self._pending) >= 12 + length:
                     frame = parse_frames(self._pending[:12 + length])[0]
                     self._pending = self._pending[12 + length:]
+                    if frame.type == LOG:
+                        self.logs.append(frame)
+                        continue
                     return frame
             data = self.conn.recv(1 << 20)
             if not data:
@@ -250,3 +258,73 @@ class FakeFront:
         extra.update(environ)
         self.start_request(request_id, make_environ(path, **extra), body if eager else None)
         return self.finish_request(request_id, body)
+
+
+def make_scope(path: str = "/", method: str = "GET", query: bytes = b"", kind: str = "http", **extra: object) -> Dict[str, object]:
+    """An ASGI scope as the front writes it (docs/protocol.md "The ASGI scope payload")."""
+    scope: Dict[str, object] = {
+        "type": kind,
+        "http_version": "1.1",
+        "scheme": "http" if kind == "http" else "ws",
+        "path": path,
+        "raw_path": path.encode("utf-8"),
+        "query_string": query,
+        "root_path": "",
+        "headers": [(b"host", b"localhost:8000")],
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),
+    }
+    if kind == "http":
+        scope["method"] = method
+    else:
+        scope["subprotocols"] = []
+    scope.update(extra)
+    return scope
+
+
+class AsgiFront(FakeFront):
+    """A fake front for an ASGI worker: requests go as scopes, and LOG frames are waited for."""
+
+    def start_scope(self, request_id: int, scope: Dict[str, object], flags: int = NO_BODY | SCOPE,
+                    eager_body: Optional[bytes] = None) -> None:
+        data = pack(REQUEST, request_id, marshal.dumps(scope), flags)
+        if eager_body is not None:
+            data += pack(BODY, request_id, eager_body, BODY_END)
+        self.conn.sendall(data)
+
+    def get(self, path: str, request_id: int, query: bytes = b"", flags: int = NO_BODY | SCOPE) -> Exchange:
+        self.start_scope(request_id, make_scope(path, query=query), flags)
+        return self.finish_request(request_id)
+
+    def frames_until(self, predicate: "Callable[[Frame], bool]", limit: int = 10_000) -> List[Frame]:
+        frames = []
+        for _ in range(limit):
+            frame = self.read_frame()
+            frames.append(frame)
+            if predicate(frame):
+                return frames
+        raise AssertionError(f"no such frame among {frames[:20]}")
+
+    def wait_for_log_frame(self, text: str, timeout: float = 5.0) -> Frame:
+        """The first LOG frame containing text; reads (and keeps aside) frames until it comes."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for frame in self.logs:
+                if text in frame.payload.decode("utf-8", "replace"):
+                    return frame
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no LOG frame with {text!r}: {[f.payload[:200] for f in self.logs]}")
+            self.conn.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                frame = self.read_frame()
+            except socket.timeout:
+                continue
+            finally:
+                self.conn.settimeout(TIMEOUT)
+            self.stray.append(frame)
+
+    @property
+    def stray(self) -> List[Frame]:
+        if not hasattr(self, "_stray"):
+            self._stray: List[Frame] = []
+        return self._stray

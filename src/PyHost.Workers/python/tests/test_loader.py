@@ -8,7 +8,16 @@ import support  # noqa: F401  (puts pyhost_worker on sys.path)
 import functools
 from typing import Any
 
-from pyhost_worker.loader import AppImportError, detect_interface, parse_spec, paste_config_file, require_wsgi
+from pyhost_worker.loader import (
+    AppImportError,
+    as_asgi3,
+    choose_interface,
+    detect_interface,
+    is_asgi2_app,
+    is_asgi_app,
+    parse_spec,
+    paste_config_file,
+)
 
 
 class ParseSpecTests(unittest.TestCase):
@@ -47,6 +56,84 @@ class PasteSpecTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class InterfaceDetectionTests(unittest.TestCase):
+    """--interface auto: the app's shape says WSGI or ASGI (asgiref specs/asgi.rst, and its compatibility module)."""
+
+    def test_asgi3_shapes_are_asgi(self) -> None:
+        import functools
+
+        async def function(scope: object, receive: object, send: object) -> None:
+            pass
+
+        class Callable:
+            async def __call__(self, scope: object, receive: object, send: object) -> None:
+                pass
+
+        async def with_options(scope: object, receive: object, send: object, options: object = None) -> None:
+            pass
+
+        for app in (function, Callable(), with_options, functools.partial(with_options, options=1)):
+            with self.subTest(app=app):
+                self.assertTrue(is_asgi_app(app))
+                self.assertEqual(choose_interface(app, "auto"), "asgi")
+                self.assertIs(as_asgi3(app), app)
+
+    def test_wsgi_shapes_are_wsgi(self) -> None:
+        def function(environ: object, start_response: object) -> list:
+            return []
+
+        class Callable:
+            def __call__(self, environ: object, start_response: object) -> list:
+                return []
+
+        class PerRequest:  # a WSGI app can be a class: each request makes an instance, iterated for the body
+            def __init__(self, environ: object, start_response: object) -> None:
+                pass
+
+        def three_plain_arguments(scope: object, receive: object, send: object) -> None:
+            pass
+
+        async def two_arguments(scope: object, receive: object) -> None:
+            pass
+
+        for app in (function, Callable(), PerRequest, three_plain_arguments, two_arguments):
+            with self.subTest(app=app):
+                self.assertFalse(is_asgi_app(app))
+                self.assertEqual(choose_interface(app, "auto"), "wsgi")
+
+    def test_an_asgi2_double_callable_is_wrapped_into_a_single_callable(self) -> None:
+        import asyncio
+
+        seen = []
+
+        class Legacy:
+            def __init__(self, scope: object) -> None:
+                self.scope = scope
+
+            async def __call__(self, receive: object, send: object) -> None:
+                seen.append((self.scope, receive, send))
+
+        self.assertTrue(is_asgi2_app(Legacy))
+        self.assertTrue(is_asgi_app(Legacy))
+        single = as_asgi3(Legacy)
+        asyncio.run(single("scope", "receive", "send"))
+        self.assertEqual(seen, [("scope", "receive", "send")])
+
+    def test_asgirefs_markers_win(self) -> None:
+        async def function(scope: object, receive: object, send: object) -> None:
+            pass
+
+        function._asgi_double_callable = True  # type: ignore[attr-defined]
+        self.assertTrue(is_asgi2_app(function))
+
+    def test_an_explicit_interface_is_taken_as_given(self) -> None:
+        def wsgi(environ: object, start_response: object) -> list:
+            return []
+
+        self.assertEqual(choose_interface(wsgi, "asgi"), "asgi")
+        self.assertEqual(choose_interface(object(), "wsgi"), "wsgi")
 
 
 async def asgi_function(scope: Any, receive: Any, send: Any) -> None:
@@ -90,10 +177,3 @@ class DetectInterfaceTests(unittest.TestCase):
         for app in [wsgi_function, WsgiApplication(), two_parameter_coroutine, asgi2_double_callable, AsgiApplication, print]:
             with self.subTest(app=app):
                 self.assertEqual(detect_interface(app), "wsgi")
-
-    def test_an_asgi_app_is_refused_with_a_hint(self) -> None:
-        with self.assertRaises(AppImportError) as raised:
-            require_wsgi("main:app", AsgiApplication())
-        self.assertIn("main:app is an ASGI application", str(raised.exception))
-        self.assertIn("WSGI", raised.exception.hint)
-        require_wsgi("main:app", wsgi_function)

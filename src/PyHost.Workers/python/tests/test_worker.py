@@ -57,10 +57,11 @@ class ServingRequests(unittest.TestCase):
     def tearDownClass(cls) -> None:
         cls.front.close()
 
-    def test_ready_names_pid_and_python_version(self) -> None:
-        pid, version = self.front.boot.payload.decode().split(" ")
+    def test_ready_names_pid_python_version_and_the_wsgi_interface(self) -> None:
+        pid, version, interface = self.front.boot.payload.decode().split(" ")
         self.assertEqual(int(pid), self.front.process.pid)
         self.assertEqual(version, ".".join(map(str, sys.version_info[:3])))
+        self.assertEqual(interface, "wsgi")
 
     def test_hello_list_gets_start_body_end_and_a_computed_content_length(self) -> None:
         response = self.front.request("/hello", request_id=41)

@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Http;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using PyHost.IntegrationTests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace PyHost.IntegrationTests.Asgi;
+
+/// <summary>What PyHost gives an ASGI app beyond the core spec: interface selection, back-pressure, the pathsend and
+/// trailers extensions, and the front's own features (access log, static files) working for ASGI apps too.</summary>
+public sealed class AsgiFeatureTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task AutoDetectsTheAsgiAppAndTheBootLogSaysWhichInterfaceAndLoop()
+    {
+        await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1", "--loop", "asyncio"]);
+
+        Assert.Matches(new Regex(@"Booted worker 1 \(pid \d+\) in \d+ ms \(Python 3\.\d+\.\d+, ASGI on asyncio\)"), site.Process.Output);
+    }
+
+    [Fact]
+    public async Task AWsgiAppStillBootsAsWsgi()
+    {
+        await using PyHostServer server = await PyHostServer.StartAsync("pep3333:app", ["--chdir", Repository.AppsDirectory, "-w", "1"]);
+
+        Assert.Matches(new Regex(@"Booted worker 1 \(pid \d+\) in \d+ ms \(Python 3\.\d+\.\d+, WSGI\)"), server.Process.Output);
+    }
+
+    [Theory]
+    [InlineData("--interface", "asgi4", "pyhost: flag --interface: error: app.main.interface: \"asgi4\" is not one of \"auto\", \"wsgi\", \"asgi\"")]
+    [InlineData("--lifespan", "maybe", "pyhost: flag --lifespan: error: app.main.lifespan: \"maybe\" is not one of \"auto\", \"on\", \"off\"")]
+    [InlineData("--loop", "trio", "pyhost: flag --loop: error: app.main.loop: \"trio\" is not one of \"auto\", \"asyncio\", \"uvloop\"")]
+    [InlineData("--worker-connections", "0", "pyhost: flag --worker-connections: error: app.main.worker_connections: 0 is out of range")]
+    [InlineData("--ws-max-size", "lots", "pyhost: flag --ws-max-size: error: app.main.websocket_max_size: \"lots\": a size is")]
+    [InlineData("--ws-per-message-deflate", "maybe", "pyhost: flag --ws-per-message-deflate: error: app.main.websocket_per_message_deflate")]
+    public async Task ABadAsgiFlagExitsWith2AndSaysWhy(string flag, string value, string message)
+    {
+        await using TestProcess process = TestProcess.Start(["serve", "asgi_features:app", flag, value]);
+
+        Assert.Equal(2, await process.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains(message, process.Output);
+        Assert.DoesNotContain("   at ", process.Output);
+    }
+
+    [Fact]
+    public async Task LifespanOnWithAnAppThatCannotStartStopsTheBootWithExit4()
+    {
+        await using TestProcess process = TestProcess.Start(["serve", "asgi_conformance:app", "--python", Repository.Python, "-b", "127.0.0.1:0",
+            "--lifespan", "on", "-e", "CONFORMANCE_STARTUP=fail", "--chdir", Repository.AppsDirectory]);
+
+        Assert.Equal(4, await process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("conformance startup failed on purpose", process.Output);
+        Assert.Contains("hint:", process.Output);
+    }
+
+    [Fact]
+    public async Task SendWaitsForAClientThatDoesNotReadSoTheWorkerNeverBuffersTheStream()
+    {
+        // Without the front's response buffering (a route key), credit comes only as the client reads: send() waits.
+        string siteFile = Path.Combine(Path.GetTempPath(), $"pyhost-unbuffered-{Guid.NewGuid():N}.toml");
+        await File.WriteAllTextAsync(siteFile, "[[site]]\n[[site.route]]\npath = \"/\"\napp = \"main\"\nresponse_buffering = false\n");
+        using var removeSiteFile = new TemporaryFile(siteFile);
+        await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1", "-c", siteFile]);
+        const long total = 256L * 1024 * 1024;
+        string tag = Guid.NewGuid().ToString("N");
+        await using RawHttpConnection reader = await site.Server.ConnectAsync();
+        await reader.SendAsync(site.Server.Request("GET", $"/flood?{tag},{total}"));
+        await reader.ReadHeadAsync();
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        long sentWhileNotReading = (await site.GetJsonAsync($"/sent?{tag}")).GetInt64();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        long sentLater = (await site.GetJsonAsync($"/sent?{tag}")).GetInt64();
+
+        // The credit window (1 MiB), Kestrel's pipe and the kernel's socket buffers: a few MiB, not the whole stream.
+        Assert.InRange(sentWhileNotReading, 1, 32L * 1024 * 1024);
+        Assert.Equal(sentWhileNotReading, sentLater);
+        long read = 0;
+        while (read < 64L * 1024 * 1024 && await reader.ReadChunkAsync() is { Length: > 0 } chunk)
+        {
+            read += chunk.Length;
+        }
+        Assert.True((await site.GetJsonAsync($"/sent?{tag}")).GetInt64() > sentLater, "reading let the app go on");
+    }
+
+    [Fact]
+    public async Task PathsendSendsTheFileFromTheFront()
+    {
+        await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1"]);
+        byte[] content = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
+        string file = Path.Combine(site.Directory, "payload.bin");
+        await File.WriteAllBytesAsync(file, content);
+
+        RawHttpResponse response = await site.Server.GetAsync($"/file?{file}");
+
+        response.AssertStatus(200);
+        Assert.Equal(content.Length, response.Head.ContentLength);
+        Assert.Equal(content, response.Body);
+        Assert.Contains("http.response.pathsend", (await site.GetJsonAsync("/extensions")).EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public async Task PathsendOfAFileTheFrontCannotOpenIsA500WithTheReasonLogged()
+    {
+        await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1"]);
+        int mark = site.Process.LineCount;
+        string missing = Path.Combine(site.Directory, "not-there.bin");
+
+        RawHttpResponse response = await site.Server.GetAsync($"/file-unchecked?{missing}");
+
+        Assert.Equal(500, response.StatusCode);
+        await site.Process.WaitForOutputAsync(new Regex($@"GET /file-unchecked\?{Regex.Escape(missing)}: pathsend cannot open {Regex.Escape(missing)}"), TimeSpan.FromSeconds(5), mark);
+        (await site.Server.GetAsync("/hello")).AssertStatus(200);
+    }
+
+    [Fact]
+    public async Task TrailersReachAnHttp2ClientThatAsksForThem()
+    {
+        await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1"]);
+        using var client = new HttpClient(new SocketsHttpHandler())
+        {
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{site.Server.Authority}/trailers")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        request.Headers.TE.ParseAdd("trailers");
+
+        using HttpResponseMessage response = await client.SendAsync(request);
+        string body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpVersion.Version20, response.Version);
+        Assert.Equal("body before trailers", body);
+        Assert.True(response.TrailingHeaders.TryGetValues("x-checksum", out IEnumerable<string>? checksum),
+            $"no trailer; response headers: {response.Headers}{response.Content.Headers}; trailers: {response.TrailingHeaders}");
+        Assert.Equal(["sha256-abc"], checksum);
+    }
+
+    [Fact]
+    public async Task TheTrailersExtensionIsOfferedOnlyWhenTheClientCanGetThem()
+    {
+        await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1"]);
+
+        string[] http1 = (await site.GetJsonAsync("/extensions")).EnumerateArray().Select(e => e.GetString()!).ToArray();
+
+        Assert.DoesNotContain("http.response.trailers", http1);
+    }
+
+    [Fact]
+    public async Task TheAccessLogHasAsgiRequestsAndWebSocketsAndStaticMountsServeBesideTheApp()
+    {
+        string staticDirectory = Directory.CreateTempSubdirectory("pyhost-asgi-static-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(staticDirectory, "style.css"), "body { color: teal }");
+        try
+        {
+            await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1", "--access-logfile", "-", "--static", $"/static={staticDirectory}"]);
+
+            (await site.Server.GetAsync("/hello")).AssertStatus(200);
+            RawHttpResponse css = (await site.Server.GetAsync("/static/style.css")).AssertStatus(200);
+            JsonElement echo = await WebSocketClient.RunAsync("echo", site.WebSocketUrl("/ws"));
+
+            Assert.Equal("body { color: teal }", css.BodyText);
+            Assert.Equal("h\u00e9llo \U0001F600", echo.GetProperty("text").GetString());
+            await site.Process.WaitForOutputAsync(new Regex("\"GET /hello HTTP/1.1\" 200 "), TimeSpan.FromSeconds(5));
+            await site.Process.WaitForOutputAsync(new Regex("\"GET /static/style.css HTTP/1.1\" 200 20 "), TimeSpan.FromSeconds(5));
+            await site.Process.WaitForOutputAsync(new Regex("\"GET /ws HTTP/1.1\" 101 "), TimeSpan.FromSeconds(5));
+        }
+        finally
+        {
+            Directory.Delete(staticDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task AnAppErrorIsA500PageAndATracebackAtErrorInTheServerLog()
+    {
+        await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1"]);
+        string marker = Guid.NewGuid().ToString("N");
+
+        RawHttpResponse response = await site.Server.GetAsync($"/error?{marker}");
+
+        Assert.Equal(500, response.StatusCode);
+        Assert.DoesNotContain(marker, response.BodyText);
+        Match line = await site.Process.WaitForOutputAsync(new Regex(@"\[ERROR\] \[worker 1 \(pid \d+\)\] Exception in ASGI application handling GET /error"), TimeSpan.FromSeconds(5));
+        Assert.Contains($"RuntimeError: asgi feature failure {marker}", site.Process.Output);
+        Assert.Contains("Traceback (most recent call last)", site.Process.Output);
+    }
+}
+
+/// <summary>Deletes a file the test wrote when the test ends.</summary>
+internal sealed class TemporaryFile(string path) : IDisposable
+{
+    public void Dispose() => File.Delete(path);
+}

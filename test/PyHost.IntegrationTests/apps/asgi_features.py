@@ -1,0 +1,113 @@
+"""An ASGI app for what PyHost adds around the spec: the per-request timeout, back-pressure, pathsend, trailers,
+WebSockets that cost no worker, supervision. The generation (GENERATION in the environment, or the file
+$ASGI_FEATURES_DIR/generation) tells which code a worker runs."""
+
+import asyncio
+import json
+import os
+import time
+
+STATE = {"sent": {}, "seen": []}
+DIRECTORY = os.environ.get("ASGI_FEATURES_DIR", "")
+
+
+def generation():
+    path = os.path.join(DIRECTORY, "generation")
+    if DIRECTORY and os.path.exists(path):
+        with open(path) as file:
+            return file.read().strip()
+    return "1"
+
+
+GENERATION = generation()
+
+
+async def answer(send, value, status=200):
+    body = json.dumps(value).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            await send({"type": message["type"] + ".complete"})
+            if message["type"] == "lifespan.shutdown":
+                return
+    if scope["type"] == "websocket":
+        await receive()
+        await send({"type": "websocket.accept"})
+        if scope["path"].startswith("/ws/greet"):
+            await send({"type": "websocket.send", "text": f"generation {GENERATION} pid {os.getpid()}"})
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                STATE["seen"].append({"disconnect": message["code"]})
+                return
+            await send({"type": "websocket.send", "text": message.get("text"), "bytes": message.get("bytes")})
+    path = scope["path"]
+    query = scope["query_string"].decode()
+    if path == "/hello":
+        await answer(send, {"generation": GENERATION, "pid": os.getpid()})
+    elif path == "/hang":
+        await asyncio.sleep(3600)  # the coroutine that never answers: --timeout cancels it here
+    elif path == "/slow":
+        await asyncio.sleep(float(query or "1"))
+        await answer(send, {"slept": float(query or "1"), "pid": os.getpid()})
+    elif path == "/tick":
+        # A stream that lasts longer than --timeout but keeps sending: it is never cut.
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        for index in range(int(query or "6")):
+            await send({"type": "http.response.body", "body": b"tick %d\n" % index, "more_body": True})
+            await asyncio.sleep(0.5)
+        await send({"type": "http.response.body", "body": b"done\n"})
+    elif path == "/stubborn":
+        while True:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                STATE["seen"].append({"ignored": "CancelledError"})
+    elif path == "/flood":
+        # Streams as fast as send() lets it, and counts what send() took: back-pressure keeps that near the window.
+        tag, total = query.split(",")
+        STATE["sent"][tag] = 0
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/octet-stream")]})
+        chunk = b"f" * 65536
+        try:
+            while STATE["sent"][tag] < int(total):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                STATE["sent"][tag] += len(chunk)
+            await send({"type": "http.response.body", "body": b""})
+        except OSError:
+            pass
+    elif path == "/sent":
+        await answer(send, STATE["sent"].get(query, -1))
+    elif path == "/block":
+        time.sleep(float(query or "1.5"))
+        await answer(send, {"blocked": True})
+    elif path == "/file":
+        size = os.path.getsize(query)
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", str(size).encode()), (b"content-type", b"application/octet-stream")]})
+        await send({"type": "http.response.pathsend", "path": query})
+    elif path == "/file-unchecked":
+        # Names the file without looking: whether it can be sent is the front's to find out.
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/octet-stream")]})
+        await send({"type": "http.response.pathsend", "path": query})
+    elif path == "/extensions":
+        await answer(send, sorted(scope.get("extensions", {})))
+    elif path == "/trailers":
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")], "trailers": True})
+        await send({"type": "http.response.body", "body": b"body before trailers"})
+        await send({"type": "http.response.trailers", "headers": [(b"x-checksum", b"sha256-abc")]})
+    elif path == "/seen":
+        await answer(send, STATE["seen"])
+    elif path == "/error":
+        raise RuntimeError("asgi feature failure " + query)
+    elif path == "/memory":
+        global HOG
+        HOG = b"m" * (int(query) * 1024 * 1024)
+        await answer(send, {"held_mib": int(query), "pid": os.getpid()})
+    else:
+        await answer(send, {"error": "no such path"}, status=404)
