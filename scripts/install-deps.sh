@@ -6,6 +6,7 @@ set -euo pipefail
 
 runtime=(python3 ca-certificates)
 test=(python3 python3-venv gunicorn wrk curl procps nginx
+      apache2 lighttpd lighttpd-mod-openssl openssl python3-zmq
       python3-django python3-flask python3-pyramid python3-pastedeploy python3-bottle python3-falcon python3-pywps)
 
 case "${1:-runtime}" in

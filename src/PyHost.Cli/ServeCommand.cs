@@ -30,7 +30,8 @@ public static partial class ServeCommand
     };
     private static readonly Option<string[]> Bind = new("--bind", "-b")
     {
-        Description = "Address to listen on: HOST:PORT, [IPV6]:PORT or unix:PATH. Repeatable. Default: 127.0.0.1:8000.",
+        Description = "Address to listen on: HOST:PORT, [IPV6]:PORT or unix:PATH; for a web server in front uwsgi://HOST:PORT, "
+                      + "fastcgi://HOST:PORT, scgi://HOST:PORT or uwsgi+unix:PATH, fastcgi+unix:PATH, scgi+unix:PATH. Repeatable. Default: 127.0.0.1:8000.",
         Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,
     };

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PyHost.Http.Compression;
+using PyHost.Http.Gateways;
 using PyHost.Http.StaticFiles;
 using PyHost.Workers.Dispatch;
 
@@ -55,6 +56,8 @@ public sealed partial class HttpFront
         // Kestrel's own per-connection chatter (bad requests, resets) is for debugging, not for the error log.
         builder.Logging.AddFilter("Microsoft", minimumLevel > LogLevel.Warning ? minimumLevel : LogLevel.Warning);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.GracefulTimeout);
+        var gateways = new GatewayListeners(pool, options.Dispatch, accessLog);
+        builder.Services.AddSingleton(gateways);
         // Run socket continuations on the thread that saw the socket ready instead of queueing them to the thread
         // pool: a request then crosses no thread between the client socket and the worker channel. Safe because
         // nothing on this path blocks; it halves the front's CPU per request on small machines.
@@ -69,7 +72,7 @@ public sealed partial class HttpFront
             kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1;
             foreach (BindAddress bind in options.Binds)
             {
-                Listen(kestrel, bind);
+                Listen(kestrel, bind, gateways);
             }
         });
 
@@ -94,10 +97,10 @@ public sealed partial class HttpFront
     }
 
     /// <summary>The addresses Kestrel really listens on (port 0 resolved), as URLs to print.</summary>
-    public static IEnumerable<string> ListeningUrls(WebApplication app) =>
-        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+    public static IEnumerable<string> ListeningUrls(WebApplication app) => app.Services.GetRequiredService<GatewayListeners>().Urls(
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
 
-    private static void Listen(KestrelServerOptions kestrel, BindAddress bind)
+    private static void Listen(KestrelServerOptions kestrel, BindAddress bind, GatewayListeners gateways)
     {
         static void Protocols(ListenOptions listen)
         {
@@ -108,18 +111,21 @@ public sealed partial class HttpFront
             }
         }
 
+        Action<ListenOptions> configure = bind.Protocol == ListenerProtocol.Http
+            ? Protocols
+            : listen => gateways.Configure(listen, bind.Protocol, kestrel.Limits);
         if (bind.UnixSocketPath is { } path)
         {
             RemoveStaleSocket(path);
-            kestrel.ListenUnixSocket(path, Protocols);
+            kestrel.ListenUnixSocket(path, configure);
         }
         else if (bind.IsLocalhost)
         {
-            kestrel.ListenLocalhost(bind.Port, Protocols);
+            kestrel.ListenLocalhost(bind.Port, configure);
         }
         else
         {
-            kestrel.Listen(bind.Address!, bind.Port, Protocols);
+            kestrel.Listen(bind.Address!, bind.Port, configure);
         }
     }
 

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+using PyHost.Gateways;
+using PyHost.Workers.Dispatch;
+
+namespace PyHost.Http.Gateways;
+
+/// <summary>
+/// What every gateway listener shares with the HTTP front: the one dispatch core and its policy (buffering, the body
+/// size limit), Kestrel's limits (its head and keep-alive timeouts and minimum body rate apply to gateway peers as to
+/// HTTP clients), the access log and the error pages.
+/// </summary>
+internal sealed class GatewayServices
+{
+    public required WorkerPool Pool { get; init; }
+
+    public required DispatchPolicy Policy { get; init; }
+
+    public required KestrelServerLimits Limits { get; init; }
+
+    public AccessLog? AccessLog { get; init; }
+
+    public GatewayLimits VariableLimits { get; init; } = GatewayLimits.Default;
+
+    public required ILogger Logger { get; init; }
+
+    /// <summary>Time for a request's head (uwsgi vars, SCGI headers, FastCGI params) to arrive, from its first byte.</summary>
+    public TimeSpan HeadTimeout => Limits.RequestHeadersTimeout;
+
+    /// <summary>How long a FastCGI connection kept open (FCGI_KEEP_CONN) may wait idle for its next request.</summary>
+    public TimeSpan KeepAliveTimeout => Limits.KeepAliveTimeout;
+}
