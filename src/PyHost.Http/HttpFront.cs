@@ -9,6 +9,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PyHost.Gateways.Cgi;
+using PyHost.Http.Cgi;
 using PyHost.Http.Compression;
 using PyHost.Http.Gateways;
 using PyHost.Http.StaticFiles;
@@ -29,12 +31,14 @@ public sealed partial class HttpFront
     private readonly DispatchPolicy _policy;
     private readonly AccessLog? _accessLog;
     private readonly StaticFileRoute? _staticFiles;
+    private readonly CgiRoute? _cgi;
     private readonly IReadOnlyList<ErrorPageFile> _errorPageFiles;
     private readonly ILogger _logger;
 
-    private HttpFront(WorkerPool pool, DispatchPolicy policy, AccessLog? accessLog, StaticFileRoute? staticFiles,
+    private HttpFront(WorkerPool pool, DispatchPolicy policy, AccessLog? accessLog, StaticFileRoute? staticFiles, CgiRoute? cgi,
         IReadOnlyList<ErrorPageFile> errorPageFiles, ILogger logger)
     {
+        _cgi = cgi;
         _pool = pool;
         _policy = policy;
         _accessLog = accessLog;
@@ -85,8 +89,9 @@ public sealed partial class HttpFront
         {
             app.Logger.LogInformation("Static files: {Prefix}/ from {Directory}, answered without a worker", mount.UrlPrefix, mount.Directory);
         }
+        ILoggerFactory loggers = app.Services.GetRequiredService<ILoggerFactory>();
         var front = new HttpFront(pool, options.Dispatch, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null,
-            options.ErrorPageFiles, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("pyhost.front"));
+            CgiRoute.Create(options, loggers, app.Logger), options.ErrorPageFiles, loggers.CreateLogger("pyhost.front"));
         if (options.Compression is { } compression)
         {
             app.Logger.LogInformation("Compression: {Codings} for responses of {MinimumLength} bytes or more", string.Join(", ", compression.Codings.Select(c => c.Token())), compression.MinimumLength);
@@ -153,6 +158,14 @@ public sealed partial class HttpFront
         {
             long sent = await _staticFiles.ServeAsync(context, mount, pathBelow);
             _accessLog?.Write(context, sent);
+            return;
+        }
+        if (_cgi?.Match(context) is var (cgiMount, cgiPathBelow))
+        {
+            if (await _cgi.ServeAsync(context, cgiMount, cgiPathBelow, HandleAsync) is { } cgiSent)
+            {
+                _accessLog?.Write(context, cgiSent);
+            }
             return;
         }
         var exchange = new HttpWorkerExchange(context);

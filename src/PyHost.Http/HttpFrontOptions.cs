@@ -1,3 +1,5 @@
+using PyHost.Gateways.Cgi;
+using PyHost.Http.Cgi;
 using PyHost.Http.Compression;
 using PyHost.Http.StaticFiles;
 using PyHost.Workers.Dispatch;
@@ -16,6 +18,12 @@ public sealed record HttpFrontOptions
 
     /// <summary>The <c>--static</c> mounts, answered by the front without a worker.</summary>
     public IReadOnlyList<StaticMount> StaticMounts { get; init; } = [];
+
+    /// <summary>The <c>--cgi</c> mounts: CGI scripts run by the front, one process per request.</summary>
+    public IReadOnlyList<CgiMount> CgiMounts { get; init; } = [];
+
+    /// <summary>How CGI scripts run: their timeout, their user, the limits on their headers.</summary>
+    public CgiRunnerOptions Cgi { get; init; } = new();
 
     /// <summary>Response compression (<c>--compress</c>); null: responses are sent as the app and the files are.</summary>
     public CompressionOptions? Compression { get; init; }
