@@ -11,8 +11,8 @@ public static partial class ServeCommand
 {
     private static readonly Option<string[]> Cgi = new("--cgi")
     {
-        Description = "Run the CGI scripts of DIR for the paths under URL_PREFIX: URL_PREFIX=DIR, or URL_PREFIX=DIR,EXT[,EXT] for only "
-                      + "the files ending in .cgi, .py, ... One process per request, as the app's user with -u/-g, stopped after --timeout. Repeatable.",
+        Description = "Run the CGI scripts of DIR for the paths under URL_PREFIX: URL_PREFIX=DIR, URL_PREFIX=DIR,EXT[,EXT] for only "
+                      + "the files ending in .cgi, .py, ..., or URL_PREFIX=SCRIPT for one script. One process per request, as the app's user with -u/-g, stopped after --timeout. Repeatable.",
         Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,
     };

@@ -6,7 +6,8 @@ namespace PyHost.Http.Cgi;
 /// <summary>
 /// One <c>--cgi URL_PREFIX=DIR[,EXT...]</c>: the executables under DIR are CGI scripts (RFC 3875), run one process per
 /// request, as Apache's <c>ScriptAlias</c> runs them; with extensions, only files ending in one of them are scripts
-/// (Apache's <c>AddHandler cgi-script .cgi</c>).
+/// (Apache's <c>AddHandler cgi-script .cgi</c>). <c>URL_PREFIX=SCRIPT</c> makes one script answer every path under the
+/// prefix (Apache's <c>ScriptAlias /app /srv/app.cgi</c>).
 /// </summary>
 public sealed record CgiMount
 {
@@ -21,8 +22,12 @@ public sealed record CgiMount
     /// <summary>The path prefix, with its leading slash and without a trailing one ("/cgi-bin"); "" for the whole site.</summary>
     public string UrlPrefix { get; }
 
-    /// <summary>The directory, absolute, symbolic links resolved: scripts must stay below it.</summary>
+    /// <summary>The directory, absolute, symbolic links resolved: scripts must stay below it. For a single script,
+    /// its directory.</summary>
     public string Directory { get; }
+
+    /// <summary>The one script that answers every path under the prefix; null for a directory of scripts.</summary>
+    public string? Script { get; private init; }
 
     /// <summary>".cgi", ".py": the endings a script's name must have; empty for every file.</summary>
     public IReadOnlyList<string> Extensions { get; }
@@ -63,9 +68,17 @@ public sealed record CgiMount
             return false;
         }
         string? resolved = FileSystemPaths.RealPath(directory);
+        if (resolved is not null && File.Exists(resolved) && extensions.Count == 0)
+        {
+            mount = new CgiMount(prefix.TrimEnd('/'), Path.GetDirectoryName(resolved)!, extensions, text) { Script = resolved };
+            error = null;
+            return true;
+        }
         if (resolved is null || !System.IO.Directory.Exists(resolved))
         {
-            error = $"'{text}': no such directory: {directory}";
+            error = File.Exists(directory)
+                ? $"'{text}': a single script takes no extensions"
+                : $"'{text}': no such directory or script: {directory}";
             return false;
         }
         mount = new CgiMount(prefix.TrimEnd('/'), resolved, extensions, text);

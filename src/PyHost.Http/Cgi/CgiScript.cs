@@ -17,6 +17,11 @@ internal sealed record CgiScript(string FilePath, string ScriptName, string Path
             return (null, 400, $"This path is not allowed: {refusal}.");
         }
         string[] segments = relative.Length == 0 ? [] : relative.Split('/');
+        if (mount.Script is { } single)
+        {
+            string below = segments.Length == 0 ? "" : "/" + relative + (rawPathBelow.EndsWith('/') ? "/" : "");
+            return (new CgiScript(single, mount.UrlPrefix, below), 0, null);
+        }
         string current = mount.Directory;
         for (int i = 0; i < segments.Length; i++)
         {

@@ -106,7 +106,7 @@ public sealed class CgiSite : IAsyncLifetime
         }
         File.WriteAllText(Path.Combine(ScriptDirectory, "not-executable.sh"), "#!/bin/sh\necho hi\n");
         _pyHost = await PyHostServer.StartAsync("gateway:app",
-            ["--chdir", Repository.AppsDirectory, "-w", "1", "--cgi", $"/cgi-bin={ScriptDirectory}", "--timeout", TimeoutSeconds.ToString()]);
+            ["--chdir", Repository.AppsDirectory, "-w", "1", "--cgi", $"/cgi-bin={ScriptDirectory}", "--cgi", $"/one={ScriptDirectory}/env.py", "--timeout", TimeoutSeconds.ToString()]);
         _apache = await StartApacheAsync();
     }
 

@@ -72,6 +72,17 @@ public sealed class CgiTests(CgiSite site, ITestOutputHelper output) : IClassFix
     }
 
     [Fact]
+    public async Task ASingleScriptAnswersEveryPathUnderItsPrefix()
+    {
+        var (response, body) = await SendAsync(site.PyHost.Port, "GET", "/one/some/where?q=1", null);
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, Describe(response, body));
+        Assert.Contains("SCRIPT_NAME=/one\n", body);
+        Assert.Contains("PATH_INFO=/some/where\n", body);
+        Assert.Contains("QUERY_STRING=q=1\n", body);
+    }
+
+    [Fact]
     public async Task TheScriptsStderrGoesToTheErrorLog()
     {
         var (response, body) = await SendAsync(site.PyHost.Port, "GET", "/cgi-bin/stderr.sh", null);

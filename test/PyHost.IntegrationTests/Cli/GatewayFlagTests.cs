@@ -11,7 +11,7 @@ public class GatewayFlagTests
     [InlineData(new[] { "-b", "uwsgi+unix:" }, "--bind 'uwsgi+unix:': a unix bind needs a path")]
     [InlineData(new[] { "-b", "fastcgi://example.com:9000" }, "'example.com' is not an IP address")]
     [InlineData(new[] { "--cgi", "/cgi-bin" }, "--cgi '/cgi-bin': expected URL_PREFIX=DIR")]
-    [InlineData(new[] { "--cgi", "/cgi-bin=/no/such/directory" }, "no such directory: /no/such/directory")]
+    [InlineData(new[] { "--cgi", "/cgi-bin=/no/such/directory" }, "no such directory or script: /no/such/directory")]
     [InlineData(new[] { "--cgi", "/cgi-bin=/tmp,cgi" }, "'cgi' is not a file name extension such as .cgi or .py")]
     public async Task ABadValueExitsWith2AndNamesIt(string[] arguments, string message)
     {
