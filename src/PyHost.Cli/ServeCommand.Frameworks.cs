@@ -26,6 +26,7 @@ public static partial class ServeCommand
         command.Options.Add(Static);
         AddStaticOptions(command);
         AddCgiOptions(command);
+        AddMongrel2Options(command);
         command.Validators.Add(result =>
         {
             if (result.GetValue(Paste) is { } paste)
@@ -109,10 +110,10 @@ public static partial class ServeCommand
         log.LogInformation("Setting {Name}={Value} for the workers", name, value);
     }
 
-    private static HttpFrontOptions WithFrameworkOptions(ParseResult parsed, HttpFrontOptions options) => WithCgiOptions(parsed, WithStaticOptions(parsed, options with
+    private static HttpFrontOptions WithFrameworkOptions(ParseResult parsed, HttpFrontOptions options) => WithMongrel2Options(parsed, WithCgiOptions(parsed, WithStaticOptions(parsed, options with
     {
         StaticMounts = (parsed.GetValue(Static) ?? [])
             .Select(text => StaticMount.TryParse(text, out StaticMount? mount, out _) ? mount : throw new InvalidOperationException(text))
             .ToList(),
-    }));
+    })));
 }

@@ -62,6 +62,10 @@ public sealed partial class HttpFront
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.GracefulTimeout);
         var gateways = new GatewayListeners(pool, options.Dispatch, accessLog);
         builder.Services.AddSingleton(gateways);
+        foreach (var endpoints in options.Mongrel2)
+        {
+            builder.Services.AddSingleton<IHostedService>(services => gateways.Mongrel2(endpoints, services));
+        }
         // Run socket continuations on the thread that saw the socket ready instead of queueing them to the thread
         // pool: a request then crosses no thread between the client socket and the worker channel. Safe because
         // nothing on this path blocks; it halves the front's CPU per request on small machines.

@@ -19,6 +19,9 @@ public sealed record HttpFrontOptions
     /// <summary>The <c>--static</c> mounts, answered by the front without a worker.</summary>
     public IReadOnlyList<StaticMount> StaticMounts { get; init; } = [];
 
+    /// <summary><c>--mongrel2</c>: Mongrel2 servers PyHost serves as a handler.</summary>
+    public IReadOnlyList<Gateways.Mongrel2.Mongrel2Endpoints> Mongrel2 { get; init; } = [];
+
     /// <summary>The <c>--cgi</c> mounts: CGI scripts run by the front, one process per request.</summary>
     public IReadOnlyList<CgiMount> CgiMounts { get; init; } = [];
 

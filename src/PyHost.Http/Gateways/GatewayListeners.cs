@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using PyHost.Http.Gateways.FastCgi;
+using PyHost.Http.Gateways.Mongrel2;
 using PyHost.Http.Gateways.Scgi;
 using PyHost.Http.Gateways.Uwsgi;
 using PyHost.Workers.Dispatch;
@@ -25,14 +27,7 @@ public sealed class GatewayListeners(WorkerPool pool, DispatchPolicy policy, Acc
     /// <summary>Makes <paramref name="listen"/> serve <paramref name="protocol"/>; called from Kestrel's configuration.</summary>
     public void Configure(ListenOptions listen, ListenerProtocol protocol, KestrelServerLimits limits)
     {
-        GatewayServices services = _services ??= new GatewayServices
-        {
-            Pool = pool,
-            Policy = policy,
-            Limits = limits,
-            AccessLog = accessLog,
-            Logger = listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("pyhost.gateway"),
-        };
+        GatewayServices services = Services(listen.ApplicationServices, limits);
         ConnectionHandler handler = protocol switch
         {
             ListenerProtocol.Uwsgi => new UwsgiConnectionHandler(services),
@@ -46,6 +41,25 @@ public sealed class GatewayListeners(WorkerPool pool, DispatchPolicy policy, Acc
         lock (_endpoints)
         {
             _endpoints.Add((listen, protocol));
+        }
+    }
+
+    /// <summary>The Mongrel2 handler for <paramref name="endpoints"/>, a hosted service of the web application.</summary>
+    public Mongrel2Handler Mongrel2(Mongrel2Endpoints endpoints, IServiceProvider applicationServices) =>
+        new(endpoints, Services(applicationServices, applicationServices.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits));
+
+    private GatewayServices Services(IServiceProvider applicationServices, KestrelServerLimits limits)
+    {
+        lock (_endpoints)
+        {
+            return _services ??= new GatewayServices
+            {
+                Pool = pool,
+                Policy = policy,
+                Limits = limits,
+                AccessLog = accessLog,
+                Logger = applicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("pyhost.gateway"),
+            };
         }
     }
 
