@@ -304,7 +304,7 @@ http {{
     fastcgi_temp_path {dir}/fastcgi;
     uwsgi_temp_path {dir}/uwsgi;
     scgi_temp_path {dir}/scgi;
-    server {{
+{upstream}    server {{
         listen 127.0.0.1:{port};
 {locations}
     }}
@@ -318,9 +318,9 @@ UWSGI_PARAMS = ["QUERY_STRING $query_string", "REQUEST_METHOD $request_method", 
                 "SERVER_NAME $server_name"]  # what Debian's /etc/nginx/uwsgi_params passes, minus HTTPS
 
 
-def nginx_launch(dir: Path, port: int, locations: str) -> Launch:
+def nginx_launch(dir: Path, port: int, locations: str, upstream: str = "") -> Launch:
     conf = dir / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(dir=dir, port=port, locations=locations))
+    conf.write_text(NGINX_CONF.format(dir=dir, port=port, locations=locations, upstream=upstream))
     # -e: not even the startup error log goes to /var/log/nginx; -p: no path of the system's nginx is used.
     return Launch(["nginx", "-p", str(dir), "-e", str(dir / "nginx-error.log"), "-c", str(conf)])
 
@@ -342,6 +342,71 @@ class NginxUwsgi(Server):
     def worker_test(self, roots):
         uwsgi_master = roots[0]
         return lambda p: p.ppid == uwsgi_master
+
+
+def pyhost_argv(ctx: Context, app: App, workers: int, binds: list[str]) -> list[str]:
+    # umask 0: nginx's workers (nobody) must connect to PyHost's Unix socket, as uWSGI's --chmod-socket=666 lets them.
+    return ["sh", "-c", 'umask 0 && exec "$0" "$@"', str(ctx.pyhost), "serve", app.spec, "--python", PYTHON,
+            "--chdir", str(ctx.apps), "-w", str(workers), *[arg for bind in binds for arg in ("-b", bind)], "--log-level", "warning"]
+
+
+class NginxUwsgiPyHost(Server):
+    """The same nginx and uwsgi_pass as nginx-uwsgi, to PyHost's uwsgi listener instead of uWSGI."""
+    name, label, package = "nginx-uwsgi-pyhost", "nginx + PyHost (uwsgi)", "nginx"
+
+    def describe(self, workers):
+        return (f"nginx as for nginx + uWSGI (`uwsgi_pass` to a Unix socket, the same params) in front of "
+                f"`pyhost serve APP -w {workers} -b uwsgi+unix:...`")
+
+    def launches(self, ctx, app, workers, port, dir):
+        sock = dir / "pyhost-uwsgi.sock"
+        params = "\n".join(f"            uwsgi_param {p};" for p in UWSGI_PARAMS)
+        locations = f"        location / {{\n{params}\n            uwsgi_pass unix:{sock};\n        }}"
+        return [Launch(pyhost_argv(ctx, app, workers, [f"uwsgi+unix:{sock}"])), nginx_launch(dir, port, locations)]
+
+    def worker_test(self, roots):
+        return lambda p: p.comm.startswith("python")
+
+
+KEEPALIVE_UPSTREAM = "    upstream pyhost {{ server unix:{sock}; keepalive 32; }}\n"
+
+
+class NginxFastCgiPyHost(Server):
+    """nginx's fastcgi_pass with kept connections (fastcgi_keep_conn, upstream keepalive) to PyHost's FastCGI listener."""
+    name, label, package = "nginx-fastcgi-pyhost", "nginx + PyHost (FastCGI)", "nginx"
+
+    def describe(self, workers):
+        return (f"nginx (`fastcgi_pass` with `fastcgi_keep_conn on` to an upstream with `keepalive 32`, Debian's "
+                f"fastcgi_params, a Unix socket) in front of `pyhost serve APP -w {workers} -b fastcgi+unix:...`")
+
+    def launches(self, ctx, app, workers, port, dir):
+        sock = dir / "pyhost-fastcgi.sock"
+        locations = ("        location / {\n            include /etc/nginx/fastcgi_params;\n            fastcgi_keep_conn on;\n"
+                     "            fastcgi_pass pyhost;\n        }")
+        return [Launch(pyhost_argv(ctx, app, workers, [f"fastcgi+unix:{sock}"])),
+                nginx_launch(dir, port, locations, upstream=KEEPALIVE_UPSTREAM.format(sock=sock))]
+
+    def worker_test(self, roots):
+        return lambda p: p.comm.startswith("python")
+
+
+class NginxHttpPyHost(Server):
+    """nginx's proxy_pass with kept HTTP/1.1 connections to PyHost's HTTP listener: what FastCGI is weighed against."""
+    name, label, package = "nginx-http-pyhost", "nginx + PyHost (HTTP)", "nginx"
+
+    def describe(self, workers):
+        return (f"nginx (`proxy_pass` HTTP/1.1 with `Connection \"\"` to an upstream with `keepalive 32`, a Unix socket) "
+                f"in front of `pyhost serve APP -w {workers} -b unix:...`")
+
+    def launches(self, ctx, app, workers, port, dir):
+        sock = dir / "pyhost-http.sock"
+        locations = ("        location / {\n            proxy_http_version 1.1;\n            proxy_set_header Connection \"\";\n"
+                     "            proxy_set_header Host $host;\n            proxy_pass http://pyhost;\n        }")
+        return [Launch(pyhost_argv(ctx, app, workers, [f"unix:{sock}"])),
+                nginx_launch(dir, port, locations, upstream=KEEPALIVE_UPSTREAM.format(sock=sock))]
+
+    def worker_test(self, roots):
+        return lambda p: p.comm.startswith("python")
 
 
 class Waitress(Server):
@@ -452,5 +517,5 @@ class NginxStatic(Server):
 
 
 ALL: list[Server] = [PyHost(), GunicornSync(), GunicornGthread(), UwsgiHttp(), UwsgiHttp11(), NginxUwsgi(),
-                     Waitress(), ApacheModWsgi(), NginxStatic()]
+                     NginxUwsgiPyHost(), NginxFastCgiPyHost(), NginxHttpPyHost(), Waitress(), ApacheModWsgi(), NginxStatic()]
 BY_NAME: dict[str, Server] = {s.name: s for s in ALL}
