@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -9,7 +10,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using PyHost.Gateways.Cgi;
 using PyHost.Http.Cgi;
 using PyHost.Http.Compression;
 using PyHost.Http.Gateways;
@@ -34,16 +34,17 @@ public sealed partial class HttpFront
     private readonly CgiRoute? _cgi;
     private readonly IReadOnlyList<ErrorPageFile> _errorPageFiles;
     private readonly ILogger _logger;
+    private readonly HttpFrontOptions _options;
 
-    private HttpFront(WorkerPool pool, DispatchPolicy policy, AccessLog? accessLog, StaticFileRoute? staticFiles, CgiRoute? cgi,
-        IReadOnlyList<ErrorPageFile> errorPageFiles, ILogger logger)
+    private HttpFront(HttpFrontOptions options, WorkerPool pool, AccessLog? accessLog, StaticFileRoute? staticFiles, CgiRoute? cgi, ILogger logger)
     {
         _cgi = cgi;
+        _options = options;
         _pool = pool;
-        _policy = policy;
+        _policy = options.Dispatch;
         _accessLog = accessLog;
         _staticFiles = staticFiles;
-        _errorPageFiles = errorPageFiles;
+        _errorPageFiles = options.ErrorPageFiles;
         _logger = logger;
     }
 
@@ -78,11 +79,14 @@ public sealed partial class HttpFront
             // PEP 3333 native strings are latin-1: every header byte reaches the app as one code point.
             kestrel.RequestHeaderEncodingSelector = _ => Encoding.Latin1;
             kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1;
-            foreach (BindAddress bind in options.Binds)
-            {
-                Listen(kestrel, bind, gateways);
-            }
+            ApplyLimits(kestrel, options.Limits);
+            var connectionMiddleware = ConnectionMiddleware(options, kestrel.ApplicationServices);
+            // A gateway listener (uwsgi://, fastcgi://, scgi://) speaks its protocol instead of HTTP.
+            ListenAll(kestrel, options, protocol => protocol == ListenerProtocol.Http
+                ? listen => Protocols(listen, connectionMiddleware)
+                : listen => gateways.Configure(listen, protocol, kestrel.Limits));
         });
+        ConfigureOperations(builder, options);
 
         WebApplication app = builder.Build();
         if (!CleartextHttp2Detection.IsAvailable)
@@ -94,8 +98,8 @@ public sealed partial class HttpFront
             app.Logger.LogInformation("Static files: {Prefix}/ from {Directory}, answered without a worker", mount.UrlPrefix, mount.Directory);
         }
         ILoggerFactory loggers = app.Services.GetRequiredService<ILoggerFactory>();
-        var front = new HttpFront(pool, options.Dispatch, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null,
-            CgiRoute.Create(options, loggers, app.Logger), options.ErrorPageFiles, loggers.CreateLogger("pyhost.front"));
+        var front = new HttpFront(options, pool, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null,
+            CgiRoute.Create(options, loggers, app.Logger), loggers.CreateLogger("pyhost.front"));
         if (options.Compression is { } compression)
         {
             app.Logger.LogInformation("Compression: {Codings} for responses of {MinimumLength} bytes or more", string.Join(", ", compression.Codings.Select(c => c.Token())), compression.MinimumLength);
@@ -109,32 +113,30 @@ public sealed partial class HttpFront
     public static IEnumerable<string> ListeningUrls(WebApplication app) => app.Services.GetRequiredService<GatewayListeners>().Urls(
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
 
-    private static void Listen(KestrelServerOptions kestrel, BindAddress bind, GatewayListeners gateways)
+    private static void Protocols(ListenOptions listen, List<Func<ConnectionDelegate, ConnectionDelegate>> connectionMiddleware)
     {
-        static void Protocols(ListenOptions listen)
+        connectionMiddleware.ForEach(middleware => listen.Use(middleware));
+        listen.Protocols = HttpProtocols.Http1AndHttp2;
+        if (CleartextHttp2Detection.IsAvailable)
         {
-            listen.Protocols = HttpProtocols.Http1AndHttp2;
-            if (CleartextHttp2Detection.IsAvailable)
-            {
-                CleartextHttp2Detection.Use(listen);
-            }
+            CleartextHttp2Detection.Use(listen);
         }
+    }
 
-        Action<ListenOptions> configure = bind.Protocol == ListenerProtocol.Http
-            ? Protocols
-            : listen => gateways.Configure(listen, bind.Protocol, kestrel.Limits);
+    private static void Listen(KestrelServerOptions kestrel, BindAddress bind, Action<ListenOptions> protocols)
+    {
         if (bind.UnixSocketPath is { } path)
         {
             RemoveStaleSocket(path);
-            kestrel.ListenUnixSocket(path, configure);
+            kestrel.ListenUnixSocket(path, protocols);
         }
         else if (bind.IsLocalhost)
         {
-            kestrel.ListenLocalhost(bind.Port, configure);
+            kestrel.ListenLocalhost(bind.Port, protocols);
         }
         else
         {
-            kestrel.Listen(bind.Address!, bind.Port, configure);
+            kestrel.Listen(bind.Address!, bind.Port, protocols);
         }
     }
 
@@ -158,6 +160,10 @@ public sealed partial class HttpFront
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (await AnsweredAtTheDoorAsync(context))
+        {
+            return;
+        }
         if (_staticFiles?.Match(context) is var (mount, pathBelow))
         {
             long sent = await _staticFiles.ServeAsync(context, mount, pathBelow);

@@ -6,6 +6,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
+using PyHost.Http.Forwarding;
 using PyHost.Protocol;
 
 namespace PyHost.Http;
@@ -30,6 +31,7 @@ public static class WsgiEnviron
     private static readonly byte[] RequestUri = MarshalWriter.EncodeKey("REQUEST_URI");
     private static readonly byte[] RawUri = MarshalWriter.EncodeKey("RAW_URI");
     private static readonly byte[] UrlScheme = MarshalWriter.EncodeKey("wsgi.url_scheme");
+    private static readonly byte[] HttpHost = MarshalWriter.EncodeKey("HTTP_HOST");
 
     // HTTP_* keys by header name. Header names repeat endlessly, so each is converted once; the cache is bounded
     // so a client sending random names cannot grow it.
@@ -50,9 +52,10 @@ public static class WsgiEnviron
         Add(output, RequestUri, rawTarget);
         Add(output, RawUri, rawTarget);
         Add(output, ServerProtocol, request.Protocol);
-        Add(output, UrlScheme, request.Scheme);
-        WriteServerAndRemote(output, context);
-        WriteHeaders(output, request.Headers, bufferedBodyLength is not null);
+        RequestOrigin origin = RequestOriginFeature.Get(context);
+        Add(output, UrlScheme, origin.Scheme);
+        WriteServerAndRemote(output, origin);
+        WriteHeaders(output, request.Headers, origin.Host, bufferedBodyLength is not null);
         if (bufferedBodyLength is { } length)
         {
             MarshalWriter.WriteEncodedKey(output, ContentLength);
@@ -120,36 +123,30 @@ public static class WsgiEnviron
 
     /// <summary>
     /// SERVER_NAME and SERVER_PORT come from the Host header when there is one (as gunicorn and wsgiref do), else from
-    /// the listening socket; REMOTE_ADDR and REMOTE_PORT from the peer.
+    /// the listening socket; REMOTE_ADDR and REMOTE_PORT from the peer. A trusted proxy's headers may have changed
+    /// all of them: <see cref="RequestOrigin.Resolve"/> decides.
     /// </summary>
-    private static void WriteServerAndRemote(IBufferWriter<byte> output, HttpContext context)
+    private static void WriteServerAndRemote(IBufferWriter<byte> output, RequestOrigin origin)
     {
-        ConnectionInfo connection = context.Connection;
-        HostString host = context.Request.Host;
-        Add(output, ServerName, host.HasValue ? host.Host : connection.LocalIpAddress?.ToString() ?? "localhost");
+        Add(output, ServerName, origin.ServerName);
         MarshalWriter.WriteEncodedKey(output, ServerPort);
-        int serverPort = host.Port ?? (host.HasValue ? (context.Request.IsHttps ? 443 : 80) : connection.LocalPort);
-        WriteNumber(output, serverPort);
-
-        IPAddress? remote = connection.RemoteIpAddress;
-        if (remote is not null && remote.IsIPv4MappedToIPv6)
-        {
-            remote = remote.MapToIPv4();
-        }
+        WriteNumber(output, origin.ServerPort);
         // A Unix-socket peer has no address; "" keeps the key present for apps that read it unconditionally.
-        Add(output, RemoteAddr, remote?.ToString() ?? "");
+        Add(output, RemoteAddr, origin.RemoteAddress);
         MarshalWriter.WriteEncodedKey(output, RemotePort);
-        WriteNumber(output, connection.RemotePort);
+        WriteNumber(output, origin.RemotePort);
     }
 
     /// <summary>
     /// Every request header as HTTP_NAME, repeated fields joined with ", " (RFC 9110 §5.3) except Cookie, joined with
     /// "; " (RFC 9113 §8.2.3, RFC 6265 §5.4). Content-Type and Content-Length lose the prefix (PEP 3333).
     /// Names with "_" are dropped: X_Forwarded_For would otherwise pass for X-Forwarded-For (nginx's
-    /// underscores_in_headers off, gunicorn's header_map "drop").
+    /// underscores_in_headers off, gunicorn's header_map "drop"). HTTP_HOST is <paramref name="host"/>, the Host the
+    /// client used, which a trusted proxy may have named.
     /// </summary>
-    private static void WriteHeaders(IBufferWriter<byte> output, IHeaderDictionary headers, bool bodyBuffered)
+    private static void WriteHeaders(IBufferWriter<byte> output, IHeaderDictionary headers, string? host, bool bodyBuffered)
     {
+        bool hostWritten = false;
         foreach (KeyValuePair<string, StringValues> header in headers)
         {
             string name = header.Key;
@@ -163,6 +160,15 @@ public static class WsgiEnviron
                 continue;   // written from the buffered body instead
             }
             StringValues values = header.Value;
+            if (name.Equals("Host", StringComparison.OrdinalIgnoreCase))
+            {
+                if (host is not null)
+                {
+                    Add(output, HttpHost, host);
+                    hostWritten = true;
+                }
+                continue;
+            }
             if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
             {
                 MarshalWriter.WriteEncodedKey(output, ContentType);
@@ -185,6 +191,10 @@ public static class WsgiEnviron
                 string separator = name.Equals("Cookie", StringComparison.OrdinalIgnoreCase) ? "; " : ", ";
                 MarshalWriter.WriteString(output, string.Join(separator, values.ToArray()));
             }
+        }
+        if (!hostWritten && host is not null)
+        {
+            Add(output, HttpHost, host);
         }
     }
 
