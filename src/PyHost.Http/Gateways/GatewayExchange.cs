@@ -38,6 +38,9 @@ internal abstract class GatewayExchange : IWorkerExchange
 
     public int StatusCode { get; private set; }
 
+    /// <summary>The response's Content-Length, when it has one: once that many body bytes went out, it is whole.</summary>
+    protected long? ResponseContentLength { get; private set; }
+
     public long BodyBytesSent { get; private set; }
 
     /// <summary>Why reading the body failed: the peer left, broke its framing, or sent too slowly.</summary>
@@ -50,6 +53,7 @@ internal abstract class GatewayExchange : IWorkerExchange
 
     public void StartResponse(ResponseHead head)
     {
+        ResponseContentLength = head.ContentLength;
         StatusCode = head.StatusCode;
         ResponseStarted = true;
         WriteHead(head.StatusCode, head.ReasonPhrase, head.Headers);
@@ -74,6 +78,7 @@ internal abstract class GatewayExchange : IWorkerExchange
     public void WriteErrorResponse(int statusCode, string explanation)
     {
         (List<KeyValuePair<string, string>> headers, byte[] page) = GatewayErrorPage.Render(statusCode, explanation);
+        ResponseContentLength = IsHeadRequest ? null : page.Length;
         StatusCode = statusCode;
         ResponseStarted = true;
         WriteHead(statusCode, null, headers);

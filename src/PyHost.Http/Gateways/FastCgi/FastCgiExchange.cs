@@ -37,6 +37,9 @@ internal sealed class FastCgiExchange : GatewayExchange
 
     public ushort RequestId { get; }
 
+    /// <summary>The empty FCGI_STDOUT and FCGI_END_REQUEST went out with the last body bytes (see <see cref="FlushAsync"/>).</summary>
+    public bool Ended { get; private set; }
+
     public override RequestBodyInfo Body { get; }
 
     public override CancellationToken ClientAborted => _session.RequestAborted;
@@ -113,6 +116,13 @@ internal sealed class FastCgiExchange : GatewayExchange
 
     public override async ValueTask<bool> FlushAsync()
     {
+        // A response whose Content-Length is complete ends here, so that the web server gets its last bytes and the
+        // end of the request in one write, not two (the pool flushes the last chunk before the request ends).
+        if (!Ended && ResponseContentLength is { } length && BodyBytesSent >= length)
+        {
+            Ended = true;
+            _session.EndRequest(RequestId);
+        }
         try
         {
             FlushResult result = await _output.FlushAsync();

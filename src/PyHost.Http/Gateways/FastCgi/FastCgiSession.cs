@@ -35,6 +35,9 @@ internal sealed class FastCgiSession : IAsyncDisposable
     private readonly GatewayInput _input;
     private readonly ArrayBufferWriter<byte> _replies = new(64);
     private readonly string _peer;
+    private bool _closeAfterRequest;
+    // The state machine is read by the watcher while the pool's pump may end the request (EndRequest).
+    private readonly Lock _protocolLock = new();
     private readonly CancellationTokenRegistration _closedRegistration;
     private ReadOnlySequence<byte> _buffer;
     private SequencePosition _position;
@@ -73,15 +76,14 @@ internal sealed class FastCgiSession : IAsyncDisposable
             {
                 break;
             }
+            _closeAfterRequest = false;
             if (!await RunRequestAsync(id, variables))
             {
                 return;
             }
-            // §5.1: without FCGI_KEEP_CONN the application closes the connection after the request.
-            bool close = _protocol.EndRequest(Output, id, 0);
             WriteReplies();
             FlushResult flushed = await Output.FlushAsync();
-            if (close || flushed.IsCompleted || _input.Stopping.IsCancellationRequested)
+            if (_closeAfterRequest || flushed.IsCompleted || _input.Stopping.IsCancellationRequested)
             {
                 break;
             }
@@ -104,7 +106,7 @@ internal sealed class FastCgiSession : IAsyncDisposable
         {
             GatewayLog.BadRequest(_services.Logger, Protocol, _peer, error!);
             FastCgiExchange.WriteErrorPage(Output, id, 400, "The web server in front sent a request PyHost cannot read: " + error);
-            FastCgiRecordWriter.WriteEndOfStream(Output, FastCgiRecordType.Stdout, id);
+            EndRequest(id);
             return true;
         }
         var exchange = new FastCgiExchange(this, request!, id, _services);
@@ -120,13 +122,27 @@ internal sealed class FastCgiSession : IAsyncDisposable
             return false;
         }
         // §3.3: the records of a request that ended are ignored; the rest of an unread body is skipped that way.
-        FastCgiRecordWriter.WriteEndOfStream(Output, FastCgiRecordType.Stdout, id);
+        if (!exchange.Ended)
+        {
+            EndRequest(id);
+        }
         if (_requestAborted.IsCancellationRequested && !_connection.ConnectionClosed.IsCancellationRequested)
         {
             _requestAborted.Dispose();
             _requestAborted = new CancellationTokenSource();
         }
         return true;
+    }
+
+    /// <summary>The empty FCGI_STDOUT and FCGI_END_REQUEST (§5.5) of a request whose response is complete. §5.1: without
+    /// FCGI_KEEP_CONN the application closes the connection after it.</summary>
+    public void EndRequest(ushort id)
+    {
+        FastCgiRecordWriter.WriteEndOfStream(Output, FastCgiRecordType.Stdout, id);
+        lock (_protocolLock)
+        {
+            _closeAfterRequest = _protocol.EndRequest(Output, id, 0);
+        }
     }
 
     /// <summary>Reads until a request's params are complete; (0, null) when the connection ends instead.</summary>
@@ -156,7 +172,10 @@ internal sealed class FastCgiSession : IAsyncDisposable
                     return (@event.RequestId, @event.Variables);
                 case FastCgiEventKind.Aborted:
                     // Aborted before its params were complete: it never ran (§5.4 wants its FCGI_END_REQUEST).
-                    _protocol.EndRequest(_replies, @event.RequestId, 0);
+                    lock (_protocolLock)
+                    {
+                        _protocol.EndRequest(_replies, @event.RequestId, 0);
+                    }
                     await SendRepliesAsync();
                     begun = null;
                     break;
@@ -182,7 +201,13 @@ internal sealed class FastCgiSession : IAsyncDisposable
             if (_holding)
             {
                 var reader = new SequenceReader<byte>(_buffer.Slice(_position));
-                OperationStatus status = _protocol.TryReadEvent(ref reader, _replies, out FastCgiEvent @event, out string? error);
+                OperationStatus status;
+                FastCgiEvent @event;
+                string? error;
+                lock (_protocolLock)
+                {
+                    status = _protocol.TryReadEvent(ref reader, _replies, out @event, out error);
+                }
                 _position = reader.Position;
                 if (status == OperationStatus.Done)
                 {
@@ -243,7 +268,7 @@ internal sealed class FastCgiSession : IAsyncDisposable
                 AbortRequest();
                 return;
             }
-            if (@event.RequestId == exchange.RequestId)
+            if (@event.RequestId == exchange.RequestId && @event.Kind is FastCgiEventKind.Aborted or FastCgiEventKind.StdinData or FastCgiEventKind.StdinEnded)
             {
                 if (@event.Kind == FastCgiEventKind.Aborted)
                 {
@@ -251,7 +276,8 @@ internal sealed class FastCgiSession : IAsyncDisposable
                 }
                 continue;   // the end of a body the request does not read, or body bytes it does not expect
             }
-            // Something for another request (a multiplexed FCGI_BEGIN_REQUEST, refused in the replies): later.
+            // Something for another request (a multiplexed FCGI_BEGIN_REQUEST, refused in the replies; or, once the
+            // response ended, the next request on the connection, which may reuse the id): later.
             _stashed = @event;
             return;
         }
