@@ -99,14 +99,14 @@ internal sealed class GatewayInput : IDisposable
 
     private void ResetTimer()
     {
-        if (_timer.TryReset())
+        // TryReset also drops every registration, so CancelPendingRead is registered again either way.
+        if (!_timer.TryReset())
         {
-            return;
+            // It fired: a cancelled token cannot be reused, and its CancelPendingRead may be pending on the reader.
+            _timerRegistration.Dispose();
+            _timer.Dispose();
+            _timer = new CancellationTokenSource();
         }
-        // It fired: a cancelled token cannot be reused, and its CancelPendingRead may be pending on the reader.
-        _timerRegistration.Dispose();
-        _timer.Dispose();
-        _timer = new CancellationTokenSource();
         _timerRegistration = _timer.Token.Register(static state => ((PipeReader)state!).CancelPendingRead(), Reader);
     }
 
