@@ -61,7 +61,7 @@ public sealed partial class HttpFront
         // Kestrel's own per-connection chatter (bad requests, resets) is for debugging, not for the error log.
         builder.Logging.AddFilter("Microsoft", minimumLevel > LogLevel.Warning ? minimumLevel : LogLevel.Warning);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.GracefulTimeout);
-        var gateways = new GatewayListeners(pool, options.Dispatch, accessLog);
+        var gateways = new GatewayListeners(pool, options.Dispatch, options.Limits, accessLog);
         builder.Services.AddSingleton(gateways);
         foreach (var endpoints in options.Mongrel2)
         {
@@ -84,7 +84,7 @@ public sealed partial class HttpFront
             // A gateway listener (uwsgi://, fastcgi://, scgi://) speaks its protocol instead of HTTP.
             ListenAll(kestrel, options, protocol => protocol == ListenerProtocol.Http
                 ? listen => Protocols(listen, connectionMiddleware)
-                : listen => gateways.Configure(listen, protocol, kestrel.Limits));
+                : listen => gateways.Configure(listen, protocol));
         });
         ConfigureOperations(builder, options);
 

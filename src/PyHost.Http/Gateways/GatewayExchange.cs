@@ -90,16 +90,16 @@ internal abstract class GatewayExchange : IWorkerExchange
     }
 
     /// <summary>
-    /// How long the next body read may wait: Kestrel's minimum body data rate (240 bytes/s after a 5 s grace by
-    /// default) applied to the time spent waiting for the peer, not to the time the app took between reads.
+    /// How long the next body read may wait: the minimum body data rate (240 bytes/s after a 5 s grace by default, as
+    /// Kestrel's) applied to the time spent waiting for the peer, not to the time the app took between reads.
     /// </summary>
     protected TimeSpan BodyReadTimeout()
     {
-        if (Services.Limits.MinRequestBodyDataRate is not { } rate)
+        if (Services.MinBodyRate is not { } rate)
         {
             return Timeout.InfiniteTimeSpan;
         }
-        TimeSpan allowed = rate.GracePeriod + TimeSpan.FromSeconds(_bodyBytesRead / rate.BytesPerSecond) - _bodyWaited;
+        TimeSpan allowed = rate.Grace + TimeSpan.FromSeconds(_bodyBytesRead / rate.BytesPerSecond) - _bodyWaited;
         return allowed > TimeSpan.Zero ? allowed : TimeSpan.FromMilliseconds(1);
     }
 

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using PyHost.Http.Gateways.FastCgi;
 using PyHost.Http.Gateways.Mongrel2;
 using PyHost.Http.Gateways.Scgi;
@@ -19,15 +18,15 @@ namespace PyHost.Http.Gateways;
 /// Kestrel's HTTP, on the same <see cref="Microsoft.AspNetCore.Builder.WebApplication"/>: the same process, limits,
 /// shutdown and dispatch core as HTTP.
 /// </summary>
-public sealed class GatewayListeners(WorkerPool pool, DispatchPolicy policy, AccessLog? accessLog)
+public sealed class GatewayListeners(WorkerPool pool, DispatchPolicy policy, HttpLimits limits, AccessLog? accessLog)
 {
     private readonly List<(ListenOptions Listen, ListenerProtocol Protocol)> _endpoints = [];
     private GatewayServices? _services;
 
     /// <summary>Makes <paramref name="listen"/> serve <paramref name="protocol"/>; called from Kestrel's configuration.</summary>
-    public void Configure(ListenOptions listen, ListenerProtocol protocol, KestrelServerLimits limits)
+    public void Configure(ListenOptions listen, ListenerProtocol protocol)
     {
-        GatewayServices services = Services(listen.ApplicationServices, limits);
+        GatewayServices services = Services(listen.ApplicationServices);
         ConnectionHandler handler = protocol switch
         {
             ListenerProtocol.Uwsgi => new UwsgiConnectionHandler(services),
@@ -46,9 +45,9 @@ public sealed class GatewayListeners(WorkerPool pool, DispatchPolicy policy, Acc
 
     /// <summary>The Mongrel2 handler for <paramref name="endpoints"/>, a hosted service of the web application.</summary>
     public Mongrel2Handler Mongrel2(Mongrel2Endpoints endpoints, IServiceProvider applicationServices) =>
-        new(endpoints, Services(applicationServices, applicationServices.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits));
+        new(endpoints, Services(applicationServices));
 
-    private GatewayServices Services(IServiceProvider applicationServices, KestrelServerLimits limits)
+    private GatewayServices Services(IServiceProvider applicationServices)
     {
         lock (_endpoints)
         {

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 using PyHost.Gateways;
 using PyHost.Workers.Dispatch;
@@ -7,8 +6,8 @@ namespace PyHost.Http.Gateways;
 
 /// <summary>
 /// What every gateway listener shares with the HTTP front: the one dispatch core and its policy (buffering, the body
-/// size limit), Kestrel's limits (its head and keep-alive timeouts and minimum body rate apply to gateway peers as to
-/// HTTP clients), the access log and the error pages.
+/// size limit), the HTTP front's limits (its head and keep-alive timeouts and minimum body rate apply to gateway peers
+/// as to HTTP clients), the access log and the error pages.
 /// </summary>
 internal sealed class GatewayServices
 {
@@ -16,7 +15,8 @@ internal sealed class GatewayServices
 
     public required DispatchPolicy Policy { get; init; }
 
-    public required KestrelServerLimits Limits { get; init; }
+    /// <summary>The HTTP front's limits (--header-timeout, --keep-alive, --min-request-body-rate), read as it reads them.</summary>
+    public required HttpLimits Limits { get; init; }
 
     public AccessLog? AccessLog { get; init; }
 
@@ -25,8 +25,13 @@ internal sealed class GatewayServices
     public required ILogger Logger { get; init; }
 
     /// <summary>Time for a request's head (uwsgi vars, SCGI headers, FastCGI params) to arrive, from its first byte.</summary>
-    public TimeSpan HeadTimeout => Limits.RequestHeadersTimeout;
+    public TimeSpan HeadTimeout => Limits.HeaderTimeout > TimeSpan.Zero ? Limits.HeaderTimeout : Timeout.InfiniteTimeSpan;
 
     /// <summary>How long a FastCGI connection kept open (FCGI_KEEP_CONN) may wait idle for its next request.</summary>
-    public TimeSpan KeepAliveTimeout => Limits.KeepAliveTimeout;
+    public TimeSpan KeepAliveTimeout => Limits.KeepAliveTimeout > TimeSpan.Zero ? Limits.KeepAliveTimeout : TimeSpan.FromSeconds(1);
+
+    /// <summary>The slowest a request body may come, after its grace period; null for no minimum.</summary>
+    public (double BytesPerSecond, TimeSpan Grace)? MinBodyRate => Limits.MinRequestBodyBytesPerSecond > 0
+        ? (Limits.MinRequestBodyBytesPerSecond, Limits.MinRequestBodyRateGrace)
+        : null;
 }
