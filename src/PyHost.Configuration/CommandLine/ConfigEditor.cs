@@ -15,7 +15,8 @@ public sealed class ConfigEditor
 {
     private readonly Dictionary<string, SettingOrigin> _origins;
     private readonly List<(string Key, TomlNode Value, SettingOrigin Origin)> _listenerSettings = [];
-    private readonly List<(string Prefix, string Directory, SettingOrigin Origin)> _staticRoutes = [];
+    private readonly List<(string Key, string Prefix, RouteTarget Target, SettingOrigin Origin)> _frontRoutes = [];   // --static, --cgi
+    private readonly List<(string Key, TomlNode Value, SettingOrigin Origin)> _siteLimits = [];   // --max-request-body
     private List<(ListenAddress Address, SettingOrigin Origin)>? _binds;
     private PyHostConfig _config;
 
@@ -127,7 +128,68 @@ public sealed class ConfigEditor
                 continue;
             }
             string prefix = text[..equals].Trim();
-            _staticRoutes.Add((prefix.StartsWith('/') ? prefix : "/" + prefix, text[(equals + 1)..], origin));
+            _frontRoutes.Add(("static", prefix.StartsWith('/') ? prefix : "/" + prefix, new StaticTarget(PathType.Resolve(text[(equals + 1)..], Context.BaseDirectory)), origin));
+        }
+    }
+
+    /// <summary>A site limit given as a flag (<c>--max-request-body</c>): every site's, over what the config file says.</summary>
+    public void SetSiteLimits(string key, TomlNode value, SettingOrigin origin) => _siteLimits.Add((key, value, origin));
+
+    private void ApplySiteLimit(string key, TomlNode value, SettingOrigin origin)
+    {
+        if (_config.Sites.Count == 0)
+        {
+            int app = SingleApp(origin, key);
+            if (app < 0)
+            {
+                return;
+            }
+            _config = _config with { Sites = [new SiteConfig { Routes = [new RouteConfig { Target = new AppTarget(_config.Apps[app].Name) }] }] };
+            _origins["site[0].route[0].app"] = new DefaultOrigin("the only app");
+        }
+        _config = _config with
+        {
+            Sites = _config.Sites.Select((site, index) =>
+            {
+                string path = $"site[{index}].limits.{key}";
+                _origins[path] = origin;
+                return site with { Limits = LimitsConfig.Table.Find(key)!.Read(site.Limits, value, Context, path) };
+            }).ToList(),
+        };
+    }
+
+    /// <summary><c>--cgi URL_PREFIX=DIR[,EXT...]</c> or <c>URL_PREFIX=SCRIPT</c>: a cgi route on the default site.</summary>
+    public void AddCgi(TomlNode value, SettingOrigin origin)
+    {
+        foreach (TomlNode item in Items(value))
+        {
+            string text = item is TomlScalar { Value: string s } ? s : "";
+            int equals = text.IndexOf('=');
+            if (equals < 0 || equals == text.Length - 1)
+            {
+                Diagnostics.Error(origin, "cgi", $"'{text}': expected URL_PREFIX=DIR or URL_PREFIX=DIR,EXT", "e.g. --cgi /cgi-bin=./cgi-bin or --cgi /cgi-bin=./cgi-bin,.cgi");
+                continue;
+            }
+            string prefix = text[..equals].Trim();
+            string[] parts = text[(equals + 1)..].Split(',', StringSplitOptions.TrimEntries);
+            string? wrong = parts.Skip(1).FirstOrDefault(extension => extension.Length < 2 || extension[0] != '.' || extension.IndexOfAny(['/', '\\', ' ']) >= 0);
+            if (wrong is not null)
+            {
+                Diagnostics.Error(origin, "cgi", $"'{text}': '{wrong}' is not a file name extension such as .cgi or .py", "e.g. --cgi /cgi-bin=./cgi-bin,.cgi,.py");
+                continue;
+            }
+            string path = PathType.Resolve(parts[0], Context.BaseDirectory);
+            if (!Directory.Exists(path) && !File.Exists(path))
+            {
+                Diagnostics.Error(origin, "cgi", $"'{text}': no such directory or script: {parts[0]}", "give the directory of the scripts, or one script");
+                continue;
+            }
+            if (File.Exists(path) && parts.Length > 1)
+            {
+                Diagnostics.Error(origin, "cgi", $"'{text}': a single script takes no extensions", "give the directory of the scripts to filter them by extension");
+                continue;
+            }
+            _frontRoutes.Add(("cgi", prefix.StartsWith('/') ? prefix : "/" + prefix, new CgiTarget { Path = path, Extensions = parts[1..] }, origin));
         }
     }
 
@@ -154,11 +216,35 @@ public sealed class ConfigEditor
         {
             _config = _config with { Listeners = _config.Listeners.Select((listener, index) => SetListenerKey(listener, index, key, value, origin)).ToList() };
         }
-        if (_staticRoutes.Count > 0)
+        CheckTlsSettings();
+        if (_frontRoutes.Count > 0)
         {
-            AddStaticRoutes();
+            AddFrontRoutes();
+        }
+        foreach (var (key, value, origin) in _siteLimits)
+        {
+            ApplySiteLimit(key, value, origin);
         }
         return _config with { Provenance = new ConfigProvenance(_origins) };
+    }
+
+    /// <summary>gunicorn's TLS flags set every listener's keys one by one, so what a [[listen]] table checks as a whole is
+    /// checked here: the key and client certificates go with a certificate, client certificates with their CA.</summary>
+    private void CheckTlsSettings()
+    {
+        string[] tlsKeys = ["key", "client_ca", "client_certificates"];
+        if (_listenerSettings.FirstOrDefault(setting => tlsKeys.Contains(setting.Key)) is { Key: not null } stray
+            && _config.Listeners.Any(listener => listener.Tls == ListenerTls.None))
+        {
+            Diagnostics.Error(stray.Origin, $"listen[0].{stray.Key}", "--keyfile, --ca-certs and --cert-reqs go with --certfile, which turns TLS on",
+                "add --certfile FILE (the certificate chain)");
+            return;
+        }
+        if (_listenerSettings.FirstOrDefault(setting => setting.Key == "client_certificates") is { Key: not null } requirement
+            && _config.Listeners.Any(listener => listener.ClientCertificates != ClientCertificates.None && listener.ClientCa is null))
+        {
+            Diagnostics.Error(requirement.Origin, "listen[0].client_certificates", "--cert-reqs asks for client certificates: give --ca-certs, the CA they must chain to");
+        }
     }
 
     private ListenerConfig SetListenerKey(ListenerConfig listener, int index, string key, TomlNode value, SettingOrigin origin)
@@ -173,27 +259,28 @@ public sealed class ConfigEditor
         return ListenerConfig.Table.Find(key)!.Read(listener, value, Context, path);
     }
 
-    private void AddStaticRoutes()
+    /// <summary>The routes of --static and --cgi, added to the default site (made, with the app at "/", if none).</summary>
+    private void AddFrontRoutes()
     {
-        SettingOrigin origin = _staticRoutes[0].Origin;
-        var routes = _staticRoutes.Select(route => new RouteConfig
+        (string key, _, _, SettingOrigin origin) = _frontRoutes[0];
+        var routes = _frontRoutes.Select(route => new RouteConfig
         {
             Path = route.Prefix.Length > 1 ? route.Prefix.TrimEnd('/') : route.Prefix,
-            Target = new StaticTarget(PathType.Resolve(route.Directory, Context.BaseDirectory)),
+            Target = route.Target,
         }).ToList();
         if (_config.Sites.Count == 0)
         {
-            int app = SingleApp(origin, "static");
+            int app = SingleApp(origin, key);
             if (app < 0)
             {
                 return;
             }
             routes.Add(new RouteConfig { Target = new AppTarget(_config.Apps[app].Name) });
             _config = _config with { Sites = [new SiteConfig { Routes = routes }] };
-            for (int i = 0; i < _staticRoutes.Count; i++)
+            for (int i = 0; i < _frontRoutes.Count; i++)
             {
-                _origins[$"site[0].route[{i}].path"] = _staticRoutes[i].Origin;
-                _origins[$"site[0].route[{i}].static"] = _staticRoutes[i].Origin;
+                _origins[$"site[0].route[{i}].path"] = _frontRoutes[i].Origin;
+                _origins[$"site[0].route[{i}].{_frontRoutes[i].Key}"] = _frontRoutes[i].Origin;
             }
             _origins[$"site[0].route[{routes.Count - 1}].app"] = new DefaultOrigin("the only app");
             return;
@@ -201,16 +288,16 @@ public sealed class ConfigEditor
         int defaultSite = _config.Sites.Select((site, index) => (site, index)).Where(pair => pair.site.IsDefault).Select(pair => pair.index).DefaultIfEmpty(-1).First();
         if (defaultSite < 0 && _config.Sites.Count > 1)
         {
-            Diagnostics.Error(origin, "static", "--static adds routes to the default site, and the config file's sites all have host names",
-                "add a [[site.route]] with static = \"DIR\" to the site it belongs to");
+            Diagnostics.Error(origin, key, $"--{key} adds routes to the default site, and the config file's sites all have host names",
+                $"add a [[site.route]] with {key} = ... to the site it belongs to");
             return;
         }
         int target = defaultSite < 0 ? 0 : defaultSite;
         SiteConfig site = _config.Sites[target];
-        for (int i = 0; i < _staticRoutes.Count; i++)
+        for (int i = 0; i < _frontRoutes.Count; i++)
         {
-            _origins[$"site[{target}].route[{site.Routes.Count + i}].path"] = _staticRoutes[i].Origin;
-            _origins[$"site[{target}].route[{site.Routes.Count + i}].static"] = _staticRoutes[i].Origin;
+            _origins[$"site[{target}].route[{site.Routes.Count + i}].path"] = _frontRoutes[i].Origin;
+            _origins[$"site[{target}].route[{site.Routes.Count + i}].{_frontRoutes[i].Key}"] = _frontRoutes[i].Origin;
         }
         _config = _config with { Sites = _config.Sites.Select((one, at) => at == target ? one with { Routes = [.. one.Routes, .. routes] } : one).ToList() };
     }

@@ -24,6 +24,9 @@ public static class ServeSettings
         new("timeout", ["-t", "--timeout"], SettingArity.Value, "Seconds a request may run before it gets 504 and its worker is replaced (0 = never).", "timeout", App("timeout")),
         new("graceful_timeout", ["--graceful-timeout"], SettingArity.Value, "Seconds in-flight requests may run on after SIGTERM/SIGINT or a reload.", "graceful_timeout", (e, v, o) => e.SetServer("graceful_timeout", v, o)),
         new("keepalive", ["--keep-alive"], SettingArity.Value, "Seconds an idle keep-alive connection stays open.", "keepalive", Listeners("limits.keepalive_timeout")),
+        new("header_timeout", ["--header-timeout"], SettingArity.Value, "Seconds a request head may take to arrive (slowloris); 408 beyond.", null, Listeners("limits.header_timeout")),
+        new("min_request_body_rate", ["--min-request-body-rate"], SettingArity.Value, "Bytes per second a request body must keep up after a grace period; 408 below.", null, Listeners("limits.min_request_body_rate")),
+        new("max_request_body", ["--max-request-body"], SettingArity.Value, "Largest request body, on every site; 413 beyond.", null, (e, v, o) => e.SetSiteLimits("max_body_size", v, o)),
         new("max_requests", ["--max-requests"], SettingArity.Value, "Replace a worker after this many requests (0 = never).", "max_requests", App("max_requests")),
         new("max_requests_jitter", ["--max-requests-jitter"], SettingArity.Value, "Add up to this many to --max-requests, per worker.", "max_requests_jitter", App("max_requests_jitter")),
         new("max_worker_memory", ["--max-worker-memory"], SettingArity.Value, "Replace a worker whose resident memory passes this many MiB (0 = never).", null, App("max_worker_memory", Mebibytes)),
@@ -60,6 +63,8 @@ public static class ServeSettings
         new("reload_extra_files", ["--reload-extra-file"], SettingArity.Repeatable, "With --reload: also watch this file. Repeatable.", "reload_extra_files", App("reload_extra_files")),
         new("paste", ["--paste", "--paster"], SettingArity.Value, "Load the app from a PasteDeploy ini file: FILE or FILE#SECTION.", "paste", App("paste")),
         new("static", ["--static"], SettingArity.Repeatable, "Serve the files of DIR at URL_PREFIX from the front: URL_PREFIX=DIR. Repeatable.", null, (e, v, o) => e.AddStatic(v, o)),
+        new("cgi", ["--cgi"], SettingArity.Repeatable, "Run the CGI scripts of DIR for the paths under URL_PREFIX: URL_PREFIX=DIR, URL_PREFIX=DIR,EXT[,EXT] for only the files ending in .cgi, .py, ..., or URL_PREFIX=SCRIPT for one script. One process per request, as the app's user, stopped after its timeout. Repeatable.", null, (e, v, o) => e.AddCgi(v, o)),
+        new("mongrel2", ["--mongrel2"], SettingArity.Repeatable, "Serve as a Mongrel2 handler: SEND_SPEC,RECV_SPEC, the ZeroMQ endpoints of Mongrel2's Handler() (tcp://HOST:PORT or ipc://PATH), e.g. tcp://127.0.0.1:9997,tcp://127.0.0.1:9996. Repeatable.", null, Server("mongrel2")),
         new("debug", ["--debug"], SettingArity.Switch, "Show tracebacks in 500 pages. Never in production.", null, App("debug")),
     ];
 

@@ -2,90 +2,63 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using PyHost.Gateways.Cgi;
+using PyHost.Http.Routing;
 using PyHost.Workers.Dispatch;
 
 namespace PyHost.Http.Cgi;
 
 /// <summary>
-/// Answers requests under the <c>--cgi</c> mounts by running the script they name (RFC 3875): one process per
-/// request, no worker. A local redirect (§6.2.2) is served as a new GET of its path through the whole front, so it
-/// may land on another script, a static file or the app, as in Apache.
+/// Answers the requests of <c>cgi</c> routes (and <c>--cgi</c>) by running the script they name (RFC 3875): one
+/// process per request, no worker. A local redirect (§6.2.2) is served as a new GET of its path through the whole
+/// front, so it may land on another script, a static file or an app, as in Apache. One for the server; each route
+/// brings its mount, its runner (the app's user and timeout) and its body limit (<see cref="CgiEndpoint"/>).
 /// </summary>
-public sealed partial class CgiRoute
+public sealed partial class CgiRoute(ILoggerFactory loggers)
 {
     /// <summary>Apache's LimitInternalRecursion: local redirects that lead to more local redirects end here.</summary>
     private const int MaxLocalRedirects = 10;
 
-    private readonly CgiMount[] _mounts;
-    private readonly CgiRunner _runner;
-    private readonly DispatchPolicy _policy;
-    private readonly string _serverSoftware;
-    private readonly ILogger _logger;
+    private static readonly string ServerSoftware =
+        "pyhost/" + (System.Reflection.Assembly.GetEntryAssembly() ?? typeof(CgiRoute).Assembly).GetName().Version?.ToString(3);
 
-    public CgiRoute(IEnumerable<CgiMount> mounts, CgiRunner runner, DispatchPolicy policy, string serverSoftware, ILogger logger)
-    {
-        _mounts = mounts.OrderByDescending(mount => mount.UrlPrefix.Length).ToArray();
-        _runner = runner;
-        _policy = policy;
-        _serverSoftware = serverSoftware;
-        _logger = logger;
-    }
+    private readonly ILogger _logger = loggers.CreateLogger("pyhost.cgi");
 
-    /// <summary>The route for the front's <c>--cgi</c> mounts; null when there are none.</summary>
-    public static CgiRoute? Create(HttpFrontOptions options, ILoggerFactory loggers, ILogger startup)
+    /// <summary>The endpoint of one cgi route; says at start-up what it serves.</summary>
+    public CgiEndpoint Endpoint(CgiMount mount, CgiRunnerOptions options, DispatchPolicy policy)
     {
-        if (options.CgiMounts.Count == 0)
-        {
-            return null;
-        }
-        foreach (CgiMount mount in options.CgiMounts)
-        {
-            LogMount(startup, mount.UrlPrefix, mount.Directory, mount.Extensions.Count == 0 ? "every executable" : string.Join(", ", mount.Extensions));
-        }
-        string software = "pyhost/" + (System.Reflection.Assembly.GetEntryAssembly() ?? typeof(CgiRoute).Assembly).GetName().Version?.ToString(3);
-        return new CgiRoute(options.CgiMounts, new CgiRunner(options.Cgi, loggers.CreateLogger<CgiRunner>()), options.Dispatch, software,
-            loggers.CreateLogger("pyhost.cgi"));
-    }
-
-    public (CgiMount Mount, string PathBelow)? Match(HttpContext context)
-    {
-        string rawPath = RequestTarget.RawPath(context.Features.Get<IHttpRequestFeature>()!.RawTarget);
-        foreach (CgiMount mount in _mounts)
-        {
-            if (mount.PathBelow(rawPath) is { } below)
-            {
-                return (mount, below);
-            }
-        }
-        return null;
+        LogMount(_logger, mount.UrlPrefix, mount.Script ?? mount.Directory, mount.Extensions.Count == 0 ? "every executable" : string.Join(", ", mount.Extensions));
+        return new CgiEndpoint(this, mount, new CgiRunner(options, loggers.CreateLogger<CgiRunner>()), policy);
     }
 
     /// <summary>
     /// Runs the script and answers; returns the body bytes sent, or null when a local redirect handed the request to
     /// <paramref name="serveAgain"/>, which answers (and logs) it.
     /// </summary>
-    public async Task<long?> ServeAsync(HttpContext context, CgiMount mount, string pathBelow, Func<HttpContext, Task> serveAgain)
+    public async Task<long?> ServeAsync(HttpContext context, CgiEndpoint endpoint, Func<HttpContext, Task> serveAgain)
     {
+        CgiMount mount = endpoint.Mount;
+        DispatchPolicy policy = endpoint.Policy;
+        string pathBelow = mount.PathBelow(RequestTarget.RawPath(context.Features.Get<IHttpRequestFeature>()!.RawTarget)) ?? "";
         (CgiScript? script, int status, string? refusal) = CgiScript.Find(mount, pathBelow);
         if (script is null)
         {
             return await WritePageAsync(context, status, refusal!);
         }
-        if (context.Request.ContentLength > _policy.MaxRequestBodySize)
+        if (context.Request.ContentLength > policy.MaxRequestBodySize)
         {
             context.Response.Headers.Connection = "close";
             return await WritePageAsync(context, 413, "The request body is larger than this server accepts.");
         }
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = _policy.MaxRequestBodySize;   // a chunked body over the limit fails while it is read
+            limit.MaxRequestBodySize = policy.MaxRequestBodySize;   // a chunked body over the limit fails while it is read
         }
-        var invocation = new CgiInvocation(script.FilePath, CgiMetaVariables.For(context, mount, script, _serverSoftware))
+        var invocation = new CgiInvocation(script.FilePath, CgiMetaVariables.For(context, mount, script, ServerSoftware))
         {
             RequestBody = context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0 ? context.Request.Body : null,
         };
         var sink = new HttpCgiSink(context);
-        CgiResult result = await _runner.RunAsync(invocation, sink, context.RequestAborted);
+        CgiResult result = await endpoint.Runner.RunAsync(invocation, sink, context.RequestAborted);
         switch (result.Outcome)
         {
             case CgiOutcome.Completed:

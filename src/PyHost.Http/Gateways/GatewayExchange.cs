@@ -46,8 +46,12 @@ internal abstract class GatewayExchange : IWorkerExchange
     /// <summary>Why reading the body failed: the peer left, broke its framing, or sent too slowly.</summary>
     public GatewayBodyError? BodyError { get; protected set; }
 
+    /// <summary>The matched route's prefix ("" for "/"): the app's SCRIPT_NAME; at the root, the front server's mount
+    /// point (<see cref="GatewayRequest.GatewayScriptName"/>) is.</summary>
+    public string MountPrefix { get; set; } = "";
+
     public void WriteEnviron(IBufferWriter<byte> output, long? bufferedBodyLength) =>
-        Request.WriteEnviron(output, scriptName: null, bufferedBodyLength);
+        Request.WriteEnviron(output, scriptName: MountPrefix.Length > 0 ? MountPrefix : null, bufferedBodyLength);
 
     public abstract ValueTask<int> ReadBodyAsync(IBufferWriter<byte> destination, int maxBytes);
 
@@ -78,14 +82,20 @@ internal abstract class GatewayExchange : IWorkerExchange
     public void WriteErrorResponse(int statusCode, string explanation)
     {
         (List<KeyValuePair<string, string>> headers, byte[] page) = GatewayErrorPage.Render(statusCode, explanation);
-        ResponseContentLength = IsHeadRequest ? null : page.Length;
+        WriteResponse(statusCode, headers, page);
+    }
+
+    /// <summary>A whole response of the front's own (a route's redirect or fixed answer, an error page).</summary>
+    public void WriteResponse(int statusCode, IReadOnlyList<KeyValuePair<string, string>> headers, byte[] body)
+    {
+        ResponseContentLength = IsHeadRequest ? null : body.Length;
         StatusCode = statusCode;
         ResponseStarted = true;
         WriteHead(statusCode, null, headers);
-        if (!IsHeadRequest)
+        if (!IsHeadRequest && body.Length > 0)
         {
-            BodyBytesSent += page.Length;
-            WriteBodyBytes(page);
+            BodyBytesSent += body.Length;
+            WriteBodyBytes(body);
         }
     }
 

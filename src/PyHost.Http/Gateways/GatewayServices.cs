@@ -1,19 +1,17 @@
 using Microsoft.Extensions.Logging;
 using PyHost.Gateways;
-using PyHost.Workers.Dispatch;
 
 namespace PyHost.Http.Gateways;
 
 /// <summary>
-/// What every gateway listener shares with the HTTP front: the one dispatch core and its policy (buffering, the body
-/// size limit), the HTTP front's limits (its head and keep-alive timeouts and minimum body rate apply to gateway peers
+/// What every gateway listener shares with the HTTP front: its route table (each route's app, buffering and body size
+/// limit, reached through the one dispatch core), the listener's limits (its head and keep-alive timeouts and minimum body rate apply to gateway peers
 /// as to HTTP clients), the access log and the error pages.
 /// </summary>
 internal sealed class GatewayServices
 {
-    public required WorkerPool Pool { get; init; }
-
-    public required DispatchPolicy Policy { get; init; }
+    /// <summary>The front whose route table (swapped by a reload) sends each request to its app.</summary>
+    public required HttpFront Front { get; init; }
 
     /// <summary>The HTTP front's limits (--header-timeout, --keep-alive, --min-request-body-rate), read as it reads them.</summary>
     public required HttpLimits Limits { get; init; }

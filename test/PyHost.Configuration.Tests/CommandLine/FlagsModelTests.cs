@@ -98,7 +98,9 @@ public class FlagsModelTests
         ["ca_certs"] = ["--certfile", "c.pem", "--keyfile", "c.key", "--ca-certs", "ca.pem", "--cert-reqs", "2"],
         ["cert_reqs"] = ["--certfile", "c.pem", "--keyfile", "c.key", "--ca-certs", "ca.pem", "--cert-reqs", "1"],
         ["proxy_protocol"] = ["--proxy-protocol"], ["http_protocols"] = ["--http-protocols", "h1"], ["reload"] = ["--reload"],
-        ["reload_extra_files"] = ["--reload-extra-file", "x.html"], ["paste"] = ["--paste", "dev.ini"], ["static"] = ["--static", "/s=public"],
+        ["reload_extra_files"] = ["--reload-extra-file", "x.html"], ["paste"] = ["--paste", "dev.ini"], ["static"] = ["--static", "/s=public"], ["cgi"] = ["--cgi", "/cgi-bin=/bin,.sh"],
+        ["mongrel2"] = ["--mongrel2", "tcp://127.0.0.1:9997,tcp://127.0.0.1:9996"], ["header_timeout"] = ["--header-timeout", "5"],
+        ["min_request_body_rate"] = ["--min-request-body-rate", "100"], ["max_request_body"] = ["--max-request-body", "10m"],
         ["debug"] = ["--debug"],
     };
 

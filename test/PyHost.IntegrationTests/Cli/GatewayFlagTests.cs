@@ -7,11 +7,11 @@ namespace PyHost.IntegrationTests.Cli;
 public class GatewayFlagTests
 {
     [Theory]
-    [InlineData(new[] { "-b", "ajp://127.0.0.1:8009" }, "--bind 'ajp://127.0.0.1:8009': use HOST:PORT for HTTP, or uwsgi://HOST:PORT")]
-    [InlineData(new[] { "-b", "uwsgi+unix:" }, "--bind 'uwsgi+unix:': a unix bind needs a path")]
+    [InlineData(new[] { "-b", "ajp://127.0.0.1:8009" }, "flag -b: error: listen[0].address: 'ajp://127.0.0.1:8009': unknown scheme; use HOST:PORT for HTTP, or uwsgi://")]
+    [InlineData(new[] { "-b", "uwsgi+unix:" }, "flag -b: error: listen[0].address: 'uwsgi+unix:': a unix socket address needs a path")]
     [InlineData(new[] { "-b", "fastcgi://example.com:9000" }, "'example.com' is not an IP address")]
-    [InlineData(new[] { "--cgi", "/cgi-bin" }, "--cgi '/cgi-bin': expected URL_PREFIX=DIR")]
-    [InlineData(new[] { "--cgi", "/cgi-bin=/no/such/directory" }, "no such directory or script: /no/such/directory")]
+    [InlineData(new[] { "--cgi", "/cgi-bin" }, "flag --cgi: error: cgi: '/cgi-bin': expected URL_PREFIX=DIR")]
+    [InlineData(new[] { "--cgi", "/cgi-bin=/no/such/directory" }, "flag --cgi: error: cgi: '/cgi-bin=/no/such/directory': no such directory or script: /no/such/directory")]
     [InlineData(new[] { "--cgi", "/cgi-bin=/tmp,cgi" }, "'cgi' is not a file name extension such as .cgi or .py")]
     public async Task ABadValueExitsWith2AndNamesIt(string[] arguments, string message)
     {

@@ -14,7 +14,6 @@ internal sealed class FastCgiConnectionHandler(GatewayServices services) : Conne
     private readonly FastCgiConnectionOptions _options = new()
     {
         Limits = services.VariableLimits,
-        MaxRequests = services.Pool.Workers.Count is > 0 and var workers ? workers : 1024,
     };
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
