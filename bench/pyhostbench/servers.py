@@ -393,6 +393,71 @@ class NginxGunicorn(Server):
         return lambda p: p.ppid == gunicorn_master
 
 
+def pyhost_argv(ctx: Context, app: App, workers: int, binds: list[str]) -> list[str]:
+    # --umask 000: nginx's workers (nobody) must connect to PyHost's Unix socket, as uWSGI's --chmod-socket=666 lets them.
+    return [str(ctx.pyhost), "serve", app.spec, "--python", PYTHON, "--chdir", str(ctx.apps), "-w", str(workers),
+            *[arg for bind in binds for arg in ("-b", bind)], "--umask", "000", "--log-level", "warning"]
+
+
+class NginxUwsgiPyHost(Server):
+    """The same nginx and uwsgi_pass as nginx-uwsgi, to PyHost's uwsgi listener instead of uWSGI."""
+    name, label, package = "nginx-uwsgi-pyhost", "nginx + PyHost (uwsgi)", "nginx"
+
+    def describe(self, workers):
+        return (f"nginx as for nginx + uWSGI (`uwsgi_pass` to a Unix socket, the same params) in front of "
+                f"`pyhost serve APP -w {workers} -b uwsgi+unix:...`")
+
+    def launches(self, ctx, app, workers, port, dir):
+        sock = dir / "pyhost-uwsgi.sock"
+        params = "\n".join(f"            uwsgi_param {p};" for p in UWSGI_PARAMS)
+        locations = f"        location / {{\n{params}\n            uwsgi_pass unix:{sock};\n        }}"
+        return [Launch(pyhost_argv(ctx, app, workers, [f"uwsgi+unix:{sock}"])), nginx_launch(dir, port, locations)]
+
+    def worker_test(self, roots):
+        return lambda p: p.comm.startswith("python")
+
+
+KEEPALIVE_UPSTREAM = "    upstream pyhost {{ server unix:{sock}; keepalive 32; }}\n"
+
+
+class NginxFastCgiPyHost(Server):
+    """nginx's fastcgi_pass with kept connections (fastcgi_keep_conn, upstream keepalive) to PyHost's FastCGI listener."""
+    name, label, package = "nginx-fastcgi-pyhost", "nginx + PyHost (FastCGI)", "nginx"
+
+    def describe(self, workers):
+        return (f"nginx (`fastcgi_pass` with `fastcgi_keep_conn on` to an upstream with `keepalive 32`, Debian's "
+                f"fastcgi_params, a Unix socket) in front of `pyhost serve APP -w {workers} -b fastcgi+unix:...`")
+
+    def launches(self, ctx, app, workers, port, dir):
+        sock = dir / "pyhost-fastcgi.sock"
+        locations = ("        location / {\n            include /etc/nginx/fastcgi_params;\n            fastcgi_keep_conn on;\n"
+                     "            fastcgi_pass pyhost;\n        }")
+        return [Launch(pyhost_argv(ctx, app, workers, [f"fastcgi+unix:{sock}"])),
+                nginx_launch(dir, port, locations, upstreams=KEEPALIVE_UPSTREAM.format(sock=sock))]
+
+    def worker_test(self, roots):
+        return lambda p: p.comm.startswith("python")
+
+
+class NginxHttpPyHost(Server):
+    """nginx's proxy_pass with kept HTTP/1.1 connections to PyHost's HTTP listener: what FastCGI is weighed against."""
+    name, label, package = "nginx-http-pyhost", "nginx + PyHost (HTTP)", "nginx"
+
+    def describe(self, workers):
+        return (f"nginx (`proxy_pass` HTTP/1.1 with `Connection \"\"` to an upstream with `keepalive 32`, a Unix socket) "
+                f"in front of `pyhost serve APP -w {workers} -b unix:...`")
+
+    def launches(self, ctx, app, workers, port, dir):
+        sock = dir / "pyhost-http.sock"
+        locations = ("        location / {\n            proxy_http_version 1.1;\n            proxy_set_header Connection \"\";\n"
+                     "            proxy_set_header Host $host;\n            proxy_pass http://pyhost;\n        }")
+        return [Launch(pyhost_argv(ctx, app, workers, [f"unix:{sock}"])),
+                nginx_launch(dir, port, locations, upstreams=KEEPALIVE_UPSTREAM.format(sock=sock))]
+
+    def worker_test(self, roots):
+        return lambda p: p.comm.startswith("python")
+
+
 class Waitress(Server):
     name, label, package = "waitress", "waitress", "python3-waitress"
     multiprocess = False
@@ -504,5 +569,6 @@ class NginxStatic(Server):
 PYHOST_NO_PIPELINING = PyHost("pyhost-depth0", "PyHost --pipeline-depth 0", ("--pipeline-depth", "0"), variant=True)
 
 ALL: list[Server] = [PyHost(), PYHOST_NO_PIPELINING, GunicornSync(), GunicornGthread(), UwsgiHttp(), UwsgiHttp11(),
-                     NginxGunicorn(), NginxUwsgi(), Waitress(), ApacheModWsgi(), NginxStatic()]
+                     NginxGunicorn(), NginxUwsgi(),
+                     NginxUwsgiPyHost(), NginxFastCgiPyHost(), NginxHttpPyHost(), Waitress(), ApacheModWsgi(), NginxStatic()]
 BY_NAME: dict[str, Server] = {s.name: s for s in ALL}

@@ -39,8 +39,10 @@ public sealed partial class GatewayRequest
     /// Writes the CGI part of the environ as the marshal dict the worker loads. <paramref name="scriptName"/> is the
     /// mount point of the PyHost route that serves the request ("" for the root); null takes
     /// <see cref="GatewayScriptName"/>. A mount point that is not a prefix of <see cref="Path"/> at a '/' is ignored.
+    /// <paramref name="bufferedBodyLength"/>, the length of a body the front read whole, becomes CONTENT_LENGTH (a
+    /// FastCGI body may come without one), as for HTTP.
     /// </summary>
-    public void WriteEnviron(IBufferWriter<byte> output, string? scriptName = null)
+    public void WriteEnviron(IBufferWriter<byte> output, string? scriptName = null, long? bufferedBodyLength = null)
     {
         scriptName ??= GatewayScriptName;
         bool mounted = scriptName.Length > 0 && Path.StartsWith(scriptName, StringComparison.Ordinal)
@@ -64,7 +66,7 @@ public sealed partial class GatewayRequest
         Add(output, RemoteAddrKey, Variables.GetLatin1("REMOTE_ADDR") ?? "");
         Add(output, RemotePortKey, Variables.GetLatin1("REMOTE_PORT") ?? "0");
         AddIfNotEmpty(output, ContentTypeKey, "CONTENT_TYPE", "HTTP_CONTENT_TYPE");
-        if (ContentLength is { } length)
+        if ((bufferedBodyLength ?? ContentLength) is { } length)
         {
             Add(output, ContentLengthKey, length.ToString(CultureInfo.InvariantCulture));
         }

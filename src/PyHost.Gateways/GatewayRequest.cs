@@ -42,7 +42,9 @@ public sealed partial class GatewayRequest
     /// at a '/' (nginx with <c>uwsgi_param SCRIPT_NAME /app</c>, Apache's <c>ProxyPass /app/ uwsgi://…</c>); else "".
     /// Some fronts put the whole path in SCRIPT_NAME (nginx's default fastcgi_params, Apache mod_proxy_fcgi and
     /// mod_proxy_scgi) and lighttpd, mounted at "/", splits after the first segment unless "fix-root-scriptname" is
-    /// set; a PyHost route's own mount point, passed to <see cref="WriteEnviron"/>, overrides this.
+    /// set. When SCRIPT_NAME is no mount point, a PATH_INFO that is a proper suffix of the path at a '/' names one
+    /// (Apache with proxy-fcgi-pathinfo or proxy-scgi-pathinfo). A PyHost route's own mount point, passed to
+    /// <see cref="WriteEnviron"/>, overrides this.
     /// </summary>
     public string GatewayScriptName { get; private set; } = "";
 
@@ -137,11 +139,32 @@ public sealed partial class GatewayRequest
     private string ReadGatewayScriptName()
     {
         string? scriptName = Variables.GetLatin1("SCRIPT_NAME");
-        bool isProperPrefix = !string.IsNullOrEmpty(scriptName) && scriptName[0] == '/' && scriptName[^1] != '/'
-            && Path.Length > scriptName.Length && Path[scriptName.Length] == '/'
-            && Path.StartsWith(scriptName, StringComparison.Ordinal);
-        return isProperPrefix ? scriptName! : "";
+        if (IsMountPoint(scriptName))
+        {
+            return scriptName!;
+        }
+        // Apache's mod_proxy_fcgi and mod_proxy_scgi put the whole path in SCRIPT_NAME; with proxy-fcgi-pathinfo or
+        // proxy-scgi-pathinfo set, PATH_INFO is the path below the ProxyPass prefix (percent-encoded, unless
+        // "unescape"), so the mount point is what comes before it.
+        string? pathInfo = Variables.GetLatin1("PATH_INFO");
+        if (string.IsNullOrEmpty(pathInfo) || pathInfo[0] != '/')
+        {
+            return "";
+        }
+        foreach (string below in new[] { pathInfo, DecodePath(Encoding.Latin1.GetBytes(pathInfo)) })
+        {
+            if (Path.Length > below.Length && Path.EndsWith(below, StringComparison.Ordinal) && IsMountPoint(Path[..^below.Length]))
+            {
+                return Path[..^below.Length];
+            }
+        }
+        return "";
     }
+
+    /// <summary>A proper prefix of <see cref="Path"/> that ends just before one of its '/'.</summary>
+    private bool IsMountPoint(string? prefix) =>
+        !string.IsNullOrEmpty(prefix) && prefix[0] == '/' && prefix[^1] != '/'
+        && Path.Length > prefix.Length && Path[prefix.Length] == '/' && Path.StartsWith(prefix, StringComparison.Ordinal);
 
     private bool TryReadContentLength(out string? error)
     {

@@ -116,6 +116,7 @@ public sealed partial class ServerHost
         TlsFront? previousTls = _tls;
         _tls = nextTls;
         string listeners = await ReconcileListenersAsync(next, tlsChanged: previousTls is not null || nextTls is not null);
+        await ReconcileMongrel2Async(next.Server);
         _config = next;
         if (previousTls is not null)
         {

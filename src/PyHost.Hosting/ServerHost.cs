@@ -4,6 +4,7 @@ using PyHost.Configuration.Model;
 using PyHost.Hosting.Apps;
 using PyHost.Hosting.Front;
 using PyHost.Http;
+using PyHost.Http.Cgi;
 using PyHost.Http.Listening;
 using PyHost.Http.Routing;
 using PyHost.Http.StaticFiles;
@@ -51,6 +52,7 @@ public sealed partial class ServerHost : IAsyncDisposable
     private readonly List<RunningListener> _listeners = new();
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private readonly StaticFileRoute _statics = new([]);   // one open-file cache for every static route
+    private readonly CgiRoute _cgi;
     private PyHostConfig _config;
     private TlsFront? _tls;   // the configuration's certificates and handshakes; null when no listener speaks TLS
 
@@ -60,6 +62,7 @@ public sealed partial class ServerHost : IAsyncDisposable
         _config = config;
         Front = front;
         _log = context.Loggers.CreateLogger("pyhost");
+        _cgi = new CgiRoute(context.Loggers);
     }
 
     public HttpFront Front { get; }
@@ -139,6 +142,7 @@ public sealed partial class ServerHost : IAsyncDisposable
             }
         }
         tls?.StartMaintenance();
+        await server.ReconcileMongrel2Async(config.Server);
         return (server, 0);
     }
 
@@ -186,11 +190,12 @@ public sealed partial class ServerHost : IAsyncDisposable
     }
 
     private RouteTable BuildRoutes(PyHostConfig config, IReadOnlyDictionary<string, AppHost> apps) =>
-        RouteTable.Build(config.Sites, SiteFrontFactory.For, (site, route) => EndpointFactory.For(site, route, apps, _statics));
+        RouteTable.Build(config.Sites, SiteFrontFactory.For, (site, route) => EndpointFactory.For(site, route, apps, _statics, _cgi));
 
     /// <summary>Graceful stop: the listeners stop accepting and finish their requests, then the apps' workers stop.</summary>
     public async Task StopAsync(TimeSpan workerGrace)
     {
+        await StopMongrel2Async();
         // Open WebSockets are requests the listeners would wait for until the graceful timeout: 1001 (going away) first.
         foreach (AppHost app in _apps.Values)
         {
@@ -234,6 +239,7 @@ public sealed partial class ServerHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await StopMongrel2Async();
         foreach (RunningListener listener in _listeners)
         {
             await listener.Host.DisposeAsync();

@@ -49,12 +49,22 @@ public sealed class AccessLog : IAsyncDisposable
         // The client the app saw: a trusted proxy's X-Forwarded-For or the PROXY protocol may have named it.
         string remote = RequestOriginFeature.Get(context).RemoteAddress is { Length: > 0 } client ? client : "-";
         string user = context.User.Identity?.Name ?? "-";
+        Write(remote, user, request.Method, target, request.Protocol, context.Response.StatusCode,
+            bodyBytes, request.Headers.Referer.Count > 0 ? request.Headers.Referer.ToString() : null,
+            request.Headers.UserAgent.Count > 0 ? request.Headers.UserAgent.ToString() : null);
+    }
+
+    /// <summary>A request that came from a web server in front (uwsgi, FastCGI, SCGI, Mongrel2): the client's
+    /// address, target and headers as the front server passed them.</summary>
+    public void Write(string? remoteAddress, string? user, string method, string target, string protocol, int status, long bodyBytes,
+        string? referer, string? userAgent)
+    {
+        string remote = string.IsNullOrEmpty(remoteAddress) ? "-" : remoteAddress;
         string time = FormatTime(DateTimeOffset.Now);
-        string referer = request.Headers.Referer.Count > 0 ? Escape(request.Headers.Referer.ToString()) : "-";
-        string agent = request.Headers.UserAgent.Count > 0 ? Escape(request.Headers.UserAgent.ToString()) : "-";
         string bytes = bodyBytes > 0 ? bodyBytes.ToString(CultureInfo.InvariantCulture) : "-";
         _lines.Writer.TryWrite(
-            $"{remote} - {user} [{time}] \"{request.Method} {Escape(target)} {request.Protocol}\" {context.Response.StatusCode} {bytes} \"{referer}\" \"{agent}\"");
+            $"{remote} - {(string.IsNullOrEmpty(user) ? "-" : Escape(user))} [{time}] \"{Escape(method)} {Escape(target)} {Escape(protocol)}\" {status} {bytes} "
+            + $"\"{(referer is null ? "-" : Escape(referer))}\" \"{(userAgent is null ? "-" : Escape(userAgent))}\"");
     }
 
     /// <summary>Apache's %t: "21/Nov/2026:06:32:45 +0000", the offset without a colon.</summary>

@@ -13,6 +13,9 @@ public sealed record FrontListenerSettings
 {
     public HttpLimits Limits { get; init; } = new();
 
+    /// <summary>HTTP, or the protocol of a web server in front (uwsgi, FastCGI, SCGI) spoken on this listener.</summary>
+    public ListenerProtocol Protocol { get; init; } = ListenerProtocol.Http;
+
     /// <summary>Every connection starts with a PROXY protocol v1 or v2 header, believed from trusted proxies only.</summary>
     public bool ProxyProtocol { get; init; }
 

@@ -32,6 +32,9 @@ public sealed partial class HttpFront
         _logger = logger;
     }
 
+    /// <summary>The access log every listener writes to, the gateway listeners' too.</summary>
+    internal AccessLog? AccessLog => _accessLog;
+
     /// <summary>Whose proxy headers are believed; the same for every listener, replaced by a reload.</summary>
     public FrontTrust Trust
     {
@@ -65,16 +68,18 @@ public sealed partial class HttpFront
         // socket's own).
         if (match.Site.Compression is { } compression && !context.WebSockets.IsWebSocketRequest)
         {
-            await compression.InvokeAsync(context, next => ServeAsync(next, match, rawPath));
+            await compression.InvokeAsync(context, next => ServeAsync(next, match, rawPath, listener));
         }
         else
         {
-            await ServeAsync(context, match, rawPath);
+            await ServeAsync(context, match, rawPath, listener);
         }
     }
 
-    private Task ServeAsync(HttpContext context, RouteMatch match, string rawPath) => match.Endpoint switch
+    private Task ServeAsync(HttpContext context, RouteMatch match, string rawPath, FrontListenerSettings listener) => match.Endpoint switch
     {
+        // A CGI local redirect (RFC 3875 §6.2.2) is a new GET through the whole front.
+        CgiEndpoint cgi => ServeCgiAsync(context, cgi, again => HandleAsync(again, listener)),
         AppEndpoint app => DispatchAsync(context, match, app),
         StaticEndpoint files => ServeStaticAsync(context, files, rawPath),
         RedirectEndpoint redirect => RedirectAsync(context, match, redirect, rawPath),
@@ -91,6 +96,14 @@ public sealed partial class HttpFront
             await AnswerFailureAsync(context, exchange, outcome, match.Site.ErrorPages);
         }
         _accessLog?.Write(context, exchange.BodyBytesSent);
+    }
+
+    private async Task ServeCgiAsync(HttpContext context, CgiEndpoint cgi, Func<HttpContext, Task> serveAgain)
+    {
+        if (await cgi.Scripts.ServeAsync(context, cgi, serveAgain) is { } sent)
+        {
+            _accessLog?.Write(context, sent);
+        }
     }
 
     private async Task ServeStaticAsync(HttpContext context, StaticEndpoint files, string rawPath)

@@ -64,6 +64,38 @@ public class GatewayRequestTests
     }
 
     [Theory]
+    [InlineData("/echo/w%C3%B6rld")]           // SetEnvIf Request_URI . proxy-scgi-pathinfo (or proxy-fcgi-pathinfo=1)
+    [InlineData("/echo/w\u00C3\u00B6rld")]     // proxy-fcgi-pathinfo=unescape
+    public void ApachesPathInfoBelowTheProxyPassPrefixGivesTheMountPoint(string pathInfo)
+    {
+        // What Apache 2.4 sends for ProxyPass /app/ scgi://host/ with the pathinfo variable set: SCRIPT_NAME is the
+        // whole path, PATH_INFO the part below the prefix.
+        var variables = CgiVariables.FromLatin1Pairs([
+            new("REQUEST_METHOD", "GET"), new("REQUEST_URI", "/app/echo/w%C3%B6rld?x=1"),
+            new("SCRIPT_NAME", "/app/echo/w\u00C3\u00B6rld"), new("PATH_INFO", pathInfo)]);
+
+        Assert.True(GatewayRequest.TryCreate(variables, out GatewayRequest? request, out _));
+        Dictionary<string, string> environ = Environ(request!);
+
+        Assert.Equal("/app", environ["SCRIPT_NAME"]);
+        Assert.Equal("/echo/w\u00C3\u00B6rld", environ["PATH_INFO"]);
+    }
+
+    [Theory]
+    [InlineData("/hello/w\u00C3\u00B6rld")]   // the whole path, as nginx's uwsgi_params send it
+    [InlineData("/other")]                    // not a suffix
+    [InlineData("rld")]                       // a suffix, but not at a '/'
+    public void APathInfoThatIsNotAProperSuffixAtASlashNamesNoMountPoint(string pathInfo)
+    {
+        var variables = CgiVariables.FromLatin1Pairs([
+            new("REQUEST_METHOD", "GET"), new("REQUEST_URI", "/hello/w%C3%B6rld"), new("PATH_INFO", pathInfo)]);
+
+        Assert.True(GatewayRequest.TryCreate(variables, out GatewayRequest? request, out _));
+
+        Assert.Equal("", request!.GatewayScriptName);
+    }
+
+    [Theory]
     [InlineData("apache-fastcgi/mounted")]
     [InlineData("nginx-uwsgi/mounted")]
     [InlineData("lighttpd-scgi/mounted")]

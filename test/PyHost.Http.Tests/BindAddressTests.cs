@@ -97,4 +97,49 @@ public class BindAddressTests
         Assert.Contains("127.0.0.1:8000", error);
         Assert.Contains("unix:PATH", error);
     }
+
+    [Theory]
+    [InlineData("uwsgi://127.0.0.1:8001", ListenerProtocol.Uwsgi, "127.0.0.1", 8001)]
+    [InlineData("fastcgi://0.0.0.0:9000", ListenerProtocol.FastCgi, "0.0.0.0", 9000)]
+    [InlineData("fcgi://[::1]:9000", ListenerProtocol.FastCgi, "::1", 9000)]
+    [InlineData("scgi://:4000", ListenerProtocol.Scgi, "0.0.0.0", 4000)]
+    [InlineData("UWSGI://127.0.0.1:8001", ListenerProtocol.Uwsgi, "127.0.0.1", 8001)]
+    [InlineData("http://127.0.0.1:8000", ListenerProtocol.Http, "127.0.0.1", 8000)]
+    [InlineData("127.0.0.1:8000", ListenerProtocol.Http, "127.0.0.1", 8000)]
+    public void TryParseReadsTheGatewaySchemes(string text, ListenerProtocol protocol, string address, int port)
+    {
+        Assert.True(BindAddress.TryParse(text, out BindAddress? bind, out string? error), error);
+
+        Assert.Equal(protocol, bind.Protocol);
+        Assert.Equal(IPAddress.Parse(address), bind.Address);
+        Assert.Equal(port, bind.Port);
+        Assert.Equal(text, bind.Text);
+    }
+
+    [Theory]
+    [InlineData("uwsgi+unix:/run/site.sock", ListenerProtocol.Uwsgi)]
+    [InlineData("fastcgi+unix:/run/site.sock", ListenerProtocol.FastCgi)]
+    [InlineData("fcgi+unix:///run/site.sock", ListenerProtocol.FastCgi)]
+    [InlineData("scgi+unix:/run/site.sock", ListenerProtocol.Scgi)]
+    [InlineData("unix:/run/site.sock", ListenerProtocol.Http)]
+    public void TryParseReadsTheGatewayUnixSocketForms(string text, ListenerProtocol protocol)
+    {
+        Assert.True(BindAddress.TryParse(text, out BindAddress? bind, out string? error), error);
+
+        Assert.Equal(protocol, bind.Protocol);
+        Assert.Equal("/run/site.sock", bind.UnixSocketPath);
+    }
+
+    [Theory]
+    [InlineData("ajp://127.0.0.1:8009", "uwsgi://HOST:PORT")]
+    [InlineData("uwsgi://127.0.0.1:8001/", "uwsgi://HOST:PORT")]
+    [InlineData("uwsgi+unix:", "a unix bind needs a path, e.g. uwsgi+unix:/run/app.sock")]
+    [InlineData("scgi://example.com:4000", "'example.com' is not an IP address")]
+    public void TryParseRefusesABadGatewayBindSayingWhy(string text, string expectedError)
+    {
+        Assert.False(BindAddress.TryParse(text, out _, out string? error));
+
+        Assert.StartsWith($"'{text}': ", error);
+        Assert.Contains(expectedError, error);
+    }
 }

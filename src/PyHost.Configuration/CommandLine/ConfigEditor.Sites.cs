@@ -1,15 +1,17 @@
 using PyHost.Configuration.Diagnostics;
 using PyHost.Configuration.Keys;
+using PyHost.Configuration.Keys.Types;
 using PyHost.Configuration.Model;
 using PyHost.Configuration.Toml;
 
 namespace PyHost.Configuration.CommandLine;
 
-// Settings of sites and routes: --static routes, keys of every site (--max-request-body, --compress, --error-page),
+// Settings of sites and routes: --static and --cgi routes, keys of every site (--max-request-body, --compress, --error-page),
 // keys of every route of a kind (--no-request-buffering for app routes, --static-index for static ones).
 public sealed partial class ConfigEditor
 {
     private readonly List<(string Prefix, string Directory, SettingOrigin Origin)> _staticRoutes = [];
+    private readonly List<(RouteConfig Route, SettingOrigin Origin)> _cgiRoutes = [];
     private readonly List<(string Key, TomlNode Value, SettingOrigin Origin)> _siteSettings = [];
     private readonly List<(string TargetKind, string Key, TomlNode Value, SettingOrigin Origin)> _routeSettings = [];
 
@@ -30,6 +32,42 @@ public sealed partial class ConfigEditor
         }
     }
 
+    /// <summary><c>--cgi URL_PREFIX=DIR[,EXT...]</c> or <c>URL_PREFIX=SCRIPT</c>: a cgi route on the default site.</summary>
+    public void AddCgi(TomlNode value, SettingOrigin origin)
+    {
+        foreach (TomlNode item in Items(value))
+        {
+            string text = item is TomlScalar scalar ? scalar.Value as string ?? scalar.Text : "";
+            int equals = text.IndexOf('=');
+            if (equals < 0 || equals == text.Length - 1)
+            {
+                Diagnostics.Error(origin, "cgi", $"'{text}': expected URL_PREFIX=DIR or URL_PREFIX=DIR,EXT", "e.g. --cgi /cgi-bin=./cgi-bin or --cgi /cgi-bin=./cgi-bin,.cgi");
+                continue;
+            }
+            string prefix = text[..equals].Trim();
+            string[] parts = text[(equals + 1)..].Split(',', StringSplitOptions.TrimEntries);
+            string? wrong = parts.Skip(1).FirstOrDefault(extension => extension.Length < 2 || extension[0] != '.' || extension.IndexOfAny(['/', '\\', ' ']) >= 0);
+            if (wrong is not null)
+            {
+                Diagnostics.Error(origin, "cgi", $"'{text}': '{wrong}' is not a file name extension such as .cgi or .py", "e.g. --cgi /cgi-bin=./cgi-bin,.cgi,.py");
+                continue;
+            }
+            string path = PathType.Resolve(parts[0], Context.BaseDirectory);
+            if (!Directory.Exists(path) && !File.Exists(path))
+            {
+                Diagnostics.Error(origin, "cgi", $"'{text}': no such directory or script: {parts[0]}", "give the directory of the scripts, or one script");
+                continue;
+            }
+            if (File.Exists(path) && parts.Length > 1)
+            {
+                Diagnostics.Error(origin, "cgi", $"'{text}': a single script takes no extensions", "give the directory of the scripts to filter them by extension");
+                continue;
+            }
+            prefix = prefix.StartsWith('/') ? prefix : "/" + prefix;
+            _cgiRoutes.Add((new RouteConfig { Path = prefix.Length > 1 ? prefix.TrimEnd('/') : prefix, Target = new CgiTarget { Path = path, Extensions = parts[1..] } }, origin));
+        }
+    }
+
     /// <summary>
     /// A key of every site: "limits.max_body_size", "compression" (true: on with the defaults, unless a site has its
     /// own table), "compression.codings", "compression.levels.gzip", "error_pages" (merged per status). A site is made
@@ -43,10 +81,13 @@ public sealed partial class ConfigEditor
     /// </summary>
     public void SetRoutes(string targetKind, string key, TomlNode value, SettingOrigin origin) => _routeSettings.Add((targetKind, key, value, origin));
 
-    private void AddStaticRoutes()
+    /// <summary>The routes of --static and --cgi, on the default site (made, with / to the only app, if there is none).</summary>
+    private void AddFrontRoutes()
     {
-        SettingOrigin origin = _staticRoutes[0].Origin;
+        string key = _staticRoutes.Count > 0 ? "static" : "cgi";
+        SettingOrigin origin = _staticRoutes.Count > 0 ? _staticRoutes[0].Origin : _cgiRoutes[0].Origin;
         var routes = new List<RouteConfig>();
+        var origins = new List<(string Key, SettingOrigin Origin)>();
         foreach (var (prefix, directory, routeOrigin) in _staticRoutes)
         {
             // Read through the route table's own keys, so a flag's prefix is checked as a file's path is.
@@ -57,32 +98,38 @@ public sealed partial class ConfigEditor
             if (Diagnostics.Items.Count(item => item.IsError) == errors)
             {
                 routes.Add(route);
+                origins.Add(("static", routeOrigin));
             }
+        }
+        foreach (var (route, routeOrigin) in _cgiRoutes)
+        {
+            routes.Add(route);
+            origins.Add(("cgi", routeOrigin));
         }
         if (_config.Sites.Count == 0)
         {
             if (_config.Apps.Count > 1)
             {
-                Diagnostics.Error(origin, "static", $"--static adds routes to the default site, and the config file defines {_config.Apps.Count} apps but no [[site]]",
-                    "add [[site]] entries whose routes say which app serves what, with static = \"DIR\" routes among them");
+                Diagnostics.Error(origin, key, $"--{key} adds routes to the default site, and the config file defines {_config.Apps.Count} apps but no [[site]]",
+                    $"add [[site]] entries whose routes say which app serves what, with {key} routes among them");
                 return;
             }
-            AddDefaultSite(routes, _staticRoutes.Select(route => route.Origin).ToList());
+            AddDefaultSite(routes, origins);
             return;
         }
         int defaultSite = _config.Sites.Select((site, index) => (site, index)).Where(pair => pair.site.IsDefault).Select(pair => pair.index).DefaultIfEmpty(-1).First();
         if (defaultSite < 0 && _config.Sites.Count > 1)
         {
-            Diagnostics.Error(origin, "static", "--static adds routes to the default site, and the config file's sites all have host names",
-                "add a [[site.route]] with static = \"DIR\" to the site it belongs to");
+            Diagnostics.Error(origin, key, $"--{key} adds routes to the default site, and the config file's sites all have host names",
+                $"add a [[site.route]] with {key} = ... to the site it belongs to");
             return;
         }
         int target = defaultSite < 0 ? 0 : defaultSite;
         SiteConfig site = _config.Sites[target];
         for (int i = 0; i < routes.Count; i++)
         {
-            _origins[$"site[{target}].route[{site.Routes.Count + i}].path"] = _staticRoutes[i].Origin;
-            _origins[$"site[{target}].route[{site.Routes.Count + i}].static"] = _staticRoutes[i].Origin;
+            _origins[$"site[{target}].route[{site.Routes.Count + i}].path"] = origins[i].Origin;
+            _origins[$"site[{target}].route[{site.Routes.Count + i}].{origins[i].Key}"] = origins[i].Origin;
         }
         _config = _config with { Sites = _config.Sites.Select((one, at) => at == target ? one with { Routes = [.. one.Routes, .. routes] } : one).ToList() };
     }
@@ -91,7 +138,7 @@ public sealed partial class ConfigEditor
     /// The site the flags describe when nothing defines one: <paramref name="before"/> (static routes), then / to the
     /// only app. Not made when there are several apps: the loader then says the file needs its own [[site]].
     /// </summary>
-    private bool AddDefaultSite(IReadOnlyList<RouteConfig> before, IReadOnlyList<SettingOrigin> beforeOrigins)
+    private bool AddDefaultSite(IReadOnlyList<RouteConfig> before, IReadOnlyList<(string Key, SettingOrigin Origin)> beforeOrigins)
     {
         if (_config.Apps.Count > 1)
         {
@@ -105,8 +152,8 @@ public sealed partial class ConfigEditor
         _config = _config with { Sites = [new SiteConfig { Routes = routes }] };
         for (int i = 0; i < before.Count; i++)
         {
-            _origins[$"site[0].route[{i}].path"] = beforeOrigins[i];
-            _origins[$"site[0].route[{i}].static"] = beforeOrigins[i];
+            _origins[$"site[0].route[{i}].path"] = beforeOrigins[i].Origin;
+            _origins[$"site[0].route[{i}].{beforeOrigins[i].Key}"] = beforeOrigins[i].Origin;
         }
         _origins[$"site[0].route[{before.Count}].app"] = new DefaultOrigin("the only app");
         return true;

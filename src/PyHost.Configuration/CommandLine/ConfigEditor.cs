@@ -140,9 +140,9 @@ public sealed partial class ConfigEditor
             _config = _config with { Listeners = _config.Listeners.Select((listener, index) => SetListenerKey(listener, index, key, value, origin)).ToList() };
         }
         CheckTlsSettings();
-        if (_staticRoutes.Count > 0)
+        if (_staticRoutes.Count + _cgiRoutes.Count > 0)
         {
-            AddStaticRoutes();
+            AddFrontRoutes();
         }
         ApplySiteSettings();
         ApplyRouteSettings();

@@ -78,6 +78,7 @@ public static partial class ServeSettings
 
         // The server process and its logs.
         new("umask", ["-m", "--umask"], SettingArity.Value, "Mode mask for the Unix sockets PyHost creates, as in gunicorn (007 or 0o007 octal); they are 0660 without it.", "umask", Server("umask", Umask)),
+        new("mongrel2", ["--mongrel2"], SettingArity.Repeatable, "Serve as a Mongrel2 handler: SEND_SPEC,RECV_SPEC, the ZeroMQ endpoints of Mongrel2's Handler() (tcp://HOST:PORT or ipc://PATH), e.g. tcp://127.0.0.1:9997,tcp://127.0.0.1:9996. Repeatable.", null, Server("mongrel2")),
         new("pidfile", ["-p", "--pid"], SettingArity.Value, "Write the server's process id to this file.", "pidfile", Server("pid_file")),
         new("proc_name", ["-n", "--name"], SettingArity.Value, "Process name of the server and its workers, as ps and top show it (gunicorn's proc_name).", "proc_name", Server("name")),
         new("max_queued_requests", ["--max-queued-requests"], SettingArity.Value, "Requests that may wait for a free worker; beyond that they get 503 at once. Default: 2048.", null, Server("max_queued_requests")),
@@ -99,6 +100,7 @@ public static partial class ServeSettings
 
         // Static files.
         new("static", ["--static"], SettingArity.Repeatable, "Serve the files of DIR at URL_PREFIX from the front, without a worker: URL_PREFIX=DIR. Repeatable.", null, Custom("site[default].route[+] with path and static", (e, v, o) => e.AddStatic(v, o))),
+        new("cgi", ["--cgi"], SettingArity.Repeatable, "Run the CGI scripts of DIR for the paths under URL_PREFIX: URL_PREFIX=DIR, URL_PREFIX=DIR,EXT[,EXT] for only the files ending in .cgi, .py, ..., or URL_PREFIX=SCRIPT for one script. One process per request, as the app's user, stopped after its timeout. Repeatable.", null, Custom("site.route.cgi (on the default site)", (e, v, o) => e.AddCgi(v, o))),
         new("static_index", ["--static-index"], SettingArity.Value, "Serve this file (e.g. index.html) for a directory path of a static route; /dir is redirected to /dir/ first.", null, StaticRoutes("index")),
         new("static_fallback", ["--static-fallback"], SettingArity.Value, "Serve this file of a static route's directory (e.g. index.html) with 200 for paths that name no file: a single-page app.", null, StaticRoutes("fallback")),
         new("static_cache_control", ["--static-cache-control"], SettingArity.Repeatable, "PATTERN=VALUE: Cache-Control for static files matching a glob ('*.html=no-cache'), or 'hashed' for names with a content hash ('hashed=public, max-age=31536000, immutable'). Repeatable; the first match wins.", null, Custom("site[*].route[*].cache_control (static routes)", StaticCacheControl)),

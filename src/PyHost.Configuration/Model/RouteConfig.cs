@@ -10,7 +10,7 @@ namespace PyHost.Configuration.Model;
 /// </summary>
 public sealed record RouteConfig
 {
-    public static readonly IReadOnlyList<string> TargetKeys = ["app", "static", "redirect", "respond", "proxy"];
+    public static readonly IReadOnlyList<string> TargetKeys = ["app", "static", "cgi", "redirect", "respond", "proxy"];
 
     /// <summary>The prefix, with a leading slash and no trailing one ("/blog"); "/" for everything.</summary>
     public string Path { get; init; } = "/";
@@ -77,12 +77,13 @@ public sealed record RouteConfig
 
     private static ConfigTable<RouteConfig> CreateTable()
     {
-        var table = new ConfigTable<RouteConfig>("[[site.route]]", "A route of a site: a path prefix (the longest match wins), optional methods, and exactly one target: app, static, redirect or respond.", () => new RouteConfig())
+        var table = new ConfigTable<RouteConfig>("[[site.route]]", "A route of a site: a path prefix (the longest match wins), optional methods, and exactly one target: app, static, cgi, redirect or respond.", () => new RouteConfig())
         {
             { "path", PathPrefixType, "Path prefix this route takes: \"/\" for everything, \"/blog\" for /blog and below (not /blogs).", r => r.Path, (r, v) => r with { Path = v.Length > 1 ? v.TrimEnd('/') : v } },
             { "methods", Types.Optional(Types.List(MethodType)), "Only these methods, e.g. [\"GET\", \"HEAD\"]; others fall through to shorter prefixes. Default: all.", r => r.Methods, (r, v) => r with { Methods = v }, "all methods" },
             { "app", Types.Optional(Types.NonEmptyText), "Target: the name of an [app.NAME] whose workers answer.", r => (r.Target as AppTarget)?.App, (r, v) => r with { Target = new AppTarget(v!) } },
             { "static", Types.Optional(Types.Directory), "Target: a directory whose files the front serves (as --static does), relative to this file.", r => (r.Target as StaticTarget)?.Directory, (r, v) => r with { Target = new StaticTarget(v!) } },
+            { "cgi", Types.Optional(Types.Table(CgiTarget.Table, printInline: true)), "Target: CGI scripts run by the front, { path = \"cgi-bin\", extensions = [\".cgi\"] } (as --cgi does).", r => r.Target as CgiTarget, (r, v) => r with { Target = v } },
             { "redirect", Types.Optional(Types.Table(RedirectTarget.Table, printInline: true)), "Target: a redirect, { status = 301, location = \"https://{host}{uri}\" }.", r => r.Target as RedirectTarget, (r, v) => r with { Target = v } },
             { "respond", Types.Optional(Types.Table(RespondTarget.Table, printInline: true)), "Target: a fixed response, { status = 200, headers = { ... }, body = \"...\" }.", r => r.Target as RespondTarget, (r, v) => r with { Target = v } },
             { "proxy", new ReservedType<string>("proxy routes are not supported yet", "serve this path with nginx or another proxy in front for now; the reverse-proxy work will fill this key in"), "Reserved for reverse-proxy routes to upstream servers; not supported yet (an error).", _ => null, (r, _) => r },
@@ -105,7 +106,7 @@ public sealed record RouteConfig
         var targets = TargetKeys.Where(key => node[key] is not null).ToList();
         if (targets.Count == 0)
         {
-            context.Error(node, path, "a route needs a target: one of app, static, redirect or respond",
+            context.Error(node, path, "a route needs a target: one of app, static, cgi, redirect or respond",
                 "e.g. app = \"main\", static = \"public\", redirect = { status = 301, location = \"https://{host}{uri}\" }");
         }
         else if (targets.Count > 1)

@@ -25,6 +25,49 @@ public sealed record StaticTarget(string Directory) : RouteTarget
     public override string Kind => "static";
 }
 
+/// <summary>
+/// <c>cgi = { path = "cgi-bin", extensions = [".cgi"] }</c>: CGI scripts (RFC 3875) run by the front, one process per
+/// request, as the route's app's user: a directory of scripts (only those with one of the extensions, when given),
+/// or one script that answers every path under the route.
+/// </summary>
+public sealed record CgiTarget : RouteTarget
+{
+    public override string Kind => "cgi";
+
+    /// <summary>A directory of scripts or a single script, absolute.</summary>
+    public string Path { get; init; } = "";
+
+    /// <summary>".cgi", ".py": the endings a script's name must have; empty for every executable.</summary>
+    public IReadOnlyList<string> Extensions { get; init; } = [];
+
+    public bool Equals(CgiTarget? other) => other is not null && Path == other.Path && Extensions.SequenceEqual(other.Extensions);
+
+    public override int GetHashCode() => HashCode.Combine(Path, Extensions.Count);
+
+    private static readonly TextType ExtensionType = new("an extension such as \".cgi\"", text =>
+        text.Length < 2 || text[0] != '.' || text.IndexOfAny(['/', '\\', ' ']) >= 0 ? ($"\"{text}\" is not a file name extension", "write it with its dot: \".cgi\", \".py\"") : null);
+
+    public static ConfigTable<CgiTarget> Table { get; } = CreateTable();
+
+    private static ConfigTable<CgiTarget> CreateTable()
+    {
+        var table = new ConfigTable<CgiTarget>("route.cgi", "CGI scripts run by the front.", () => new CgiTarget())
+        {
+            { "path", Types.Path, "A directory of CGI scripts (the path below the route names the script; the rest is PATH_INFO), or one script for every path under the route; relative to this file. Required.", c => c.Path, (c, v) => c with { Path = v }, "required" },
+            { "extensions", Types.List(ExtensionType), "Only files with these endings are scripts, e.g. [\".cgi\", \".py\"]. Default: every executable file.", c => c.Extensions, (c, v) => c with { Extensions = v }, "every executable" },
+        };
+        table.Check((cgi, node, context, path) =>
+        {
+            if (node["path"] is null)
+            {
+                context.Error(node, path, "a cgi route needs a path", "cgi = { path = \"cgi-bin\" }");
+            }
+            return cgi;
+        });
+        return table;
+    }
+}
+
 /// <summary><c>redirect = { status = 301, location = "https://{host}{path}" }</c>.</summary>
 public sealed record RedirectTarget : RouteTarget
 {

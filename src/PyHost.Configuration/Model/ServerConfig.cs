@@ -52,6 +52,20 @@ public sealed record ServerConfig
             ? ($"'{text}' is not a plain name", "a process name has no '/' and no control characters; ps shows its first 15 bytes")
             : null, pattern: "^[^/\\u0000-\\u001f]+$");
 
+    /// <summary>Mongrel2 servers PyHost serves as a handler: "SEND_SPEC,RECV_SPEC" each (Mongrel2's Handler()).</summary>
+    public IReadOnlyList<string> Mongrel2 { get; init; } = [];
+
+    private static readonly TextType Mongrel2Handler = new("\"SEND_SPEC,RECV_SPEC\", two ZeroMQ endpoints", text =>
+        text.Split(',', StringSplitOptions.TrimEntries) is [var send, var recv] && IsZeroMqEndpoint(send) && IsZeroMqEndpoint(recv)
+            ? null
+            : ($"'{text}': expected SEND_SPEC,RECV_SPEC, e.g. tcp://127.0.0.1:9997,tcp://127.0.0.1:9996 (Mongrel2's send_spec and recv_spec)",
+               "each is tcp://HOST:PORT or ipc://PATH"));
+
+    private static bool IsZeroMqEndpoint(string spec) =>
+        spec.StartsWith("ipc://", StringComparison.Ordinal) ? spec.Length > "ipc://".Length
+        : spec.StartsWith("tcp://", StringComparison.Ordinal) && spec.LastIndexOf(':') is var colon and > 5
+          && int.TryParse(spec[(colon + 1)..], out int port) && port is > 0 and <= 65535;
+
     public static ConfigTable<ServerConfig> Table { get; } = new("[server]", "Settings of the PyHost process, and defaults the apps inherit.", () => new ServerConfig())
     {
         { "name", Types.Optional(ProcessNameType), "Process name of the server and its workers, as ps, top and pgrep show it (its first 15 bytes). gunicorn: --name.", s => s.Name, (s, v) => s with { Name = v }, "pyhost" },
@@ -63,5 +77,6 @@ public sealed record ServerConfig
         { "umask", Types.OptionalValue(Types.Umask), "Mode mask for the unix sockets PyHost creates, as gunicorn applies it: a socket whose [[listen]] sets no mode gets 0o666 less this mask, e.g. 0o007 gives 0o660. gunicorn: --umask.", s => s.Umask, (s, v) => s with { Umask = v }, "none: sockets get 0o660" },
         { "forwarded_allow_ips", Types.List(Types.AddressRange, splitCommasWhenLenient: true), "Peers whose X-Forwarded-*, Forwarded and PROXY protocol headers are believed, for every site that does not set its own. gunicorn: --forwarded-allow-ips.", s => s.ForwardedAllowIps, (s, v) => s with { ForwardedAllowIps = v }, "$FORWARDED_ALLOW_IPS, else [\"127.0.0.1\", \"::1\"]" },
         { "forwarded_headers", Types.Choice(("x-forwarded", ForwardedHeaderStyle.XForwarded), ("forwarded", ForwardedHeaderStyle.Forwarded), ("none", ForwardedHeaderStyle.None)), "Which headers a trusted peer's word about the client is read from: \"x-forwarded\" (X-Forwarded-For, -Proto, -Host, -Port), \"forwarded\" (RFC 7239) or \"none\".", s => s.ForwardedHeaders, (s, v) => s with { ForwardedHeaders = v } },
+        { "mongrel2", Types.List(Mongrel2Handler), "Serve as the handler of Mongrel2 servers: \"SEND_SPEC,RECV_SPEC\" each, e.g. [\"tcp://127.0.0.1:9997,tcp://127.0.0.1:9996\"].", s => s.Mongrel2, (s, v) => s with { Mongrel2 = v } },
     };
 }

@@ -43,6 +43,11 @@ public static class FileSystemCheck
                     Report(config, diagnostics, $"site[{i}].route[{r}].static", $"no such directory: {target.Directory}",
                         File.Exists(target.Directory) ? "static serves a directory; this is a file" : "create it (e.g. manage.py collectstatic), or fix the path: it is relative to the config file");
                 }
+                if (site.Routes[r].Target is CgiTarget cgi && !Directory.Exists(cgi.Path) && !File.Exists(cgi.Path))
+                {
+                    Report(config, diagnostics, $"site[{i}].route[{r}].cgi.path", $"no such directory or script: {cgi.Path}",
+                        "give the directory of the scripts or one script; the path is relative to the config file");
+                }
             }
         }
         foreach (AppConfig app in config.Apps)

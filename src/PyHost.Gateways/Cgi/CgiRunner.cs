@@ -110,6 +110,16 @@ public sealed partial class CgiRunner(CgiRunnerOptions options, ILogger<CgiRunne
             WorkingDirectory = invocation.WorkingDirectory ?? Path.GetDirectoryName(Path.GetFullPath(invocation.ScriptPath)),
         };
         start.ArgumentList.Add("--");
+        if ((Options.User ?? Options.Group) is not null && ProcessGroup.IsRoot)
+        {
+            // As the app's workers with -u/-g: the script runs as the site's user, never as root.
+            start.ArgumentList.Add(ProcessGroup.Setpriv);
+            foreach (string argument in ProcessGroup.SetprivArguments(Options.User, Options.Group))
+            {
+                start.ArgumentList.Add(argument);
+            }
+            start.ArgumentList.Add("--");
+        }
         start.ArgumentList.Add(Path.GetFullPath(invocation.ScriptPath));
         start.Environment.Clear();
         foreach (var (name, value) in invocation.MetaVariables)

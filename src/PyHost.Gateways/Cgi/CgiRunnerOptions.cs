@@ -11,6 +11,13 @@ public sealed record CgiRunnerOptions
     /// <summary>The PATH a script gets when the meta-variables name none.</summary>
     public string DefaultPath { get; init; } = "/usr/local/bin:/usr/bin:/bin";
 
+    /// <summary>Run scripts as this user (a name or a number), as the app's workers run with <c>-u</c>; only when
+    /// PyHost runs as root. Null: as PyHost's own user.</summary>
+    public string? User { get; init; }
+
+    /// <summary>Run scripts with this group (<c>-g</c>); without it, the user's own group.</summary>
+    public string? Group { get; init; }
+
     /// <summary>Longer stderr lines are cut in the log.</summary>
     public int MaxLoggedLineLength { get; init; } = 4096;
 }

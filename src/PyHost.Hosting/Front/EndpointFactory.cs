@@ -2,6 +2,8 @@ using PyHost.Configuration.Model;
 using PyHost.Hosting.Apps;
 using PyHost.Http;
 using PyHost.Http.Compression;
+using PyHost.Gateways.Cgi;
+using PyHost.Http.Cgi;
 using PyHost.Http.Routing;
 using PyHost.Http.StaticFiles;
 using PyHost.Workers.Dispatch;
@@ -11,9 +13,10 @@ namespace PyHost.Hosting.Front;
 /// <summary>What answers a route: the named app's pool with the route's buffering and body limit, a mount, ...</summary>
 public static class EndpointFactory
 {
-    public static RouteEndpoint For(SiteConfig site, RouteConfig route, IReadOnlyDictionary<string, AppHost> apps, StaticFileRoute files) =>
+    public static RouteEndpoint For(SiteConfig site, RouteConfig route, IReadOnlyDictionary<string, AppHost> apps, StaticFileRoute files, CgiRoute cgi) =>
         route.Target switch
         {
+            CgiTarget scripts => cgi.Endpoint(CgiMountOf(route, scripts), CgiOptionsOf(apps), PolicyOf(site, route, new AppConfig())),
             AppTarget app => new AppEndpoint(app.App, apps[app.App].Pool, PolicyOf(site, route, apps[app.App].Config), WebSocketsOf(apps[app.App].Config)),
             StaticTarget directory => new StaticEndpoint(files, StaticMount.ForRoute(route.Path, directory.Directory, StaticOptionsOf(site, route))
                 ?? throw new ServerConfigurationException($"static route {route.Path}: no such directory: {directory.Directory}")),
@@ -61,6 +64,28 @@ public static class EndpointFactory
         Compression = app.WebSocketPerMessageDeflate,
     };
 
+    private static CgiMount CgiMountOf(RouteConfig route, CgiTarget scripts)
+    {
+        string text = $"{route.Path}={scripts.Path}{string.Concat(scripts.Extensions.Select(extension => "," + extension))}";
+        return CgiMount.TryParse(text, out CgiMount? mount, out string? error)
+            ? mount
+            : throw new ServerConfigurationException($"cgi route {route.Path}: {error}");
+    }
+
+    /// <summary>
+    /// Scripts run as the app's user and group and within its timeout (RFC 3875 leaves both to the server; Apache's
+    /// suEXEC runs them as the site's user). A cgi route belongs to no app: with several, the first one's.
+    /// </summary>
+    private static CgiRunnerOptions CgiOptionsOf(IReadOnlyDictionary<string, AppHost> apps)
+    {
+        AppConfig? app = apps.Values.Select(host => host.Config).FirstOrDefault();
+        return new CgiRunnerOptions
+        {
+            Timeout = app is { Timeout: var timeout } && timeout > TimeSpan.Zero ? timeout : Timeout.InfiniteTimeSpan,
+            User = app?.User,
+            Group = app?.Group,
+        };
+    }
 }
 
 /// <summary>A configuration the server cannot run (a static directory that is gone): one line for the user.</summary>

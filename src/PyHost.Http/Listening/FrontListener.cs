@@ -11,6 +11,7 @@ namespace PyHost.Http.Listening;
 public sealed class FrontListener : IDisposable
 {
     private readonly FileIdentity? _socketFile;
+    private readonly string _httpUrl;
 
     internal FrontListener(Socket socket, string? inheritedFrom)
     {
@@ -20,16 +21,16 @@ public sealed class FrontListener : IDisposable
         {
             case UnixDomainSocketEndPoint unix:
                 UnixSocketPath = unix.ToString();
-                Url = $"http://unix:{UnixSocketPath}";
+                _httpUrl = $"http://unix:{UnixSocketPath}";
                 // PyHost made the file, or took it over from the PyHost it replaced (SIGUSR2); systemd's is systemd's.
                 _socketFile = inheritedFrom is null || inheritedFrom == InheritedSockets.PreviousPyHost ? LibC.IdentityOf(UnixSocketPath) : null;
                 break;
             case IPEndPoint ip:
                 EndPoint = ip;
-                Url = $"http://{ip}";
+                _httpUrl = $"http://{ip}";
                 break;
             default:
-                Url = $"http://{socket.LocalEndPoint}";
+                _httpUrl = $"http://{socket.LocalEndPoint}";
                 break;
         }
     }
@@ -39,8 +40,14 @@ public sealed class FrontListener : IDisposable
     /// <summary>The listening descriptor, as Kestrel's ListenHandle and a binary upgrade's child take it.</summary>
     public int Descriptor => (int)Socket.Handle;
 
-    /// <summary>What PyHost prints: http://127.0.0.1:8000, http://[::1]:8000, http://unix:/run/site.sock.</summary>
-    public string Url { get; }
+    /// <summary>What PyHost prints: http://127.0.0.1:8000, http://[::1]:8000, http://unix:/run/site.sock; for a
+    /// gateway, uwsgi://127.0.0.1:8001, fastcgi+unix:/run/site.sock.</summary>
+    public string Url => Protocol == ListenerProtocol.Http ? _httpUrl
+        : UnixSocketPath is { } path ? $"{Gateways.GatewayListeners.Scheme(Protocol)}+unix:{path}"
+        : $"{Gateways.GatewayListeners.Scheme(Protocol)}://{(EndPoint is null ? Socket.LocalEndPoint : EndPoint)}";
+
+    /// <summary>What the listener speaks: HTTP, or the protocol of a web server in front, as its <c>-b</c> says.</summary>
+    public ListenerProtocol Protocol { get; internal set; } = ListenerProtocol.Http;
 
     public IPEndPoint? EndPoint { get; }
 

@@ -11,11 +11,12 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PyHost.Tls;
+using PyHost.Http.Gateways;
 
 namespace PyHost.Http.Listening;
 
 /// <summary>
-/// One listener served by a Kestrel of its own, on a socket PyHost bound or inherited: its own limits, PROXY protocol
+/// One listener served by a Kestrel of its own (speaking HTTP, or uwsgi, FastCGI or SCGI to a web server in front), on a socket PyHost bound or inherited: its own limits, PROXY protocol
 /// and backlog, all of them handing their requests to the one <see cref="HttpFront"/>. One Kestrel per listener is
 /// what lets a configuration reload add and remove listeners while the others keep their connections.
 /// </summary>
@@ -74,7 +75,17 @@ public sealed class HttpListenerHost : IAsyncDisposable
             HttpFront.ApplyLimits(kestrel, settings.Limits);
             List<Func<ConnectionDelegate, ConnectionDelegate>> connectionMiddleware =
                 HttpFront.ConnectionMiddleware(settings, front.Trust, kestrel.ApplicationServices);
-            kestrel.ListenHandle((ulong)listener.Descriptor, listen => Protocols(listen, settings, connectionMiddleware, tls));
+            if (settings.Protocol == ListenerProtocol.Http)
+            {
+                kestrel.ListenHandle((ulong)listener.Descriptor, listen => Protocols(listen, settings, connectionMiddleware, tls));
+            }
+            else
+            {
+                // A listener for a web server in front (uwsgi, FastCGI, SCGI): its protocol's connection handler instead
+                // of HTTP, the same routes, limits, graceful stop and accept control.
+                var gateways = new GatewayListeners(front, settings.Limits, front.AccessLog);
+                kestrel.ListenHandle((ulong)listener.Descriptor, listen => gateways.Configure(listen, settings.Protocol));
+            }
         });
 
         WebApplication app = builder.Build();

@@ -41,10 +41,12 @@ public sealed class ListenerSet : IDisposable
         {
             foreach (BindAddress bind in settings.Binds)
             {
-                if (listeners.Any(listener => listener.InheritedFrom is not null && listener.Serves(bind)))
+                if (listeners.FirstOrDefault(listener => listener.InheritedFrom is not null && listener.Serves(bind)) is { } inheritedListener)
                 {
+                    inheritedListener.Protocol = bind.Protocol;
                     continue;
                 }
+                int before = listeners.Count;
                 if (bind.UnixSocketPath is { } path)
                 {
                     listeners.Add(BindUnix(path, settings));
@@ -60,6 +62,10 @@ public sealed class ListenerSet : IDisposable
                 else
                 {
                     listeners.Add(BindTcp(new IPEndPoint(bind.Address!, bind.Port), bind.Text));
+                }
+                for (int i = before; i < listeners.Count; i++)
+                {
+                    listeners[i].Protocol = bind.Protocol;
                 }
             }
         }

@@ -25,6 +25,9 @@ public sealed record RedirectEndpoint(RedirectTarget Target) : RouteEndpoint;
 /// <summary>A fixed answer: status, headers, body.</summary>
 public sealed record RespondEndpoint(RespondTarget Target) : RouteEndpoint;
 
+/// <summary>CGI scripts (RFC 3875) under the route's prefix, run by the front with the route's body limit.</summary>
+public sealed record CgiEndpoint(Cgi.CgiRoute Scripts, Cgi.CgiMount Mount, PyHost.Gateways.Cgi.CgiRunner Runner, DispatchPolicy Policy) : RouteEndpoint;
+
 /// <summary>What a site adds to every answer of its routes: compression, its own error pages.</summary>
 public sealed record SiteFront(SiteConfig Config, ResponseCompressionMiddleware? Compression, IReadOnlyList<ErrorPageFile> ErrorPages)
 {

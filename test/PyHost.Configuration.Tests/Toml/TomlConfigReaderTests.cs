@@ -165,7 +165,23 @@ public class TomlConfigReaderTests
 
     [Fact]
     public void ARouteWithoutATargetIsAnError() =>
-        Assert.Contains("site[0].route[0]: a route needs a target: one of app, static, redirect or respond", OneError("[[site]]\n[[site.route]]\npath = \"/\"\n"));
+        Assert.Contains("site[0].route[0]: a route needs a target: one of app, static, cgi, redirect or respond", OneError("[[site]]\n[[site.route]]\npath = \"/\"\n"));
+
+    [Fact]
+    public void ACgiRouteNamesItsScriptsAndTheirEndings()
+    {
+        PyHostConfig config = ReadValid("[[site]]\n[[site.route]]\npath = \"/cgi-bin\"\ncgi = { path = \"cgi-bin\", extensions = [\".cgi\", \".py\"] }\n");
+
+        var cgi = Assert.IsType<CgiTarget>(Assert.Single(Assert.Single(config.Sites).Routes).Target);
+        Assert.Equal("/srv/cgi-bin", cgi.Path);
+        Assert.Equal([".cgi", ".py"], cgi.Extensions);
+    }
+
+    [Theory]
+    [InlineData("cgi = { extensions = [\".cgi\"] }", "a cgi route needs a path")]
+    [InlineData("cgi = { path = \"cgi-bin\", extensions = [\"cgi\"] }", "\"cgi\" is not a file name extension")]
+    public void ABadCgiRouteIsAnError(string route, string expected) =>
+        Assert.Contains(expected, OneError($"[[site]]\n[[site.route]]\n{route}\n"));
 
     [Fact]
     public void ARouteWithTwoTargetsIsAnErrorAtTheSecond() =>

@@ -34,6 +34,8 @@ public static class CompatibilityReport
             }
         }
 
+        AppendFrontServers(text);
+
         text.Append("\n## What was checked\n");
         foreach (FrameworkRow row in FrameworkRows.All)
         {
@@ -55,6 +57,26 @@ public static class CompatibilityReport
             }
         }
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The web servers in front that test/PyHost.IntegrationTests/Gateways runs (their results are in that run, not
+    /// recorded here), with the versions installed, and why Mongrel2 is met through a stand-in.
+    /// </summary>
+    private static void AppendFrontServers(StringBuilder text)
+    {
+        text.Append("\n## Web servers in front\n\n");
+        text.Append("The integration tests (`test/PyHost.IntegrationTests/Gateways`, `Cgi`) start each of these with a configuration they write ");
+        text.Append("and drive PyHost through it: GET with a query, a non-ASCII path, an app under a mount point, a Unix socket, HTTPS at the ");
+        text.Append("front, 10 MiB up and down, a streamed response, a client leaving mid-response, the app's 500 and a dead worker's 502.\n\n");
+        text.Append("| Server | Debian package | Protocols |\n|--------|----------------|-----------|\n");
+        text.Append($"| nginx | nginx {DebianPackages.InstalledVersion("nginx") ?? "(not installed)"} | uwsgi_pass, scgi_pass, fastcgi_pass (with a keep-alive upstream) |\n");
+        text.Append($"| Apache httpd | apache2 {DebianPackages.InstalledVersion("apache2") ?? "(not installed)"} | mod_proxy_uwsgi, mod_proxy_scgi, mod_proxy_fcgi; mod_cgid for `--cgi` |\n");
+        text.Append($"| lighttpd | lighttpd {DebianPackages.InstalledVersion("lighttpd") ?? "(not installed)"} | mod_fastcgi, mod_scgi (lighttpd has no uwsgi module) |\n");
+        text.Append($"| Mongrel2 | not packaged | the handler protocol, against a stand-in (python3-zmq {DebianPackages.InstalledVersion("python3-zmq") ?? "(not installed)"}) |\n\n");
+        text.Append("Mongrel2 is not packaged in Debian 12 (nor on PyPI as a server): PyHost's Mongrel2 handler is tested against a peer ");
+        text.Append("written in the tests from the Mongrel2 manual's description of the handler protocol (ZeroMQ PUSH/SUB sockets bound ");
+        text.Append("as Mongrel2 binds them, tnetstring headers, disconnect messages), never against Mongrel2 itself.\n");
     }
 
     private static string PackageCell(FrameworkRow row)
