@@ -20,6 +20,8 @@ public sealed record PyHostConfig
 
     public IReadOnlyList<AppConfig> Apps { get; init; } = [];
 
+    public IReadOnlyList<UpstreamConfig> Upstreams { get; init; } = [];
+
     /// <summary>Where each setting came from.</summary>
     public ConfigProvenance Provenance { get; init; } = ConfigProvenance.Empty;
 
@@ -36,5 +38,6 @@ public sealed record PyHostConfig
         { "listen", Types.TableArray(ListenerConfig.Table), "Addresses to listen on, [[listen]].", c => c.Listeners, (c, v) => c with { Listeners = v } },
         { "site", Types.TableArray(SiteConfig.Table), "Sites, [[site]], chosen by host name.", c => c.Sites, (c, v) => c with { Sites = v } },
         { "app", new TableMapType<AppConfig>(AppConfig.Table, a => a.Name, (a, name) => a with { Name = name }), "Python apps, [app.NAME], each with its own worker pool.", c => c.Apps, (c, v) => c with { Apps = v } },
+        { "upstream", new TableMapType<UpstreamConfig>(UpstreamConfig.Table, u => u.Name, (u, name) => u with { Name = name }), "Upstream servers, [upstream.NAME], that proxy routes send requests to.", c => c.Upstreams, (c, v) => c with { Upstreams = v } },
     };
 }

@@ -28,6 +28,9 @@ public sealed record ServerConfig
 
     public IReadOnlyList<string> ForwardedAllowIps { get; init; } = LoopbackOnly;
 
+    /// <summary>After SIGTERM, how long PyHost keeps serving while /_pyhost/ready answers 503, so balancers stop sending first.</summary>
+    public TimeSpan DrainDelay { get; init; } = TimeSpan.Zero;
+
     public static ConfigTable<ServerConfig> Table { get; } = new("[server]", "Settings of the PyHost process, and defaults the apps inherit.", () => new ServerConfig())
     {
         { "name", Types.Optional(Types.NonEmptyText), "Process name shown in ps and the logs. gunicorn: --name.", s => s.Name, (s, v) => s with { Name = v }, "pyhost" },
@@ -38,5 +41,6 @@ public sealed record ServerConfig
         { "max_queued_requests", Types.Count(1), "Requests that may wait for a free worker, per app; beyond that 503.", s => s.MaxQueuedRequests, (s, v) => s with { MaxQueuedRequests = v } },
         { "umask", Types.OptionalValue(Types.FileMode), "umask for files and unix sockets PyHost creates, e.g. 0o007. gunicorn: --umask.", s => s.Umask, (s, v) => s with { Umask = v }, "inherited" },
         { "forwarded_allow_ips", Types.List(Types.AddressRange, splitCommasWhenLenient: true), "Peers whose X-Forwarded-* and Forwarded headers are believed, for every site that does not set its own. gunicorn: --forwarded-allow-ips.", s => s.ForwardedAllowIps, (s, v) => s with { ForwardedAllowIps = v } },
+        { "drain_delay", Types.Duration, "After SIGTERM/SIGINT, how long PyHost goes on taking requests while /_pyhost/ready answers 503, before it stops listening and lets in-flight requests finish: give load balancers time to notice (their check interval times their fall count). Kubernetes' preStop does the same.", s => s.DrainDelay, (s, v) => s with { DrainDelay = v } },
     };
 }

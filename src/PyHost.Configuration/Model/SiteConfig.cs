@@ -30,6 +30,9 @@ public sealed record SiteConfig
 
     public IReadOnlyList<RouteConfig> Routes { get; init; } = [];
 
+    /// <summary>Basic auth, address lists and rate limits for every route of the site (a route may replace each).</summary>
+    public AccessConfig Access { get; init; } = AccessConfig.None;
+
     public bool IsDefault => Default || Hosts.Count == 0;
 
     public string DisplayName => Name ?? (Hosts.Count > 0 ? Hosts[0].Text : "default");
@@ -65,8 +68,12 @@ public sealed record SiteConfig
         return wildcard ?? sites.FirstOrDefault(site => site.IsDefault);
     }
 
-    public static ConfigTable<SiteConfig> Table { get; } = new("[[site]]", "A site: host names, certificate, limits and routes.", () => new SiteConfig())
+    public static ConfigTable<SiteConfig> Table { get; } = CreateTable();
+
+    private static ConfigTable<SiteConfig> CreateTable()
     {
+        var table = new ConfigTable<SiteConfig>("[[site]]", "A site: host names, certificate, limits, access rules and routes.", () => new SiteConfig())
+        {
         { "name", Types.Optional(Types.NonEmptyText), "A label for logs and status. Default: the first host name, or \"default\".", s => s.Name, (s, v) => s with { Name = v }, "the first host name" },
         { "hosts", Types.List(new HostPatternType()), "Host names this site answers: \"example.com\", \"*.example.com\" (any name below). Empty or missing: the default site.", s => s.Hosts, (s, v) => s with { Hosts = v } },
         { "default", Types.Boolean, "Also answer host names no other site claims (implied when hosts is empty).", s => s.Default, (s, v) => s with { Default = v } },
@@ -75,7 +82,10 @@ public sealed record SiteConfig
         { "forwarded_allow_ips", Types.Optional(Types.List(Types.AddressRange, splitCommasWhenLenient: true)), "Peers whose X-Forwarded-* and Forwarded headers are believed: addresses, CIDR ranges, \"*\", \"unix\". Default: [server] forwarded_allow_ips.", s => s.ForwardedAllowIps, (s, v) => s with { ForwardedAllowIps = v }, "the [server] list" },
         { "limits", Types.Table(LimitsConfig.Table), "Limits for this site's requests (body size, header sizes); unset ones come from the listener.", s => s.Limits, (s, v) => s with { Limits = v } },
         { "route", Types.TableArray(RouteConfig.Table), "The site's routes, [[site.route]].", s => s.Routes, (s, v) => s with { Routes = v } },
-    };
+        };
+        AccessConfig.AddKeys(table, "site", s => s.Access, (s, v) => s with { Access = v });
+        return table;
+    }
 }
 
 public sealed class HostPatternType : Keys.ValueType<HostPattern>
