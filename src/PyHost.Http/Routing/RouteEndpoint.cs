@@ -21,3 +21,10 @@ public sealed record RedirectEndpoint(RedirectTarget Target) : RouteEndpoint;
 
 /// <summary>A fixed answer: status, headers, body.</summary>
 public sealed record RespondEndpoint(RespondTarget Target) : RouteEndpoint;
+
+/// <summary>
+/// The servers of an upstream answer, through the reverse proxy: the dispatcher calls
+/// <c>await endpoint.Proxy.ServeAsync(context, errorPages)</c>, which answers every case itself (the site's 502/503/504
+/// pages included) and returns the body bytes sent, for the access log.
+/// </summary>
+public sealed record ProxyEndpoint(PyHost.Http.Proxy.ProxyRoute Proxy) : RouteEndpoint;
