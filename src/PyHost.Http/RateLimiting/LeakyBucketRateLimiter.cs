@@ -63,8 +63,9 @@ public sealed class LeakyBucketRateLimiter : PartitionedRateLimiter<string>
     }
 
     /// <summary>
-    /// ngx_http_limit_req_lookup: excess = max(0, excess - rate * elapsed) + 1; over burst → refused (the bucket
-    /// unchanged); else kept, and a request without nodelay waits excess / rate.
+    /// ngx_http_limit_req_lookup: a key's first request finds an empty bucket (excess 0); each later one makes it
+    /// excess = max(0, excess - rate * elapsed + 1). Over burst → refused, the bucket unchanged; else kept, and a
+    /// request without nodelay waits excess / rate.
     /// </summary>
     private (bool Admitted, TimeSpan Wait) Take(string key, int permits)
     {
@@ -76,8 +77,9 @@ public sealed class LeakyBucketRateLimiter : PartitionedRateLimiter<string>
         Bucket bucket = _buckets.GetOrAdd(key, static () => new Bucket { Excess = 0, At = 0 });
         lock (bucket)
         {
-            double elapsed = bucket.At == 0 ? double.MaxValue : (double)(now - bucket.At) / _time.TimestampFrequency;
-            double excess = Math.Max(0, bucket.Excess - _perSecond * elapsed) + permits - 1;
+            double excess = bucket.At == 0
+                ? permits - 1
+                : Math.Max(0, bucket.Excess - _perSecond * ((double)(now - bucket.At) / _time.TimestampFrequency) + permits);
             if (excess > _burst)
             {
                 Interlocked.Increment(ref _refused);
