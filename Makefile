@@ -12,7 +12,7 @@ JIT_OUTPUT ?= $(ARTIFACTS)/jit
 READY_TO_RUN ?= false
 DIST := dist
 
-.PHONY: build build-deps build-jit dist deb demo test deps test-deps clean bench-quick
+.PHONY: build build-deps build-jit dist deb demo test deps test-deps clean bench-quick compat-report
 
 # NativeAOT (PublishAot in src/PyHost.Cli): one self-contained executable that needs only glibc.
 build: build-deps
@@ -52,6 +52,15 @@ demo: deps build
 
 test: test-deps build
 	./scripts/run-tests.sh
+
+# Refreshes the committed docs/compatibility.md from a full framework test run; `make test` never writes it (its
+# report goes to artifacts/compatibility.md). The document is rewritten only when every check ran and passed.
+compat-report: test-deps build
+	rm -f $(ARTIFACTS)/compatibility-not-refreshed.txt
+	PYHOST_REFRESH_COMPATIBILITY_DOC=1 $(DOTNET) test test/PyHost.FrameworkTests -c $(CONFIGURATION) --nologo -v quiet; \
+		status=$$?; \
+		if [ -f $(ARTIFACTS)/compatibility-not-refreshed.txt ]; then cat $(ARTIFACTS)/compatibility-not-refreshed.txt; exit 1; fi; \
+		exit $$status
 
 bench-quick: test-deps build
 	./bench/quick.sh

@@ -15,21 +15,32 @@ public sealed class AccessLog : IAsyncDisposable
 {
     private readonly Channel<string> _lines = Channel.CreateBounded<string>(
         new BoundedChannelOptions(65536) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-    private readonly TextWriter _writer;
+    // Queued by Reopen, told apart from a log line by reference.
+    private static readonly string ReopenMarker = new('\0', 1);
+
+    private readonly string _target;
+    private TextWriter _writer;
     private readonly Task _pump;
 
+    /// <summary>Opens the log: '-' is stdout, anything else a file opened for appending (O_APPEND); throws
+    /// <see cref="Workers.Posix.FileOpenException"/> with a one-line message.</summary>
     public AccessLog(string target)
     {
-        if (target == "-")
-        {
-            _writer = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false };
-        }
-        else
-        {
-            _writer = new StreamWriter(new FileStream(target, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false));
-        }
+        _target = target;
+        _writer = Open(target);
         _pump = Task.Run(PumpAsync);
     }
+
+    /// <summary>SIGUSR1: the file is opened again by its name (logrotate moved the old one away). Done by the writing
+    /// task between two lines, so no line is split or lost.</summary>
+    public void Reopen() => _lines.Writer.TryWrite(ReopenMarker);
+
+    /// <summary>Called with a one-line reason when a reopen fails; the old file is kept.</summary>
+    public Action<string>? ReopenFailed { get; set; }
+
+    private static TextWriter Open(string target) => target == "-"
+        ? new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false }
+        : new StreamWriter(Workers.Posix.AppendOnlyFile.Open(target, "open the access log"), new UTF8Encoding(false));
 
     public void Write(HttpContext context, long bodyBytes)
     {
@@ -73,10 +84,36 @@ public sealed class AccessLog : IAsyncDisposable
         {
             while (reader.TryRead(out string? line))
             {
+                if (ReferenceEquals(line, ReopenMarker))
+                {
+                    await ReopenNowAsync();
+                    continue;
+                }
                 await _writer.WriteLineAsync(line);
             }
             await _writer.FlushAsync();
         }
+    }
+
+    private async Task ReopenNowAsync()
+    {
+        if (_target == "-")
+        {
+            return;
+        }
+        TextWriter fresh;
+        try
+        {
+            fresh = Open(_target);
+        }
+        catch (IOException ex)
+        {
+            ReopenFailed?.Invoke(ex.Message);
+            return;
+        }
+        TextWriter old = _writer;
+        _writer = fresh;
+        await old.DisposeAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -71,11 +71,9 @@ public sealed partial class HttpFront
             kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1;
             ApplyLimits(kestrel, options.Limits);
             var connectionMiddleware = ConnectionMiddleware(options, kestrel.ApplicationServices);
-            foreach (BindAddress bind in options.Binds)
-            {
-                Listen(kestrel, bind, connectionMiddleware);
-            }
+            ListenAll(kestrel, options, listen => Protocols(listen, connectionMiddleware));
         });
+        ConfigureOperations(builder, options);
 
         WebApplication app = builder.Build();
         if (!CleartextHttp2Detection.IsAvailable)
@@ -101,30 +99,30 @@ public sealed partial class HttpFront
     public static IEnumerable<string> ListeningUrls(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
 
-    private static void Listen(KestrelServerOptions kestrel, BindAddress bind, List<Func<ConnectionDelegate, ConnectionDelegate>> connectionMiddleware)
+    private static void Protocols(ListenOptions listen, List<Func<ConnectionDelegate, ConnectionDelegate>> connectionMiddleware)
     {
-        void Protocols(ListenOptions listen)
+        connectionMiddleware.ForEach(middleware => listen.Use(middleware));
+        listen.Protocols = HttpProtocols.Http1AndHttp2;
+        if (CleartextHttp2Detection.IsAvailable)
         {
-            connectionMiddleware.ForEach(middleware => listen.Use(middleware));
-            listen.Protocols = HttpProtocols.Http1AndHttp2;
-            if (CleartextHttp2Detection.IsAvailable)
-            {
-                CleartextHttp2Detection.Use(listen);
-            }
+            CleartextHttp2Detection.Use(listen);
         }
+    }
 
+    private static void Listen(KestrelServerOptions kestrel, BindAddress bind, Action<ListenOptions> protocols)
+    {
         if (bind.UnixSocketPath is { } path)
         {
             RemoveStaleSocket(path);
-            kestrel.ListenUnixSocket(path, Protocols);
+            kestrel.ListenUnixSocket(path, protocols);
         }
         else if (bind.IsLocalhost)
         {
-            kestrel.ListenLocalhost(bind.Port, Protocols);
+            kestrel.ListenLocalhost(bind.Port, protocols);
         }
         else
         {
-            kestrel.Listen(bind.Address!, bind.Port, Protocols);
+            kestrel.Listen(bind.Address!, bind.Port, protocols);
         }
     }
 

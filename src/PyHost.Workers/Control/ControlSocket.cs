@@ -31,8 +31,11 @@ public sealed partial class ControlSocket : IAsyncDisposable
         _listener.Bind(new UnixDomainSocketEndPoint(path));
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         _listener.Listen(16);
+        _identity = Posix.LibC.IdentityOf(path);
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
+
+    private readonly Posix.FileIdentity? _identity;
 
     public string Path { get; }
 
@@ -98,12 +101,16 @@ public sealed partial class ControlSocket : IAsyncDisposable
         _stopping.Cancel();
         _listener.Dispose();
         await _acceptLoop;
-        try
+        // Only the socket this server made: after a binary upgrade (SIGUSR2) the path is the new server's.
+        if (_identity is not null && Posix.LibC.IdentityOf(Path) == _identity)
         {
-            File.Delete(Path);
-        }
-        catch (IOException)
-        {
+            try
+            {
+                File.Delete(Path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
         }
     }
 
