@@ -17,7 +17,7 @@ public sealed record BasicAuthConfig
 
     public bool Enabled { get; init; } = true;
 
-    /// <summary>The password file as <c>htpasswd</c> writes it: bcrypt, apr1-MD5 or {SHA} hashes.</summary>
+    /// <summary>The password file as <c>htpasswd</c> writes it: bcrypt, SHA-256/512 crypt, apr1-MD5 or {SHA} hashes.</summary>
     public string Htpasswd { get; init; } = "";
 
     /// <summary>The protection space named in WWW-Authenticate (browsers show it).</summary>
@@ -29,7 +29,7 @@ public sealed record BasicAuthConfig
     {
         var table = new ConfigTable<BasicAuthConfig>("basic_auth", "HTTP basic authentication (RFC 7617) against an htpasswd file.", () => new BasicAuthConfig())
         {
-            { "htpasswd", Types.Path, "The password file, as Apache's htpasswd writes it: bcrypt (htpasswd -B), apr1-MD5 (-m) or {SHA} (-s) hashes; plain text is refused. Reloaded when it changes. Required.", b => b.Htpasswd, (b, v) => b with { Htpasswd = v }, "required" },
+            { "htpasswd", Types.Path, "The password file, as Apache's htpasswd writes it: bcrypt (htpasswd -B), SHA-256/512 crypt (-2, -5), apr1-MD5 (-m) or {SHA} (-s) hashes; plain text is refused. Reloaded when it changes. Required.", b => b.Htpasswd, (b, v) => b with { Htpasswd = v }, "required" },
             { "realm", Types.NonEmptyText, "The realm named in WWW-Authenticate; browsers show it in the password prompt.", b => b.Realm, (b, v) => b with { Realm = v } },
         };
         table.Check((auth, node, context, path) =>

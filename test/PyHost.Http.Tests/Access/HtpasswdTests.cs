@@ -16,7 +16,8 @@ public sealed class HtpasswdTests : IDisposable
     private static string Htpasswd(string flags, string user, string password)
     {
         var start = new ProcessStartInfo("htpasswd") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in (string[])["-nb" + flags, user, password])
+        string[] parts = flags.Split(' ');
+        foreach (string argument in (string[])["-nb" + parts[0], .. parts[1..], user, password])
         {
             start.ArgumentList.Add(argument);
         }
@@ -40,6 +41,10 @@ public sealed class HtpasswdTests : IDisposable
     [InlineData("B", "bcrypt")]
     [InlineData("m", "apr1-MD5")]
     [InlineData("s", "{SHA}")]
+    [InlineData("2", "SHA-256 crypt")]
+    [InlineData("5", "SHA-512 crypt")]
+    [InlineData("2 -r 1000", "SHA-256 crypt")]
+    [InlineData("5 -r 12345", "SHA-512 crypt")]
     public void EveryHashHtpasswdWritesThatPyHostReadsChecksTheRightPasswordOnly(string flag, string kind)
     {
         foreach (string password in new[] { "secret", "pässwörd ünïcode", "a:colon and spaces ", "" })
@@ -68,10 +73,21 @@ public sealed class HtpasswdTests : IDisposable
         Assert.True(HtpasswdFile.Parse("users", "bob:$apr1$vg5CZ2/T$i8j4EIremqFnO8MBgwBnC/")["bob"].Verify("secret"));
 
     [Theory]
+    // Vectors from glibc's crypt(3) (Debian's libxcrypt via Python's crypt module): the default 5000 rounds, more
+    // rounds said in the hash, and the longest salt (crypt cut "toolongsaltstring" to 16 characters).
+    [InlineData("$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5", "Hello world!")]
+    [InlineData("$5$rounds=77777$short$JiO1O3ZpDAxGJeaDIuqCoEFysAe1mZNJRs3pw0KQRd/", "we have a short salt string but not a short password")]
+    [InlineData("$6$rounds=5000$toolongsaltstrin$iGlL7EUUfzNQx59x3ydJZ.zXPMUu1dOynSEl/vcNhLlas77qD0DzRswhhB6LdrXTz250at0syAfUXra.XrxAI1", "Hello world!")]
+    public void ShaCryptMatchesGlibcVectors(string hash, string password)
+    {
+        PasswordHash parsed = HtpasswdFile.Parse("users", "bob:" + hash)["bob"];
+        Assert.True(parsed.Verify(password));
+        Assert.False(parsed.Verify(password + " "));
+    }
+
+    [Theory]
     [InlineData("p", "the password is plain text or a DES crypt(3) hash (htpasswd -p or -d), which PyHost refuses; hash it with bcrypt: htpasswd -B FILE USER")]
     [InlineData("d", "the password is plain text or a DES crypt(3) hash")]
-    [InlineData("2", "SHA-256/SHA-512 crypt hashes (htpasswd -2/-5) are not read by PyHost")]
-    [InlineData("5", "SHA-256/SHA-512 crypt hashes (htpasswd -2/-5) are not read by PyHost")]
     public void AHashPyHostDoesNotReadRefusesTheFileWithItsLine(string flag, string expected)
     {
         string text = "# staff\n\n" + Htpasswd("B", "alice", "x") + "\n" + Htpasswd(flag, "bob", "secret") + "\n";
@@ -84,6 +100,7 @@ public sealed class HtpasswdTests : IDisposable
     [InlineData("bob:$2y$05$short", "/etc/x:1: user 'bob': a bcrypt hash is 60 characters long")]
     [InlineData("bob:{SHA}not-base64", "/etc/x:1: user 'bob': a {SHA} hash is the base64 of 20 bytes")]
     [InlineData("bob:$apr1$salt$short", "/etc/x:1: user 'bob': an MD5 crypt hash is $apr1$SALT$HASH")]
+    [InlineData("bob:$6$salt$short", "/etc/x:1: user 'bob': a SHA crypt hash is $5$[rounds=N$]SALT$HASH")]
     public void ADamagedLineIsNamed(string line, string expected) =>
         Assert.StartsWith(expected, Assert.Throws<HtpasswdException>(() => HtpasswdFile.Parse("/etc/x", line)).Message);
 

@@ -5,8 +5,8 @@ namespace PyHost.Http.Access.BasicAuth;
 
 /// <summary>
 /// One user's password hash from an htpasswd file, in one of the forms Apache's htpasswd writes that PyHost reads:
-/// bcrypt (<c>$2y$</c>, <c>-B</c>), apr1-MD5 (<c>$apr1$</c>, <c>-m</c>, the default), glibc's MD5 crypt (<c>$1$</c>)
-/// and <c>{SHA}</c> (<c>-s</c>). Every comparison of a computed hash with the stored one takes the same time whatever
+/// bcrypt (<c>$2y$</c>, <c>-B</c>), SHA-256 and SHA-512 crypt (<c>$5$</c>, <c>$6$</c>, <c>-2</c>, <c>-5</c>), apr1-MD5
+/// (<c>$apr1$</c>, <c>-m</c>, the default), glibc's MD5 crypt (<c>$1$</c>) and <c>{SHA}</c> (<c>-s</c>). Every comparison of a computed hash with the stored one takes the same time whatever
 /// they share (bcrypt's own check does the same).
 /// </summary>
 public abstract class PasswordHash
@@ -41,7 +41,7 @@ public abstract class PasswordHash
         }
         if (stored.StartsWith("$5$", StringComparison.Ordinal) || stored.StartsWith("$6$", StringComparison.Ordinal))
         {
-            return Fail("SHA-256/SHA-512 crypt hashes (htpasswd -2/-5) are not read by PyHost; hash it with bcrypt: htpasswd -B FILE USER", out problem);
+            return ShaCryptHash.TryParse(stored, out ShaCryptHash? sha) ? sha : Fail("a SHA crypt hash is $5$[rounds=N$]SALT$HASH (or $6$...); this one is damaged", out problem);
         }
         return Fail("the password is plain text or a DES crypt(3) hash (htpasswd -p or -d), which PyHost refuses; hash it with bcrypt: htpasswd -B FILE USER", out problem);
     }
