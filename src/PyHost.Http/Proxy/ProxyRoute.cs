@@ -45,17 +45,11 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
         bool replayable = IsReplayable(context.Request);
         int attempts = 1 + (replayable ? Upstream.Config.Retries : 0);
         List<UpstreamServer>? tried = null;
-        UpstreamServer? server = null;
+        UpstreamServer? server = Upstream.Pick(context, []);
         ForwarderError error = ForwarderError.None;
         Exception? failure = null;
-        for (int attempt = 0; attempt < attempts; attempt++)
+        for (int attempt = 1; server is not null; attempt++)
         {
-            UpstreamServer? next = Upstream.Pick(context, (IReadOnlyCollection<UpstreamServer>?)tried ?? []);
-            if (next is null)
-            {
-                break;
-            }
-            server = next;
             server.RequestStarted();
             try
             {
@@ -84,15 +78,18 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
             }
             string reason = ProxyErrors.Describe(failure);
             server.Health.RequestFailed(reason);
-            bool retry = replayable && error == ForwarderError.Request && !response.HasStarted && attempt + 1 < attempts;
-            if (retry)
+            if (!replayable || error != ForwarderError.Request || response.HasStarted || attempt >= attempts)
             {
-                LogRetried(context.Request.Method, ProxyRequestTransformer.Target(context, null), Upstream.Name, server.Address.Text, reason);
-                (tried ??= []).Add(server);
-                response.StatusCode = StatusCodes.Status200OK;   // YARP set 502 for the failed attempt
-                continue;
+                break;
             }
-            break;
+            (tried ??= []).Add(server);
+            if (Upstream.Pick(context, tried) is not { } next)
+            {
+                break;
+            }
+            LogRetried(context.Request.Method, ProxyRequestTransformer.Target(context, null), Upstream.Name, server.Address.Text, reason, next.Address.Text);
+            response.StatusCode = StatusCodes.Status200OK;   // YARP set 502 for the failed attempt
+            server = next;
         }
 
         if (server is null)
@@ -160,8 +157,8 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
         or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient or ForwarderError.UpgradeRequestCanceled
         or ForwarderError.UpgradeResponseCanceled or ForwarderError.UpgradeActivityTimeout;
 
-    [LoggerMessage(EventId = 610, Level = LogLevel.Warning, Message = "{Method} {Target}: upstream {Upstream} server {Server}: {Reason}; retrying on another server")]
-    private partial void LogRetried(string method, string target, string upstream, string server, string reason);
+    [LoggerMessage(EventId = 610, Level = LogLevel.Warning, Message = "{Method} {Target}: upstream {Upstream} server {Server}: {Reason}; retrying on {Next}")]
+    private partial void LogRetried(string method, string target, string upstream, string server, string reason, string next);
 
     [LoggerMessage(EventId = 611, Level = LogLevel.Error, Message = "{Method} {Target}: upstream {Upstream} server {Server}: {Reason}; the client got {Status}")]
     private partial void LogFailed(string method, string target, string upstream, string server, string reason, int status);

@@ -81,20 +81,25 @@ public sealed partial class Upstream : IHealthObserver, IAsyncDisposable
     /// </summary>
     public UpstreamServer? Pick(HttpContext context, IReadOnlyCollection<UpstreamServer> tried)
     {
-        List<UpstreamServer>? available = null;
-        bool all = true;
+        // The usual case, every server up and none tried, allocates nothing.
+        bool all = tried.Count == 0;
+        for (int i = 0; all && i < Servers.Count; i++)
+        {
+            all = Servers[i].Health.IsAvailable;
+        }
+        if (all)
+        {
+            return Policy.Pick(context, Servers);
+        }
+        var available = new List<UpstreamServer>(Servers.Count);
         foreach (UpstreamServer server in Servers)
         {
             if (server.Health.IsAvailable && !tried.Contains(server))
             {
-                (available ??= new List<UpstreamServer>(Servers.Count)).Add(server);
-            }
-            else
-            {
-                all = false;
+                available.Add(server);
             }
         }
-        return available is null ? null : Policy.Pick(context, all ? Servers : available);
+        return available.Count == 0 ? null : Policy.Pick(context, available);
     }
 
     /// <summary>Whether a response status counts as a failed request for the passive checks.</summary>
