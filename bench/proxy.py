@@ -83,7 +83,8 @@ def machine_busy_ticks() -> tuple[int, int]:
 
 
 def wrk(url: str, seconds: float, connections: int) -> tuple[float, int, int]:
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url], capture_output=True, text=True, check=True).stdout
+    # wrk reads whole seconds only ("10.0s" is refused).
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", url], capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     failed = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
@@ -218,7 +219,7 @@ backend backend
 
 
 def build_proxyfront(directory: Path) -> Path:
-    out = directory / "proxyfront-publish"
+    out = ROOT / "artifacts" / "proxyfront"   # kept between runs: the next publish is incremental
     subprocess.run(["dotnet", "publish", str(PROXYFRONT_PROJECT), "-c", "Release", "-r", "linux-x64", "-o", str(out), "--nologo", "-v", "quiet"], check=True)
     return out / "proxyfront"
 
