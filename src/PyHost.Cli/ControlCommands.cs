@@ -15,12 +15,7 @@ public static class ControlCommands
     private static readonly Option<string?> ControlPath = new("--control") { Description = "The server's control socket." };
     private static readonly Option<string?> PidFile = new("--pid") { Description = "The pid file the server was started with." };
 
-    /// <summary>Where a server puts its control socket: beside its pid file (site.pid → site.control.sock) when it has
-    /// one, so scripts find it; else in its private runtime directory.</summary>
-    public static string SocketPathFor(string? pidFile, string runtimeDirectory) =>
-        pidFile is null
-            ? Path.Combine(runtimeDirectory, SocketName)
-            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(pidFile))!, Path.GetFileNameWithoutExtension(pidFile) + "." + SocketName);
+    public static string SocketPathFor(string? pidFile, string runtimeDirectory) => Workers.Control.ControlSocket.PathFor(pidFile, runtimeDirectory);
 
     public static IEnumerable<Command> Create()
     {
@@ -31,8 +26,9 @@ public static class ControlCommands
         reload.SetAction((parsed, _) => SendAsync(parsed, "reload"));
 
         var count = new Argument<int>("N") { Description = "The number of workers to run." };
-        var scale = new Command("scale", "Set the number of workers of a running server.") { count, ControlPath, PidFile };
-        scale.SetAction((parsed, _) => SendAsync(parsed, $"scale {parsed.GetValue(count)}"));
+        var app = new Argument<string?>("APP") { Description = "The app of the configuration file to scale (needed when it has several).", Arity = ArgumentArity.ZeroOrOne };
+        var scale = new Command("scale", "Set the number of workers of a running server's app.") { count, app, ControlPath, PidFile };
+        scale.SetAction((parsed, _) => SendAsync(parsed, $"scale {parsed.GetValue(count)}{(parsed.GetValue(app) is { } name ? " " + name : "")}"));
         return [reload, scale];
     }
 

@@ -6,6 +6,12 @@ public sealed record WorkerOptions
     /// <summary>The app spec as gunicorn takes it: <c>module:attr</c>, <c>module</c>, <c>module:factory(...)</c>.</summary>
     public required string App { get; init; }
 
+    /// <summary>
+    /// The app's name in a configuration with several (<c>[app.NAME]</c>): its workers get a socket of their own and
+    /// are named "NAME worker 3" in the logs. Null for the one app of the command line.
+    /// </summary>
+    public string? AppName { get; init; }
+
     public required string Python { get; init; }
 
     public int Workers { get; init; } = System.Environment.ProcessorCount;

@@ -6,7 +6,7 @@ namespace PyHost.Http.Routing;
 
 /// <summary>A request's route: its site, the route, and what answers it.</summary>
 /// <param name="MountPrefix">The route's path prefix as the app sees it in SCRIPT_NAME: "" for "/".</param>
-public sealed record RouteMatch(SiteConfig Site, RouteConfig Route, RouteEndpoint Endpoint, string MountPrefix)
+public sealed record RouteMatch(SiteFront Site, RouteConfig Route, RouteEndpoint Endpoint, string MountPrefix)
 {
     /// <summary>Rate limit, allow/deny and basic auth to pass before the endpoint: <c>await Guards.AdmitAsync(context)</c>.</summary>
     public RouteGuards Guards { get; init; } = RouteGuards.None;
@@ -30,12 +30,12 @@ public sealed class RouteTable
         _defaultSite = defaultSite;
     }
 
-    public static RouteTable Empty { get; } = Build([], _ => throw new InvalidOperationException());
+    public static RouteTable Empty { get; } = Build([], SiteFront.Plain, (_, _) => throw new InvalidOperationException());
 
-    /// <summary>Compiles the sites; <paramref name="endpointFor"/> makes the endpoint of each route (the pools, the
-    /// file servers: things with a life of their own, which the caller owns), <paramref name="guardsFor"/> its access
-    /// rules (<see cref="RouteGuardFactory.For"/>).</summary>
-    public static RouteTable Build(IReadOnlyList<SiteConfig> sites, Func<RouteConfig, RouteEndpoint> endpointFor,
+    /// <summary>Compiles the sites; <paramref name="siteFor"/> and <paramref name="endpointFor"/> make what answers for
+    /// each site and route (the pools, the file servers: things with a life of their own, which the caller owns),
+    /// <paramref name="guardsFor"/> a route's access rules (<see cref="RouteGuardFactory.For"/>).</summary>
+    public static RouteTable Build(IReadOnlyList<SiteConfig> sites, Func<SiteConfig, SiteFront> siteFor, Func<SiteConfig, RouteConfig, RouteEndpoint> endpointFor,
         Func<SiteConfig, RouteConfig, RouteGuards>? guardsFor = null)
     {
         var exact = new Dictionary<string, CompiledSite>(StringComparer.OrdinalIgnoreCase);
@@ -43,9 +43,9 @@ public sealed class RouteTable
         CompiledSite? defaultSite = null;
         foreach (SiteConfig site in sites)
         {
-            var compiled = new CompiledSite(site, site.Routes
+            var compiled = new CompiledSite(siteFor(site), site.Routes
                 .OrderByDescending(route => route.Path.Length)   // stable: among equal prefixes, the first written wins
-                .Select(route => new CompiledRoute(route, endpointFor(route), route.Path == "/" ? "" : route.Path, guardsFor?.Invoke(site, route) ?? RouteGuards.None))
+                .Select(route => new CompiledRoute(route, endpointFor(site, route), route.Path == "/" ? "" : route.Path, guardsFor?.Invoke(site, route) ?? RouteGuards.None))
                 .ToArray());
             foreach (HostPattern host in site.Hosts)
             {
@@ -85,14 +85,14 @@ public sealed class RouteTable
         {
             if (route.Config.MatchesPath(path) && route.Config.MatchesMethod(method))
             {
-                return route.Match ??= new RouteMatch(site.Config, route.Config, route.Endpoint, route.MountPrefix) { Guards = route.Guards };
+                return route.Match ??= new RouteMatch(site.Front, route.Config, route.Endpoint, route.MountPrefix) { Guards = route.Guards };
             }
         }
         return null;
     }
 
     /// <summary>The site for a host name: exact, then the longest wildcard, then the default site.</summary>
-    public SiteConfig? FindSiteFor(string host) => FindSite(host)?.Config;
+    public SiteFront? FindSiteFor(string host) => FindSite(host)?.Front;
 
     private CompiledSite? FindSite(string host)
     {
@@ -116,7 +116,7 @@ public sealed class RouteTable
         return _defaultSite;
     }
 
-    private sealed record CompiledSite(SiteConfig Config, CompiledRoute[] Routes);
+    private sealed record CompiledSite(SiteFront Front, CompiledRoute[] Routes);
 
     private sealed class CompiledRoute(RouteConfig config, RouteEndpoint endpoint, string mountPrefix, RouteGuards guards)
     {

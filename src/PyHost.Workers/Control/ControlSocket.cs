@@ -13,15 +13,22 @@ namespace PyHost.Workers.Control;
 public sealed partial class ControlSocket : IAsyncDisposable
 {
     private readonly Socket _listener;
-    private readonly Arbiter _arbiter;
+    private readonly IControlTarget _target;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _acceptLoop;
 
-    public ControlSocket(string path, Arbiter arbiter, ILogger logger)
+    /// <summary>Where a server puts its control socket: beside its pid file (site.pid → site.control.sock) when it has
+    /// one, so scripts find it; else in its private runtime directory.</summary>
+    public static string PathFor(string? pidFile, string runtimeDirectory) =>
+        pidFile is null
+            ? System.IO.Path.Combine(runtimeDirectory, "control.sock")
+            : System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(pidFile))!, System.IO.Path.GetFileNameWithoutExtension(pidFile) + ".control.sock");
+
+    public ControlSocket(string path, IControlTarget target, ILogger logger)
     {
         Path = path;
-        _arbiter = arbiter;
+        _target = target;
         _logger = logger;
         if (File.Exists(path))
         {
@@ -84,17 +91,20 @@ public sealed partial class ControlSocket : IAsyncDisposable
         switch (words)
         {
             case ["reload"]:
-                return await _arbiter.ReloadAsync("pyhost reload");
-            case ["scale", var count] when int.TryParse(count, out int workers) && workers >= 1:
-                return $"ok: {await _arbiter.ScaleAsync(0, workers)} workers";
-            case ["scale", "+1"] or ["ttin"]:
-                return $"ok: {await _arbiter.ScaleAsync(+1)} workers";
-            case ["scale", "-1"] or ["ttou"]:
-                return $"ok: {await _arbiter.ScaleAsync(-1)} workers";
+                return await _target.ReloadAsync("pyhost reload");
+            case ["scale", var count, ..] when int.TryParse(count, out int workers) && workers >= 1:
+                return await _target.ScaleAsync(AppOf(words), 0, workers);
+            case ["scale", "+1", ..] or ["ttin", ..]:
+                return await _target.ScaleAsync(AppOf(words), +1, null);
+            case ["scale", "-1", ..] or ["ttou", ..]:
+                return await _target.ScaleAsync(AppOf(words), -1, null);
             default:
-                return $"error: unknown command '{command}'; the commands are: reload, scale N";
+                return $"error: unknown command '{command}'; the commands are: reload, scale N [APP]";
         }
     }
+
+    /// <summary>"scale 4 blog": the app named after the count, if any.</summary>
+    private static string? AppOf(string[] words) => words.Length > 2 ? words[2] : words[0] is "ttin" or "ttou" && words.Length > 1 ? words[1] : null;
 
     public async ValueTask DisposeAsync()
     {

@@ -76,7 +76,8 @@ public sealed class SystemdTests : IDisposable
         Assert.True((await Ops.GetAsync(port, "/")).AssertStatus(200).Json().GetProperty("notify_socket").ValueKind == System.Text.Json.JsonValueKind.Null,
             "The app can see $NOTIFY_SOCKET and could notify in PyHost's name.");
 
-        var now = Stopwatch.GetTimestamp() * 1_000_000 / Stopwatch.Frequency;   // CLOCK_MONOTONIC, in microseconds
+        // CLOCK_MONOTONIC, in microseconds (divided first: ticks times a million overflows after a few hours of uptime)
+        var now = Stopwatch.GetTimestamp() / (Stopwatch.Frequency / 1_000_000);
         Posix.SendSignal(pyhost.Id, 1);
         var reloading = await messages.WaitForAsync(message => message.Contains("RELOADING=1"), "RELOADING=1");
         var monotonic = long.Parse(Regex.Match(reloading, @"MONOTONIC_USEC=(\d+)").Groups[1].Value);
