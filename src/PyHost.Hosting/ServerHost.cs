@@ -114,8 +114,10 @@ public sealed partial class ServerHost : IAsyncDisposable
             await server.StopAppsAsync(TimeSpan.FromSeconds(2));
             return (null, failed);
         }
-        server.Fatal = Task.WhenAny(server._apps.Values.Select(app => app.Arbiter.Fatal)).Unwrap();
-        front.Routes = server.BuildRoutes(config, server._apps);
+        server.Fatal = AnyFatal(server._apps.Values);
+        (front.Routes, RouteResources resources) = server.BuildRoutes(config, server._apps);
+        server.UseResources(resources, config.Server.GracefulTimeout);
+        server.PublishApps();
         foreach (ListenerConfig listener in config.Listeners)
         {
             foreach (FrontListener socket in server.SocketsFor(listener))
@@ -170,9 +172,6 @@ public sealed partial class ServerHost : IAsyncDisposable
         return null;
     }
 
-    private RouteTable BuildRoutes(PyHostConfig config, IReadOnlyDictionary<string, AppHost> apps) =>
-        RouteTable.Build(config.Sites, SiteFrontFactory.For, (site, route) => EndpointFactory.For(site, route, apps, _statics));
-
     /// <summary>Graceful stop: the listeners stop accepting and finish their requests, then the apps' workers stop.</summary>
     public async Task StopAsync(TimeSpan workerGrace)
     {
@@ -226,6 +225,7 @@ public sealed partial class ServerHost : IAsyncDisposable
         {
             await _tls.DisposeAsync();
         }
+        await DisposeResourcesAsync();
         _statics.Dispose();
         _reloading.Dispose();
     }

@@ -9,7 +9,8 @@ namespace PyHost.Hosting.Front;
 /// <summary>What answers a route: the named app's pool with the route's buffering and body limit, a mount, ...</summary>
 public static class EndpointFactory
 {
-    public static RouteEndpoint For(SiteConfig site, RouteConfig route, IReadOnlyDictionary<string, AppHost> apps, StaticFileRoute files) =>
+    public static RouteEndpoint For(SiteConfig site, RouteConfig route, IReadOnlyDictionary<string, AppHost> apps, StaticFileRoute files,
+        RouteResources resources) =>
         route.Target switch
         {
             AppTarget app => new AppEndpoint(app.App, apps[app.App].Pool, PolicyOf(site, route)),
@@ -17,6 +18,7 @@ public static class EndpointFactory
                 ?? throw new ServerConfigurationException($"static route {route.Path}: no such directory: {directory.Directory}")),
             RedirectTarget redirect => new RedirectEndpoint(redirect),
             RespondTarget respond => new RespondEndpoint(respond),
+            ProxyTarget => resources.Upstreams.EndpointFor(route),
             _ => throw new ServerConfigurationException($"route {route.Path}: a {route.Target?.Kind ?? "missing"} target cannot be served"),
         };
 

@@ -18,6 +18,7 @@ public sealed partial class Upstream : IHealthObserver, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ActiveHealthChecker? _checker;
     private readonly HashSet<int> _unhealthyStatus;
+    private int _checksStopped;
 
     public Upstream(UpstreamConfig config, ILogger logger, TimeProvider? time = null, Random? random = null)
     {
@@ -112,12 +113,19 @@ public sealed partial class Upstream : IHealthObserver, IAsyncDisposable
 
     void IHealthObserver.ServerUp(ServerHealth server, TimeSpan downFor, string how) => LogServerUp(Name, server.Name, how, downFor.TotalSeconds);
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the active health checks for good (a reload replaced this upstream); requests still being
+    /// proxied through it finish.</summary>
+    public async Task StopChecksAsync()
     {
-        if (_checker is not null)
+        if (_checker is not null && Interlocked.Exchange(ref _checksStopped, 1) == 0)
         {
             await _checker.DisposeAsync();
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopChecksAsync();
         foreach (UpstreamServer server in Servers)
         {
             server.Dispose();

@@ -69,6 +69,15 @@ public sealed class UpstreamSet : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops every upstream's active health checks: a reload replaced this set, whose requests still finish.</summary>
+    public async Task StopHealthChecksAsync()
+    {
+        foreach (Upstream upstream in _upstreams.Values)
+        {
+            await upstream.StopChecksAsync();
+        }
+    }
+
     /// <summary>Each upstream's servers and their state: for the admin API's status.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<ServerStatus>> Status() =>
         _upstreams.ToDictionary(pair => pair.Key, pair => pair.Value.Status(), StringComparer.Ordinal);
