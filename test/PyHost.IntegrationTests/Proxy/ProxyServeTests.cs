@@ -170,6 +170,7 @@ public sealed class ProxyServeTests(ITestOutputHelper output)
         Assert.Equal(0, await one.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("Draining: /_pyhost/ready answers 503 while requests are still served for 3 s (drain_delay)", one.Process.Output);
         Assert.Contains($"Upstream back: server {oneUrl} is down after 1 failed health check: health check /_pyhost/ready answered 503", front.Process.Output);
+        output.WriteLine($"{served} requests through the PyHost balancer while one backend drained and stopped, none failed");
     }
 
     private static async Task<RawHttpResponse> EchoAsync(ConfiguredServer front, string target)
