@@ -6,11 +6,9 @@ backend's). Runs are interleaved round by round, in a rotating order, because th
 gives each round and the median, with the machine's load average and the share of CPU taken by other processes
 during each run. Not part of `make test`.
 
-    bench/proxy.py [--rounds 3] [--seconds 10] [--connections 16] [--front auto|pyhost|proxyfront]
+    bench/proxy.py [--rounds 3] [--seconds 10] [--connections 16] [--pyhost artifacts/pyhost]
 
---front pyhost runs `artifacts/pyhost serve -c` with a [upstream] config; proxyfront runs bench/tools/ProxyFront
-(the same proxy components in a minimal NativeAOT Kestrel front), for use until serve dispatches proxy routes;
-auto takes pyhost when it answers through the proxy route, else proxyfront.
+The PyHost balancer is `pyhost serve -c pyhost.toml` with an [upstream] of the backend and a proxy route to it.
 """
 from __future__ import annotations
 
@@ -35,7 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = ROOT / "bench" / "apps"
 RESULTS = ROOT / "bench" / "results"
 PYTHON = "/usr/bin/python3"
-PROXYFRONT_PROJECT = ROOT / "bench" / "tools" / "ProxyFront"
 
 
 def free_port() -> int:
@@ -123,10 +120,9 @@ class Balancer:
 class PyHostBalancer(Balancer):
     name = "pyhost"
 
-    def __init__(self, directory: Path, backend_port: int, binary: Path, proxyfront: Path | None) -> None:
+    def __init__(self, directory: Path, backend_port: int, binary: Path) -> None:
         super().__init__(directory, backend_port)
         self.binary = binary
-        self.proxyfront = proxyfront
 
     def config(self) -> Path:
         conf = self.dir / "pyhost.toml"
@@ -145,13 +141,10 @@ servers = ["http://127.0.0.1:{self.backend_port}"]
         return conf
 
     def launch(self) -> subprocess.Popen:
-        if self.proxyfront is not None:
-            return start([str(self.proxyfront), str(self.config())], self.dir / "log")
         return start([str(self.binary), "serve", "-c", str(self.config())], self.dir / "log")
 
     def describe(self) -> str:
-        how = "bench/tools/ProxyFront (PyHost's proxy components in a NativeAOT Kestrel front)" if self.proxyfront else "pyhost serve"
-        return f"PyHost: {how}, `[upstream.backend]` of one server, round robin, X-Forwarded-For/-Proto/-Host, no access log"
+        return "PyHost: `pyhost serve` (NativeAOT), `[upstream.backend]` of one server, round robin, X-Forwarded-For/-Proto/-Host, no access log"
 
 
 class NginxBalancer(Balancer):
@@ -218,21 +211,6 @@ backend backend
         return "HAProxy: `mode http`, one thread per core, `option forwardfor`, connection reuse to the server (`http-reuse safe`, its default)"
 
 
-def build_proxyfront(directory: Path) -> Path:
-    out = ROOT / "artifacts" / "proxyfront"   # kept between runs: the next publish is incremental
-    subprocess.run(["dotnet", "publish", str(PROXYFRONT_PROJECT), "-c", "Release", "-r", "linux-x64", "-o", str(out), "--nologo", "-v", "quiet"], check=True)
-    return out / "proxyfront"
-
-
-def pyhost_serves_proxy_routes(binary: Path, directory: Path, backend_port: int) -> bool:
-    probe = PyHostBalancer(directory / "probe", backend_port, binary, None)
-    process = probe.launch()
-    try:
-        return answers(probe.port, timeout=15)
-    finally:
-        stop(process)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
@@ -241,7 +219,6 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--backend-workers", type=int, default=2)
     parser.add_argument("--pyhost", type=Path, default=ROOT / "artifacts" / "pyhost")
-    parser.add_argument("--front", choices=["auto", "pyhost", "proxyfront"], default="auto")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="pyhost-bench-proxy-") as tmp:
@@ -253,9 +230,7 @@ def main() -> None:
         try:
             if not answers(backend_port, timeout=60):
                 raise SystemExit(f"the backend PyHost does not answer; see {directory / 'backend.log'}")
-            use_proxyfront = args.front == "proxyfront" or (args.front == "auto" and not pyhost_serves_proxy_routes(args.pyhost, directory, backend_port))
-            proxyfront = build_proxyfront(directory) if use_proxyfront else None
-            balancers = [PyHostBalancer(directory, backend_port, args.pyhost, proxyfront),
+            balancers = [PyHostBalancer(directory, backend_port, args.pyhost),
                          NginxBalancer(directory, backend_port), HaproxyBalancer(directory, backend_port)]
             rows: list[dict] = []
             for round_number in range(args.rounds):
