@@ -61,6 +61,7 @@ public sealed class ServerHealth(string name, int healthyThreshold, int unhealth
                 return;
             }
             _activeDown = false;
+            ClearEndedBackOff();
             if (_passiveDownUntil == 0)
             {
                 WentUp($"{_checkStreak} passed health check{(_checkStreak == 1 ? "" : "s")}");
@@ -77,6 +78,7 @@ public sealed class ServerHealth(string name, int healthyThreshold, int unhealth
             {
                 return;
             }
+            ClearEndedBackOff();
             bool wasAvailable = _passiveDownUntil == 0;
             _activeDown = true;
             _reason = reason;
@@ -135,6 +137,18 @@ public sealed class ServerHealth(string name, int healthyThreshold, int unhealth
                 WentUp($"its {failTimeout.TotalSeconds:0.#} s back-off ended");
             }
             return !_activeDown;
+        }
+    }
+
+    /// <summary>
+    /// A back-off that ended is over, even if no request asked since (<see cref="IsAvailable"/> ends it lazily, and
+    /// not while active checks hold the server down): the checks' own verdict is then the one to report.
+    /// </summary>
+    private void ClearEndedBackOff()
+    {
+        if (_passiveDownUntil != 0 && time.GetTimestamp() >= _passiveDownUntil)
+        {
+            _passiveDownUntil = 0;
         }
     }
 

@@ -84,4 +84,19 @@ public sealed class ServerHealthTests
         Assert.True(health.IsAvailable);
         Assert.Equal(2, _events.Lines.Count);   // one down, one up: the two sources do not both report
     }
+
+    [Fact]
+    public void ChecksThatBringBackAServerWhoseBackOffEndedUnseenSaySoAtOnce()
+    {
+        // Killed: a reset request leaves it out for 2 s, the checks then hold it down; nobody asks while it is away.
+        ServerHealth health = Health(healthy: 2, unhealthy: 1, maxFails: 1, failTimeoutSeconds: 2);
+        health.RequestFailed("connection reset by the server");
+        health.CheckFailed("health check /_pyhost/ready failed: connection refused");
+        _time.Advance(TimeSpan.FromSeconds(5));
+        health.CheckPassed();
+        health.CheckPassed();
+        Assert.Equal(["down after 1 failed request in a row; left out for 2 s: connection reset by the server", "up after 2 passed health checks (down 5 s)"], _events.Lines);
+        Assert.True(health.IsAvailable);
+        Assert.Equal(2, _events.Lines.Count);
+    }
 }
