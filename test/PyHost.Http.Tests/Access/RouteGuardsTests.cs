@@ -39,7 +39,7 @@ public sealed class RouteGuardsTests : IDisposable
     {
         using var factory = new RouteGuardFactory(new ListLoggerFactory());
         SiteConfig site = Site();
-        RouteTable table = RouteTable.Build([site], route => new RespondEndpoint((RespondTarget)route.Target!), factory.For);
+        RouteTable table = RouteTable.Build([site], SiteFront.Plain, (_, route) => new RespondEndpoint((RespondTarget)route.Target!), factory.For);
 
         RouteGuards root = table.Match("h", "/", "GET")!.Guards;
         Assert.NotNull(root.RateLimit);
@@ -60,7 +60,7 @@ public sealed class RouteGuardsTests : IDisposable
     {
         using var factory = new RouteGuardFactory(new ListLoggerFactory());
         SiteConfig site = Site();
-        RouteTable table = RouteTable.Build([site], route => new RespondEndpoint((RespondTarget)route.Target!), factory.For);
+        RouteTable table = RouteTable.Build([site], SiteFront.Plain, (_, route) => new RespondEndpoint((RespondTarget)route.Target!), factory.For);
         await using TestKestrel front = await TestKestrel.StartAsync(async context =>
         {
             RequestOriginFeature.Attach(context, TrustedProxies.None, ForwardedHeaderStyle.None);
