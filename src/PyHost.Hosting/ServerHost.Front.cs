@@ -57,9 +57,6 @@ public sealed partial class ServerHost
             () => Volatile.Read(ref _appList).Select(app => AppReadiness.Of(app.Name, app.Pool)), _drain);
     }
 
-    /// <summary>Whether every app has a ready worker and the server is not draining, with the reason when not.</summary>
-    public (bool Ready, string Report) Readiness() => Front.Health?.Readiness() ?? (false, "not started\n");
-
     /// <summary>
     /// The first step of a graceful stop: /_pyhost/ready answers 503 from now on while requests are still served for
     /// <c>[server] drain_delay</c>, so that load balancers checking readiness (and Kubernetes) stop sending new work
