@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using PyHost.IntegrationTests.Configuration;
 using ConfiguredServer = PyHost.IntegrationTests.Configuration.ConfiguredServer;   // the one that serves a pyhost.toml text
 using PyHost.IntegrationTests.Infrastructure;
+using PyHost.IntegrationTests.Supervision;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -15,6 +16,7 @@ namespace PyHost.IntegrationTests.Proxy;
 /// apps see the client HAProxy saw; a node stopped with SIGTERM fails its readiness check while it drains, HAProxy
 /// takes it out, and not one request fails.
 /// </summary>
+[Collection(LoadTestCollection.Name)]   // their "no request failed" runs want the CPU to themselves
 public sealed class HAProxyBalancerTests(ITestOutputHelper output)
 {
     private static readonly IPAddress Client = IPAddress.Parse("127.0.0.2");   // not HAProxy's own address: the PROXY header must carry it

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using PyHost.IntegrationTests.Configuration;
 using ConfiguredServer = PyHost.IntegrationTests.Configuration.ConfiguredServer;   // the one that serves a pyhost.toml text
 using PyHost.IntegrationTests.Infrastructure;
+using PyHost.IntegrationTests.Supervision;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -14,6 +15,7 @@ namespace PyHost.IntegrationTests.Proxy;
 /// balancing over an upstream's servers, the client named to them, strip_prefix, a dead server retried around and
 /// answered with the 502 page, and a backend that drains on SIGTERM leaving the balancer without one failed request.
 /// </summary>
+[Collection(LoadTestCollection.Name)]   // their "no request failed" runs want the CPU to themselves
 public sealed class ProxyServeTests(ITestOutputHelper output)
 {
     /// <summary>A backend: pep3333.py's apps on {port0}, readiness on loopback.</summary>
