@@ -82,9 +82,10 @@ public sealed partial class ServerHost
             apps[name] = app;
         }
         RouteTable routes;
+        RouteResources resources;
         try
         {
-            routes = BuildRoutes(next, apps);
+            (routes, resources) = BuildRoutes(next, apps);
         }
         catch (ServerConfigurationException ex)
         {
@@ -101,8 +102,9 @@ public sealed partial class ServerHost
             _apps[name] = app;
         }
         Front.Routes = routes;
+        UseResources(resources, next.Server.GracefulTimeout);
         Front.Trust = TrustOf(next.Server);
-        Fatal = Task.WhenAny(_apps.Values.Select(app => app.Arbiter.Fatal)).Unwrap();
+        Fatal = AnyFatal(_apps.Values);
 
         var removed = _apps.Values.Where(app => next.App(app.Name) is null).ToList();
         foreach (AppHost app in removed)
@@ -110,6 +112,7 @@ public sealed partial class ServerHost
             _apps.Remove(app.Name);
             LogAppRemoved(app.Name);
         }
+        PublishApps();
         // No route leads to them any more: they finish what they run, then stop.
         _ = StopAndDisposeAsync(removed, next.Server.GracefulTimeout);
 

@@ -107,9 +107,10 @@ public sealed partial class ServerHost : IAsyncDisposable
         }
         // The routes before the workers: a missing directory or error page is reported before any worker boots.
         RouteTable routes;
+        RouteResources resources;
         try
         {
-            routes = server.BuildRoutes(config, server._apps);
+            (routes, resources) = server.BuildRoutes(config, server._apps);
         }
         catch
         {
@@ -121,15 +122,19 @@ public sealed partial class ServerHost : IAsyncDisposable
         if (await Task.WhenAny(booted, aborted) != booted)
         {
             await server.StopAppsAsync(TimeSpan.FromSeconds(2));
+            await resources.DisposeAsync();
             return (null, 0);
         }
         if (booted.Result.FirstOrDefault(status => status != 0) is var failed and not 0)
         {
             await server.StopAppsAsync(TimeSpan.FromSeconds(2));
+            await resources.DisposeAsync();
             return (null, failed);
         }
-        server.Fatal = Task.WhenAny(server._apps.Values.Select(app => app.Arbiter.Fatal)).Unwrap();
+        server.Fatal = AnyFatal(server._apps.Values);
         front.Routes = routes;
+        server.UseResources(resources, config.Server.GracefulTimeout);
+        server.PublishApps();
         foreach (StaticMount mount in routes.Endpoints.OfType<StaticEndpoint>().Select(files => files.Mount).Distinct())
         {
             server.LogStaticMount(mount.UrlPrefix, mount.Directory);
@@ -188,9 +193,6 @@ public sealed partial class ServerHost : IAsyncDisposable
         }
         return null;
     }
-
-    private RouteTable BuildRoutes(PyHostConfig config, IReadOnlyDictionary<string, AppHost> apps) =>
-        RouteTable.Build(config.Sites, SiteFrontFactory.For, (site, route) => EndpointFactory.For(site, route, apps, _statics, _cgi));
 
     /// <summary>Graceful stop: the listeners stop accepting and finish their requests, then the apps' workers stop.</summary>
     public async Task StopAsync(TimeSpan workerGrace)
@@ -252,6 +254,7 @@ public sealed partial class ServerHost : IAsyncDisposable
         {
             await _tls.DisposeAsync();
         }
+        await DisposeResourcesAsync();
         _statics.Dispose();
         _reloading.Dispose();
     }

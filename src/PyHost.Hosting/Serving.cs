@@ -200,6 +200,10 @@ public static partial class Serving
         {
             upgrade.AbandonIfRunning();
             notifier.Stopping("stopping: finishing in-flight requests");
+            if (finished == signals.Stopped)
+            {
+                await running.DrainAsync(signals.StoppedAgain);
+            }
         }
 
         log.LogInformation("Shutting down: finishing in-flight requests (up to {Seconds} s)", graceful.TotalSeconds);

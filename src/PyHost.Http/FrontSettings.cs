@@ -27,4 +27,7 @@ public sealed record FrontListenerSettings
 
     /// <summary>HTTP/1.1 is offered.</summary>
     public bool Http1 { get; init; } = true;
+
+    /// <summary>/_pyhost/live and /_pyhost/ready are answered here, before any site (<c>health_endpoints</c>).</summary>
+    public bool HealthEndpoints { get; init; }
 }

@@ -56,12 +56,20 @@ public sealed partial class HttpFront
         {
             return;
         }
+        if (listener.HealthEndpoints && await AnsweredHealthAsync(context))
+        {
+            return;
+        }
         RequestOrigin origin = RequestOriginFeature.Get(context);
         string rawPath = RequestTarget.RawPath(context.Features.Get<IHttpRequestFeature>()!.RawTarget);
         RouteMatch? match = Routes.Match(HostName(origin.Host), rawPath, context.Request.Method);
         if (match is null)
         {
             await AnswerNoRouteAsync(context, origin);
+            return;
+        }
+        if (!match.Guards.IsEmpty && !await AdmittedAsync(context, match))
+        {
             return;
         }
         // A WebSocket's bytes are no response body: they skip response compression (permessage-deflate is the
@@ -84,6 +92,7 @@ public sealed partial class HttpFront
         StaticEndpoint files => ServeStaticAsync(context, files, rawPath),
         RedirectEndpoint redirect => RedirectAsync(context, match, redirect, rawPath),
         RespondEndpoint respond => RespondAsync(context, respond),
+        ProxyEndpoint proxy => ProxyAsync(context, match, proxy),
         _ => throw new InvalidOperationException($"no way to serve a {match.Endpoint.GetType().Name}"),
     };
 

@@ -74,6 +74,12 @@ public sealed record ListenerConfig
     /// <summary>Answer every request with a redirect to the same URL over HTTPS (the usual port-80 listener).</summary>
     public bool HttpsRedirect { get; init; }
 
+    /// <summary>Answer /_pyhost/live and /_pyhost/ready before any site; null = on loopback and unix listeners only.</summary>
+    public bool? HealthEndpoints { get; init; }
+
+    /// <summary>Whether this listener answers the health endpoints: as set, else only where no stranger can reach them.</summary>
+    public bool ServesHealthEndpoints => HealthEndpoints ?? (Address.IsUnixSocket || Address.IsLocalhost || Address.Address is { } ip && System.Net.IPAddress.IsLoopback(ip));
+
     private static readonly ChoiceType<HttpProtocol> ProtocolType = Types.Choice(("h1", HttpProtocol.Http1), ("h2", HttpProtocol.Http2));
 
     public static ConfigTable<ListenerConfig> Table { get; } = CreateTable();
@@ -94,6 +100,7 @@ public sealed record ListenerConfig
             { "backlog", Types.Count(1), "The kernel's queue of connections not yet accepted (listen(2); the kernel caps it at net.core.somaxconn). gunicorn: --backlog.", l => l.Backlog, (l, v) => l with { Backlog = v } },
             { "https_redirect", Types.Boolean, "Answer every request with 308 to the same URL over https:// (the usual port-80 listener): no site sees it.", l => l.HttpsRedirect, (l, v) => l with { HttpsRedirect = v } },
             { "limits", Types.Table(LimitsConfig.Table), "Limits and timeouts for connections to this listener.", l => l.Limits, (l, v) => l with { Limits = v } },
+            { "health_endpoints", Types.OptionalValue(Types.Boolean), "Answer GET /_pyhost/live (the front is up) and /_pyhost/ready (every app has a ready worker and PyHost is not draining; else 503) on this listener, before any site. For load balancer and Kubernetes probes.", l => l.HealthEndpoints, (l, v) => l with { HealthEndpoints = v }, "on loopback and unix listeners only" },
         };
         table.Check(CheckListener);
         return table;

@@ -20,6 +20,8 @@ public sealed record PyHostConfig
 
     public IReadOnlyList<AppConfig> Apps { get; init; } = [];
 
+    public IReadOnlyList<UpstreamConfig> Upstreams { get; init; } = [];
+
     /// <summary>Where automatic certificates come from.</summary>
     public AcmeConfig Acme { get; init; } = new();
 
@@ -40,5 +42,6 @@ public sealed record PyHostConfig
         { "site", Types.TableArray(SiteConfig.Table), "Sites, [[site]], chosen by host name.", c => c.Sites, (c, v) => c with { Sites = v } },
         { "acme", Types.Table(AcmeConfig.Table), "Where sites with tls = \"auto\" get their certificates (ACME).", c => c.Acme, (c, v) => c with { Acme = v } },
         { "app", new TableMapType<AppConfig>(AppConfig.Table, a => a.Name, (a, name) => a with { Name = name }), "Python apps, [app.NAME], each with its own worker pool.", c => c.Apps, (c, v) => c with { Apps = v } },
+        { "upstream", new TableMapType<UpstreamConfig>(UpstreamConfig.Table, u => u.Name, (u, name) => u with { Name = name }), "Upstream servers, [upstream.NAME], that proxy routes send requests to.", c => c.Upstreams, (c, v) => c with { Upstreams = v } },
     };
 }

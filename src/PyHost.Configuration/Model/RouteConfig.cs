@@ -40,6 +40,12 @@ public sealed record RouteConfig
 
     private StaticOptionsConfig StaticOptionsOrDefault => StaticOptions ?? new StaticOptionsConfig();
 
+    /// <summary>A proxy route sends the path below its prefix: /api/users as /users (Caddy's handle_path).</summary>
+    public bool StripPrefix { get; init; }
+
+    /// <summary>This route's own access rules; see <see cref="AccessConfig.Over"/> for what it inherits.</summary>
+    public AccessConfig Access { get; init; } = AccessConfig.None;
+
     /// <summary>Whether a request path (percent-encoded, as sent) is at or below this route's prefix.</summary>
     public bool MatchesPath(string requestPath) =>
         Path == "/" || requestPath.StartsWith(Path, StringComparison.Ordinal) && (requestPath.Length == Path.Length || requestPath[Path.Length] == '/');
@@ -77,7 +83,7 @@ public sealed record RouteConfig
 
     private static ConfigTable<RouteConfig> CreateTable()
     {
-        var table = new ConfigTable<RouteConfig>("[[site.route]]", "A route of a site: a path prefix (the longest match wins), optional methods, and exactly one target: app, static, cgi, redirect or respond.", () => new RouteConfig())
+        var table = new ConfigTable<RouteConfig>("[[site.route]]", "A route of a site: a path prefix (the longest match wins), optional methods, exactly one target (app, static, cgi, redirect, respond or proxy), and access rules.", () => new RouteConfig())
         {
             { "path", PathPrefixType, "Path prefix this route takes: \"/\" for everything, \"/blog\" for /blog and below (not /blogs).", r => r.Path, (r, v) => r with { Path = v.Length > 1 ? v.TrimEnd('/') : v } },
             { "methods", Types.Optional(Types.List(MethodType)), "Only these methods, e.g. [\"GET\", \"HEAD\"]; others fall through to shorter prefixes. Default: all.", r => r.Methods, (r, v) => r with { Methods = v }, "all methods" },
@@ -86,7 +92,8 @@ public sealed record RouteConfig
             { "cgi", Types.Optional(Types.Table(CgiTarget.Table, printInline: true)), "Target: CGI scripts run by the front, { path = \"cgi-bin\", extensions = [\".cgi\"] } (as --cgi does).", r => r.Target as CgiTarget, (r, v) => r with { Target = v } },
             { "redirect", Types.Optional(Types.Table(RedirectTarget.Table, printInline: true)), "Target: a redirect, { status = 301, location = \"https://{host}{uri}\" }.", r => r.Target as RedirectTarget, (r, v) => r with { Target = v } },
             { "respond", Types.Optional(Types.Table(RespondTarget.Table, printInline: true)), "Target: a fixed response, { status = 200, headers = { ... }, body = \"...\" }.", r => r.Target as RespondTarget, (r, v) => r with { Target = v } },
-            { "proxy", new ReservedType<string>("proxy routes are not supported yet", "serve this path with nginx or another proxy in front for now; the reverse-proxy work will fill this key in"), "Reserved for reverse-proxy routes to upstream servers; not supported yet (an error).", _ => null, (r, _) => r },
+            { "proxy", new ProxyTargetType(), "Target: the servers of [upstream.NAME] (proxy = \"NAME\"), or one server (proxy = \"http://127.0.0.1:9000\", \"unix:/run/app.sock\"), reverse-proxied.", r => r.Target as ProxyTarget, (r, v) => r with { Target = v } },
+            { "strip_prefix", Types.Boolean, "With proxy: send the path below the route's prefix (/api/users as /users). Default: the whole path, as nginx's proxy_pass without a URI.", r => r.StripPrefix, (r, v) => r with { StripPrefix = v } },
             { "request_buffering", Types.OptionalValue(Types.Boolean), "App routes: read the whole request body before a worker is asked for it, so a slow upload costs a connection, never a worker; false streams it to the app as it reads (nginx: proxy_request_buffering).", r => r.RequestBuffering, (r, v) => r with { RequestBuffering = v }, "true" },
             { "response_buffering", Types.OptionalValue(Types.Boolean), "App routes: take the response as fast as the worker makes it and free the worker while a slow client reads; false makes the worker wait for the client. An app turns it off per response with X-Accel-Buffering: no (nginx: proxy_buffering).", r => r.ResponseBuffering, (r, v) => r with { ResponseBuffering = v }, "true" },
             { "max_body_size", Types.OptionalValue(Types.Size), "Largest request body on this route; larger gets 413; 0 = no limit. Default: the site's limit.", r => r.MaxBodySize, (r, v) => r with { MaxBodySize = v }, "the site's limits.max_body_size" },
@@ -96,6 +103,7 @@ public sealed record RouteConfig
             { "precompressed", Types.OptionalValue(Types.Boolean), "Static routes: send FILE.zst, FILE.br or FILE.gz next to FILE when the client accepts that coding (nginx: gzip_static).", r => r.StaticOptions?.Precompressed, (r, v) => r with { StaticOptions = r.StaticOptionsOrDefault with { Precompressed = v ?? false } }, "false" },
             { "max_ranges", Types.OptionalValue(Types.Count(1)), "Static routes: a Range request for more byte ranges than this gets the whole file.", r => r.StaticOptions?.MaxRanges, (r, v) => r with { StaticOptions = r.StaticOptionsOrDefault with { MaxRanges = v ?? StaticOptionsConfig.DefaultMaxRanges } }, StaticOptionsConfig.DefaultMaxRanges.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         };
+        AccessConfig.AddKeys(table, "route", r => r.Access, (r, v) => r with { Access = v });
         table.Check(CheckOneTarget);
         table.Check(CheckStaticOptions);
         return table;
@@ -106,13 +114,18 @@ public sealed record RouteConfig
         var targets = TargetKeys.Where(key => node[key] is not null).ToList();
         if (targets.Count == 0)
         {
-            context.Error(node, path, "a route needs a target: one of app, static, cgi, redirect or respond",
+            context.Error(node, path, "a route needs a target: one of app, static, cgi, redirect, respond or proxy",
                 "e.g. app = \"main\", static = \"public\", redirect = { status = 301, location = \"https://{host}{uri}\" }");
         }
         else if (targets.Count > 1)
         {
             context.Diagnostics.Error(node.Entry(targets[1])!.KeyOrigin, path, $"a route takes one target, but this one has {string.Join(" and ", targets)}",
                 "split it into two routes with different paths or methods");
+        }
+        if (node.Entry("strip_prefix") is { } strip && route.StripPrefix && route.Target is not ProxyTarget && targets.Count == 1)
+        {
+            context.Diagnostics.Error(strip.KeyOrigin, ReadContext.Join(path, "strip_prefix"), "strip_prefix applies to proxy routes only",
+                route.Target is AppTarget ? "an app under a prefix already sees it as SCRIPT_NAME and the rest as PATH_INFO" : "remove it");
         }
         return route;
     }

@@ -116,3 +116,25 @@ public sealed record RespondTarget : RouteTarget
         { "body", Types.Text, "The response body (UTF-8).", r => r.Body, (r, v) => r with { Body = v } },
     };
 }
+
+/// <summary>
+/// <c>proxy = "NAME"</c>: the requests go to the servers of <c>[upstream.NAME]</c>; <c>proxy = "http://HOST:PORT"</c>
+/// (or <c>"unix:PATH"</c>): to that one server, with the upstream defaults.
+/// </summary>
+public sealed record ProxyTarget : RouteTarget
+{
+    public override string Kind => "proxy";
+
+    /// <summary>The name of an <c>[upstream.NAME]</c>; null when <see cref="Server"/> is given.</summary>
+    public string? Upstream { get; init; }
+
+    /// <summary>The one server of <c>proxy = "http://..."</c>.</summary>
+    public UpstreamAddress? Server { get; init; }
+
+    /// <summary>Upstream names have no colon; every server address has one (scheme, port or unix:).</summary>
+    public static bool LooksLikeAddress(string text) => text.Contains(':');
+
+    /// <summary>The upstream this target sends to, from the configuration's <c>[upstream.NAME]</c> tables.</summary>
+    public UpstreamConfig? Resolve(IReadOnlyList<UpstreamConfig> upstreams) =>
+        Server is { } server ? UpstreamConfig.ForOneServer(server) : upstreams.FirstOrDefault(upstream => upstream.Name == Upstream);
+}

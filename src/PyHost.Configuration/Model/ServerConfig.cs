@@ -66,6 +66,9 @@ public sealed record ServerConfig
         : spec.StartsWith("tcp://", StringComparison.Ordinal) && spec.LastIndexOf(':') is var colon and > 5
           && int.TryParse(spec[(colon + 1)..], out int port) && port is > 0 and <= 65535;
 
+    /// <summary>After SIGTERM, how long PyHost keeps serving while /_pyhost/ready answers 503, so balancers stop sending first.</summary>
+    public TimeSpan DrainDelay { get; init; } = TimeSpan.Zero;
+
     public static ConfigTable<ServerConfig> Table { get; } = new("[server]", "Settings of the PyHost process, and defaults the apps inherit.", () => new ServerConfig())
     {
         { "name", Types.Optional(ProcessNameType), "Process name of the server and its workers, as ps, top and pgrep show it (its first 15 bytes). gunicorn: --name.", s => s.Name, (s, v) => s with { Name = v }, "pyhost" },
@@ -78,5 +81,6 @@ public sealed record ServerConfig
         { "forwarded_allow_ips", Types.List(Types.AddressRange, splitCommasWhenLenient: true), "Peers whose X-Forwarded-*, Forwarded and PROXY protocol headers are believed, for every site that does not set its own. gunicorn: --forwarded-allow-ips.", s => s.ForwardedAllowIps, (s, v) => s with { ForwardedAllowIps = v }, "$FORWARDED_ALLOW_IPS, else [\"127.0.0.1\", \"::1\"]" },
         { "forwarded_headers", Types.Choice(("x-forwarded", ForwardedHeaderStyle.XForwarded), ("forwarded", ForwardedHeaderStyle.Forwarded), ("none", ForwardedHeaderStyle.None)), "Which headers a trusted peer's word about the client is read from: \"x-forwarded\" (X-Forwarded-For, -Proto, -Host, -Port), \"forwarded\" (RFC 7239) or \"none\".", s => s.ForwardedHeaders, (s, v) => s with { ForwardedHeaders = v } },
         { "mongrel2", Types.List(Mongrel2Handler), "Serve as the handler of Mongrel2 servers: \"SEND_SPEC,RECV_SPEC\" each, e.g. [\"tcp://127.0.0.1:9997,tcp://127.0.0.1:9996\"].", s => s.Mongrel2, (s, v) => s with { Mongrel2 = v } },
+        { "drain_delay", Types.Duration, "After SIGTERM/SIGINT, how long PyHost goes on taking requests while /_pyhost/ready answers 503, before it stops listening and lets in-flight requests finish: give load balancers time to notice (their check interval times their fall count). Kubernetes' preStop does the same.", s => s.DrainDelay, (s, v) => s with { DrainDelay = v } },
     };
 }

@@ -40,6 +40,9 @@ public sealed record SiteConfig
 
     public IReadOnlyList<RouteConfig> Routes { get; init; } = [];
 
+    /// <summary>Basic auth, address lists and rate limits for every route of the site (a route may replace each).</summary>
+    public AccessConfig Access { get; init; } = AccessConfig.None;
+
     public bool IsDefault => Default || Hosts.Count == 0;
 
     public string DisplayName => Name ?? (Hosts.Count > 0 ? Hosts[0].Text : "default");
@@ -75,8 +78,12 @@ public sealed record SiteConfig
         return wildcard ?? sites.FirstOrDefault(site => site.IsDefault);
     }
 
-    public static ConfigTable<SiteConfig> Table { get; } = new("[[site]]", "A site: host names, certificate, limits and routes.", () => new SiteConfig())
+    public static ConfigTable<SiteConfig> Table { get; } = CreateTable();
+
+    private static ConfigTable<SiteConfig> CreateTable()
     {
+        var table = new ConfigTable<SiteConfig>("[[site]]", "A site: host names, certificate, limits, access rules and routes.", () => new SiteConfig())
+        {
         { "name", Types.Optional(Types.NonEmptyText), "A label for logs and status. Default: the first host name, or \"default\".", s => s.Name, (s, v) => s with { Name = v }, "the first host name" },
         { "hosts", Types.List(new HostPatternType()), "Host names this site answers: \"example.com\", \"*.example.com\" (any name below). Empty or missing: the default site.", s => s.Hosts, (s, v) => s with { Hosts = v } },
         { "default", Types.Boolean, "Also answer host names no other site claims (implied when hosts is empty).", s => s.Default, (s, v) => s with { Default = v } },
@@ -87,7 +94,10 @@ public sealed record SiteConfig
         { "compression", new CompressionType(), "Compress responses (the app's and static files) with zstd, br or gzip as the client's Accept-Encoding allows: true for the defaults, or { codings, min_length, levels }.", s => s.Compression, (s, v) => s with { Compression = v }, "false" },
         { "error_pages", new ErrorPagesType(), "The site's own pages instead of the front's short ones: { 404 = \"404.html\", 50x = \"50x.html\" } (also 500, 502, 503, 504), files relative to this file. 404 is for missing static files; 50x for the front's answers when the app fails. nginx: error_page.", s => s.ErrorPages, (s, v) => s with { ErrorPages = v } },
         { "route", Types.TableArray(RouteConfig.Table), "The site's routes, [[site.route]].", s => s.Routes, (s, v) => s with { Routes = v } },
-    };
+        };
+        AccessConfig.AddKeys(table, "site", s => s.Access, (s, v) => s with { Access = v });
+        return table;
+    }
 }
 
 public sealed class HostPatternType : Keys.ValueType<HostPattern>

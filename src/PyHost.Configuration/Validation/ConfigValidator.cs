@@ -16,6 +16,7 @@ public static class ConfigValidator
         CheckSites(config, diagnostics);
         CheckApps(config, diagnostics);
         CheckRoutes(config, diagnostics);
+        CheckUpstreams(config, diagnostics);
         CheckTls(config, diagnostics);
     }
 
@@ -125,6 +126,55 @@ public static class ConfigValidator
         {
             diagnostics.Warning(At(config, $"app.{app.Name}"), $"app.{app.Name}", $"no route uses app '{app.Name}': it would start workers that get no requests",
                 $"add a route with app = \"{app.Name}\", or remove [app.{app.Name}]");
+        }
+    }
+
+    private static void CheckUpstreams(PyHostConfig config, DiagnosticBag diagnostics)
+    {
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        var names = config.Upstreams.Select(upstream => upstream.Name).ToList();
+        for (int i = 0; i < config.Sites.Count; i++)
+        {
+            for (int r = 0; r < config.Sites[i].Routes.Count; r++)
+            {
+                if (config.Sites[i].Routes[r].Target is not ProxyTarget { Upstream: { } name })
+                {
+                    continue;
+                }
+                string path = $"site[{i}].route[{r}].proxy";
+                if (!names.Contains(name))
+                {
+                    string? suggestion = Spelling.Suggest(name, names);
+                    diagnostics.Error(At(config, path), path, $"route names upstream '{name}', which is not defined",
+                        suggestion is not null ? $"did you mean '{suggestion}'?"
+                        : $"define it: [upstream.{name}] with servers = [\"http://127.0.0.1:9000\"], or write one server here: proxy = \"http://HOST:PORT\"");
+                    continue;
+                }
+                used.Add(name);
+            }
+        }
+        foreach (UpstreamConfig upstream in config.Upstreams)
+        {
+            string prefix = $"upstream.{upstream.Name}";
+            if (!used.Contains(upstream.Name))
+            {
+                diagnostics.Warning(At(config, prefix), prefix, $"no route uses upstream '{upstream.Name}'", $"add a route with proxy = \"{upstream.Name}\", or remove [upstream.{upstream.Name}]");
+            }
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (UpstreamServerConfig server in upstream.Servers)
+            {
+                string key = server.Address.UnixSocketPath ?? server.Address.UrlPrefix;
+                if (!seen.Add(key))
+                {
+                    diagnostics.Error(At(config, $"{prefix}.servers"), $"{prefix}.servers", $"'{server.Address.Text}' is listed twice", "give a server a larger weight instead of listing it again");
+                }
+            }
+            if (upstream.HealthCheck is { } check && check.Timeout > check.Interval)
+            {
+                diagnostics.Warning(At(config, $"{prefix}.health_check"), $"{prefix}.health_check",
+                    $"the check timeout ({DurationText.Format(check.Timeout)}) is longer than its interval ({DurationText.Format(check.Interval)}): a slow server is checked again before the last check ended",
+                    "make timeout shorter than interval");
+            }
         }
     }
 

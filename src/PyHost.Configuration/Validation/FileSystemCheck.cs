@@ -36,8 +36,16 @@ public static class FileSystemCheck
             {
                 Readable(config, diagnostics, $"site[{i}].error_pages.{status}", page);
             }
+            if (site.Access.BasicAuth is { Enabled: true } siteAuth)
+            {
+                Readable(config, diagnostics, $"site[{i}].basic_auth.htpasswd", siteAuth.Htpasswd);
+            }
             for (int r = 0; r < site.Routes.Count; r++)
             {
+                if (site.Routes[r].Access.BasicAuth is { Enabled: true } routeAuth)
+                {
+                    Readable(config, diagnostics, $"site[{i}].route[{r}].basic_auth.htpasswd", routeAuth.Htpasswd);
+                }
                 if (site.Routes[r].Target is StaticTarget target && !Directory.Exists(target.Directory))
                 {
                     Report(config, diagnostics, $"site[{i}].route[{r}].static", $"no such directory: {target.Directory}",

@@ -13,7 +13,8 @@ namespace PyHost.Hosting.Front;
 /// <summary>What answers a route: the named app's pool with the route's buffering and body limit, a mount, ...</summary>
 public static class EndpointFactory
 {
-    public static RouteEndpoint For(SiteConfig site, RouteConfig route, IReadOnlyDictionary<string, AppHost> apps, StaticFileRoute files, CgiRoute cgi) =>
+    public static RouteEndpoint For(SiteConfig site, RouteConfig route, IReadOnlyDictionary<string, AppHost> apps, StaticFileRoute files,
+        CgiRoute cgi, RouteResources resources) =>
         route.Target switch
         {
             CgiTarget scripts => cgi.Endpoint(CgiMountOf(route, scripts), CgiOptionsOf(apps), PolicyOf(site, route, new AppConfig())),
@@ -22,6 +23,7 @@ public static class EndpointFactory
                 ?? throw new ServerConfigurationException($"static route {route.Path}: no such directory: {directory.Directory}")),
             RedirectTarget redirect => new RedirectEndpoint(redirect),
             RespondTarget respond => new RespondEndpoint(respond),
+            ProxyTarget => resources.Upstreams.EndpointFor(route),
             _ => throw new ServerConfigurationException($"route {route.Path}: a {route.Target?.Kind ?? "missing"} target cannot be served"),
         };
 

@@ -46,6 +46,7 @@ public static class ListenerSettingsFactory
             Backlog = listener.Backlog,
             Http1 = listener.Protocols.Contains(HttpProtocol.Http1),
             Http2 = listener.Protocols.Contains(HttpProtocol.Http2),
+            HealthEndpoints = listener.ServesHealthEndpoints,
         };
     }
 

@@ -31,6 +31,7 @@ public sealed class SignalRouter : IDisposable
 
     private readonly List<PosixSignalRegistration> _registrations = new();
     private readonly TaskCompletionSource<string> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string> _stoppedAgain = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<int, Action> _actions = new();
 
     private SignalRouter()
@@ -51,6 +52,9 @@ public sealed class SignalRouter : IDisposable
 
     /// <summary>Completes with the signal's name on SIGTERM or SIGINT.</summary>
     public Task<string> Stopped => _stopped.Task;
+
+    /// <summary>Completes on a second SIGTERM or SIGINT: stop waiting (the drain delay) and get on with stopping.</summary>
+    public Task<string> StoppedAgain => _stoppedAgain.Task;
 
     /// <summary>What a signal does from now on; until set, a signal other than TERM/INT/QUIT is ignored (logged by
     /// <see cref="Unhandled"/>).</summary>
@@ -95,7 +99,10 @@ public sealed class SignalRouter : IDisposable
         }
         if (signal is SigTerm or SigInt)
         {
-            _stopped.TrySetResult(Name(signal));
+            if (!_stopped.TrySetResult(Name(signal)))
+            {
+                _stoppedAgain.TrySetResult(Name(signal));
+            }
             return;
         }
         if (action is not null)

@@ -28,6 +28,13 @@ public sealed record RespondEndpoint(RespondTarget Target) : RouteEndpoint;
 /// <summary>CGI scripts (RFC 3875) under the route's prefix, run by the front with the route's body limit.</summary>
 public sealed record CgiEndpoint(Cgi.CgiRoute Scripts, Cgi.CgiMount Mount, PyHost.Gateways.Cgi.CgiRunner Runner, DispatchPolicy Policy) : RouteEndpoint;
 
+/// <summary>
+/// The servers of an upstream answer, through the reverse proxy: the dispatcher calls
+/// <c>await endpoint.Proxy.ServeAsync(context, errorPages)</c>, which answers every case itself (the site's 502/503/504
+/// pages included) and returns the body bytes sent, for the access log.
+/// </summary>
+public sealed record ProxyEndpoint(PyHost.Http.Proxy.ProxyRoute Proxy) : RouteEndpoint;
+
 /// <summary>What a site adds to every answer of its routes: compression, its own error pages.</summary>
 public sealed record SiteFront(SiteConfig Config, ResponseCompressionMiddleware? Compression, IReadOnlyList<ErrorPageFile> ErrorPages)
 {

@@ -1,11 +1,16 @@
 using System.Collections.Frozen;
 using PyHost.Configuration.Model;
+using PyHost.Http.Access;
 
 namespace PyHost.Http.Routing;
 
 /// <summary>A request's route: its site, the route, and what answers it.</summary>
 /// <param name="MountPrefix">The route's path prefix as the app sees it in SCRIPT_NAME: "" for "/".</param>
-public sealed record RouteMatch(SiteFront Site, RouteConfig Route, RouteEndpoint Endpoint, string MountPrefix);
+public sealed record RouteMatch(SiteFront Site, RouteConfig Route, RouteEndpoint Endpoint, string MountPrefix)
+{
+    /// <summary>Rate limit, allow/deny and basic auth to pass before the endpoint: <c>await Guards.AdmitAsync(context)</c>.</summary>
+    public RouteGuards Guards { get; init; } = RouteGuards.None;
+}
 
 /// <summary>
 /// The sites and routes of one configuration, compiled for the request path: exact host names in a frozen dictionary,
@@ -28,8 +33,10 @@ public sealed class RouteTable
     public static RouteTable Empty { get; } = Build([], SiteFront.Plain, (_, _) => throw new InvalidOperationException());
 
     /// <summary>Compiles the sites; <paramref name="siteFor"/> and <paramref name="endpointFor"/> make what answers for
-    /// each site and route (the pools, the file servers: things with a life of their own, which the caller owns).</summary>
-    public static RouteTable Build(IReadOnlyList<SiteConfig> sites, Func<SiteConfig, SiteFront> siteFor, Func<SiteConfig, RouteConfig, RouteEndpoint> endpointFor)
+    /// each site and route (the pools, the file servers: things with a life of their own, which the caller owns),
+    /// <paramref name="guardsFor"/> a route's access rules (<see cref="RouteGuardFactory.For"/>).</summary>
+    public static RouteTable Build(IReadOnlyList<SiteConfig> sites, Func<SiteConfig, SiteFront> siteFor, Func<SiteConfig, RouteConfig, RouteEndpoint> endpointFor,
+        Func<SiteConfig, RouteConfig, RouteGuards>? guardsFor = null)
     {
         var exact = new Dictionary<string, CompiledSite>(StringComparer.OrdinalIgnoreCase);
         var wildcards = new List<(string, CompiledSite)>();
@@ -38,7 +45,7 @@ public sealed class RouteTable
         {
             var compiled = new CompiledSite(siteFor(site), site.Routes
                 .OrderByDescending(route => route.Path.Length)   // stable: among equal prefixes, the first written wins
-                .Select(route => new CompiledRoute(route, endpointFor(site, route), route.Path == "/" ? "" : route.Path))
+                .Select(route => new CompiledRoute(route, endpointFor(site, route), route.Path == "/" ? "" : route.Path, guardsFor?.Invoke(site, route) ?? RouteGuards.None))
                 .ToArray());
             foreach (HostPattern host in site.Hosts)
             {
@@ -78,7 +85,7 @@ public sealed class RouteTable
         {
             if (route.Config.MatchesPath(path) && route.Config.MatchesMethod(method))
             {
-                return route.Match ??= new RouteMatch(site.Front, route.Config, route.Endpoint, route.MountPrefix);
+                return route.Match ??= new RouteMatch(site.Front, route.Config, route.Endpoint, route.MountPrefix) { Guards = route.Guards };
             }
         }
         return null;
@@ -115,9 +122,10 @@ public sealed class RouteTable
 
     private sealed record CompiledSite(SiteFront Front, CompiledRoute[] Routes);
 
-    private sealed class CompiledRoute(RouteConfig config, RouteEndpoint endpoint, string mountPrefix)
+    private sealed class CompiledRoute(RouteConfig config, RouteEndpoint endpoint, string mountPrefix, RouteGuards guards)
     {
         public RouteConfig Config { get; } = config;
+        public RouteGuards Guards { get; } = guards;
         public RouteEndpoint Endpoint { get; } = endpoint;
         public string MountPrefix { get; } = mountPrefix;
 

@@ -124,7 +124,7 @@ public class SchemaAgreementTests
     }
 
     [Theory]
-    [InlineData("[[site]]\n[[site.route]]\nproxy = \"http://127.0.0.1:9000\"\n")]
+    [InlineData("[[site]]\n[[site.route]]\nproxy = 9000\n")]
     [InlineData("[app.a]\nworkers = \"four\"\n")]
     [InlineData("[log]\nlevel = \"loud\"\n")]
     [InlineData("[[listen]]\naddress = \":80\"\ntls = \"maybe\"\n")]

@@ -165,7 +165,7 @@ public class TomlConfigReaderTests
 
     [Fact]
     public void ARouteWithoutATargetIsAnError() =>
-        Assert.Contains("site[0].route[0]: a route needs a target: one of app, static, cgi, redirect or respond", OneError("[[site]]\n[[site.route]]\npath = \"/\"\n"));
+        Assert.Contains("site[0].route[0]: a route needs a target: one of app, static, cgi, redirect, respond or proxy", OneError("[[site]]\n[[site.route]]\npath = \"/\"\n"));
 
     [Fact]
     public void ACgiRouteNamesItsScriptsAndTheirEndings()
@@ -187,13 +187,6 @@ public class TomlConfigReaderTests
     public void ARouteWithTwoTargetsIsAnErrorAtTheSecond() =>
         Assert.Equal("pyhost.toml:4:1: error: site[0].route[0]: a route takes one target, but this one has app and static\n  hint: split it into two routes with different paths or methods",
             OneError("[[site]]\n[[site.route]]\napp = \"main\"\nstatic = \"public\"\n"));
-
-    [Fact]
-    public void AProxyRouteIsAnErrorUntilTheReverseProxyLands()
-    {
-        string error = OneError("[[site]]\n[[site.route]]\nproxy = \"http://127.0.0.1:9000\"\n");
-        Assert.Contains("pyhost.toml:3:9: error: site[0].route[0].proxy: proxy routes are not supported yet", error);
-    }
 
     [Fact]
     public void AllProblemsAreReportedTogether()

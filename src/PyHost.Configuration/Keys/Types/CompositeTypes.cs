@@ -3,10 +3,15 @@ using PyHost.Configuration.Toml;
 
 namespace PyHost.Configuration.Keys.Types;
 
-/// <summary>An array of values of one type: <c>["a.example", "b.example"]</c>.</summary>
-public sealed class ListType<T>(ValueType<T> item, bool splitCommasWhenLenient = false) : ValueType<IReadOnlyList<T>>
+/// <summary>An array of values of one type: <c>["a.example", "b.example"]</c>. Items that may be tables (an upstream's
+/// servers) put their table in the schema and the docs at <c>key[]</c>.</summary>
+public sealed class ListType<T>(ValueType<T> item, bool splitCommasWhenLenient = false) : ValueType<IReadOnlyList<T>>, INestedPath
 {
     public override string Expected => $"a list of {Plural(item.Expected)}";
+
+    public override IConfigTable? Table => item.Table;
+
+    public string ChildPathSuffix => "[]";
 
     public override bool TryRead(TomlNode node, ReadContext context, string path, out IReadOnlyList<T> value)
     {

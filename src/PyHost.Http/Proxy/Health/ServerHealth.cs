@@ -1,0 +1,168 @@
+namespace PyHost.Http.Proxy.Health;
+
+/// <summary>Whether a server takes requests, and since when and why not: what the logs and the admin status show.</summary>
+/// <param name="DownSince">When it was marked down (UTC); null while it is up.</param>
+/// <param name="Reason">Why it is down: the last failed check or request.</param>
+public sealed record ServerStatus(string Server, bool Available, DateTimeOffset? DownSince, string? Reason, int InFlight);
+
+/// <summary>A change of a server's state, for the log.</summary>
+public interface IHealthObserver
+{
+    void ServerDown(ServerHealth server, string reason, string how);
+
+    void ServerUp(ServerHealth server, TimeSpan downFor, string how);
+}
+
+/// <summary>
+/// The health of one server, from two sources. Active checks (HAProxy's <c>check rise/fall</c>): a server is down
+/// after <c>unhealthy_threshold</c> failed checks in a row and up again after <c>healthy_threshold</c> passed ones.
+/// Passive checks (nginx's <c>max_fails</c>/<c>fail_timeout</c>): <c>max_fails</c> failed requests in a row leave it
+/// out for <c>fail_timeout</c>, after which it is tried again. It starts up: a server is trusted until shown otherwise.
+/// </summary>
+public sealed class ServerHealth(string name, int healthyThreshold, int unhealthyThreshold, int maxFails, TimeSpan failTimeout,
+    TimeProvider time, IHealthObserver observer)
+{
+    private readonly Lock _lock = new();
+    private bool _activeDown;
+    private int _checkStreak;          // > 0: passes in a row; < 0: fails in a row
+    private int _failedRequests;       // in a row
+    private long _passiveDownUntil;    // time.GetTimestamp(); 0 = not down
+    private DateTimeOffset? _downSince;
+    private string? _reason;
+
+    public string Name { get; } = name;
+
+    /// <summary>Whether a request may be sent to it now.</summary>
+    public bool IsAvailable
+    {
+        get
+        {
+            long until = Volatile.Read(ref _passiveDownUntil);
+            return !Volatile.Read(ref _activeDown) && (until == 0 || time.GetTimestamp() >= until && EndPassiveDown(until));
+        }
+    }
+
+    public ServerStatus Status(int inFlight)
+    {
+        bool available = IsAvailable;
+        lock (_lock)
+        {
+            return new ServerStatus(Name, available, available ? null : _downSince, available ? null : _reason, inFlight);
+        }
+    }
+
+    public void CheckPassed()
+    {
+        lock (_lock)
+        {
+            _checkStreak = _checkStreak > 0 ? _checkStreak + 1 : 1;
+            if (!_activeDown || _checkStreak < healthyThreshold)
+            {
+                return;
+            }
+            _activeDown = false;
+            ClearEndedBackOff();
+            if (_passiveDownUntil == 0)
+            {
+                WentUp($"{_checkStreak} passed health check{(_checkStreak == 1 ? "" : "s")}");
+            }
+        }
+    }
+
+    public void CheckFailed(string reason)
+    {
+        lock (_lock)
+        {
+            _checkStreak = _checkStreak < 0 ? _checkStreak - 1 : -1;
+            if (_activeDown || -_checkStreak < unhealthyThreshold)
+            {
+                return;
+            }
+            ClearEndedBackOff();
+            bool wasAvailable = _passiveDownUntil == 0;
+            _activeDown = true;
+            _reason = reason;
+            if (wasAvailable)
+            {
+                WentDown(reason, $"{-_checkStreak} failed health check{(_checkStreak == -1 ? "" : "s")}");
+            }
+        }
+    }
+
+    public void RequestSucceeded()
+    {
+        if (Volatile.Read(ref _failedRequests) != 0)
+        {
+            lock (_lock)
+            {
+                _failedRequests = 0;
+            }
+        }
+    }
+
+    public void RequestFailed(string reason)
+    {
+        if (maxFails == 0)
+        {
+            return;
+        }
+        lock (_lock)
+        {
+            if (++_failedRequests < maxFails || _passiveDownUntil != 0)
+            {
+                return;
+            }
+            _failedRequests = 0;
+            _passiveDownUntil = time.GetTimestamp() + (long)(failTimeout.TotalSeconds * time.TimestampFrequency);
+            if (!_activeDown)
+            {
+                _reason = reason;
+                WentDown(reason, $"{maxFails} failed request{(maxFails == 1 ? "" : "s")} in a row; left out for {failTimeout.TotalSeconds:0.#} s");
+            }
+        }
+    }
+
+    /// <summary>The back-off is over: the server is tried again (nginx), unless active checks hold it down.</summary>
+    private bool EndPassiveDown(long until)
+    {
+        lock (_lock)
+        {
+            if (_passiveDownUntil != until)
+            {
+                return _passiveDownUntil == 0 || time.GetTimestamp() >= _passiveDownUntil;
+            }
+            _passiveDownUntil = 0;
+            if (!_activeDown)
+            {
+                WentUp($"its {failTimeout.TotalSeconds:0.#} s back-off ended");
+            }
+            return !_activeDown;
+        }
+    }
+
+    /// <summary>
+    /// A back-off that ended is over, even if no request asked since (<see cref="IsAvailable"/> ends it lazily, and
+    /// not while active checks hold the server down): the checks' own verdict is then the one to report.
+    /// </summary>
+    private void ClearEndedBackOff()
+    {
+        if (_passiveDownUntil != 0 && time.GetTimestamp() >= _passiveDownUntil)
+        {
+            _passiveDownUntil = 0;
+        }
+    }
+
+    private void WentDown(string reason, string how)
+    {
+        _downSince = time.GetUtcNow();
+        observer.ServerDown(this, reason, how);
+    }
+
+    private void WentUp(string how)
+    {
+        TimeSpan downFor = _downSince is { } since ? time.GetUtcNow() - since : TimeSpan.Zero;
+        _downSince = null;
+        _reason = null;
+        observer.ServerUp(this, downFor, how);
+    }
+}

@@ -1,0 +1,171 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using PyHost.Http.StaticFiles;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace PyHost.Http.Proxy;
+
+/// <summary>
+/// A <c>proxy</c> route: sends each request to a server of its upstream with YARP's <see cref="IHttpForwarder"/>
+/// (request and response bodies stream both ways with back-pressure; Upgrade and WebSockets pass through), retries
+/// an idempotent request without a body on another server when the connection to one fails, tells the passive health
+/// checks how each request went, and answers with the site's 502/503/504 page when no server could.
+/// </summary>
+public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forwarder, string? stripPrefix, ILogger logger)
+{
+    private readonly ILogger _logger = logger;
+
+    public Upstream Upstream { get; } = upstream;
+
+    /// <summary>The route prefix taken off the path before it is sent (strip_prefix), or null.</summary>
+    public string? StripPrefix { get; } = stripPrefix;
+
+    /// <summary>Forwards the request and returns the response body bytes the client was sent, for the access log.</summary>
+    public async Task<long> ServeAsync(HttpContext context, IReadOnlyList<ErrorPageFile> errorPages)
+    {
+        HttpResponse response = context.Response;
+        Stream clientBody = response.Body;
+        var counted = new CountingStream(clientBody);
+        response.Body = counted;
+        try
+        {
+            await ForwardAsync(context, errorPages);
+        }
+        finally
+        {
+            response.Body = clientBody;
+        }
+        return counted.Written;
+    }
+
+    private async Task ForwardAsync(HttpContext context, IReadOnlyList<ErrorPageFile> errorPages)
+    {
+        HttpResponse response = context.Response;
+        bool replayable = IsReplayable(context.Request);
+        int attempts = 1 + (replayable ? Upstream.Config.Retries : 0);
+        List<UpstreamServer>? tried = null;
+        UpstreamServer? server = Upstream.Pick(context, []);
+        ForwarderError error = ForwarderError.None;
+        Exception? failure = null;
+        for (int attempt = 1; server is not null; attempt++)
+        {
+            server.RequestStarted();
+            try
+            {
+                error = await forwarder.SendAsync(context, server.UrlPrefix, server.Invoker, Upstream.RequestConfig,
+                    new ProxyRequestTransformer(Upstream, server, StripPrefix));
+            }
+            finally
+            {
+                server.RequestEnded();
+            }
+            if (error == ForwarderError.None)
+            {
+                RecordAnswer(server, response.StatusCode);
+                return;
+            }
+            failure = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+            if (IsClientSide(error) || context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away or sent a broken body: nothing against the server. A client still there gets
+                // the status YARP chose (400, 408, 413) with a page.
+                if (!response.HasStarted && !context.RequestAborted.IsCancellationRequested && response.StatusCode >= 400)
+                {
+                    await AnswerAsync(context, errorPages, response.StatusCode, "The request body could not be read.");
+                }
+                return;
+            }
+            string reason = ProxyErrors.Describe(failure);
+            server.Health.RequestFailed(reason);
+            if (!replayable || error != ForwarderError.Request || response.HasStarted || attempt >= attempts)
+            {
+                break;
+            }
+            (tried ??= []).Add(server);
+            if (Upstream.Pick(context, tried) is not { } next)
+            {
+                break;
+            }
+            LogRetried(context.Request.Method, ProxyRequestTransformer.Target(context, null), Upstream.Name, server.Address.Text, reason, next.Address.Text);
+            response.StatusCode = StatusCodes.Status200OK;   // YARP set 502 for the failed attempt
+            server = next;
+        }
+
+        if (server is null)
+        {
+            LogNoServer(context.Request.Method, ProxyRequestTransformer.Target(context, null), Upstream.Name);
+            await AnswerAsync(context, errorPages, StatusCodes.Status503ServiceUnavailable, "No upstream server is available right now. Try again in a moment.");
+            return;
+        }
+        string what = ProxyErrors.Describe(failure);
+        if (response.HasStarted)
+        {
+            // YARP has cut the connection: after the head, a broken body is all a client can be told (RFC 9112 §8).
+            LogCutOff(context.Request.Method, ProxyRequestTransformer.Target(context, null), Upstream.Name, server.Address.Text, what);
+            return;
+        }
+        int status = ProxyErrors.IsConnectTimeout(failure) || error == ForwarderError.RequestTimedOut
+            ? StatusCodes.Status504GatewayTimeout
+            : StatusCodes.Status502BadGateway;
+        LogFailed(context.Request.Method, ProxyRequestTransformer.Target(context, null), Upstream.Name, server.Address.Text, what, status);
+        await AnswerAsync(context, errorPages, status, status == StatusCodes.Status504GatewayTimeout
+            ? "The upstream server did not answer in time."
+            : "The upstream server could not be reached, or failed while answering.");
+    }
+
+    private void RecordAnswer(UpstreamServer server, int status)
+    {
+        if (Upstream.IsUnhealthyStatus(status))
+        {
+            server.Health.RequestFailed($"answered {status}");
+        }
+        else
+        {
+            server.Health.RequestSucceeded();
+        }
+    }
+
+    private static async Task AnswerAsync(HttpContext context, IReadOnlyList<ErrorPageFile> errorPages, int status, string explanation)
+    {
+        context.Response.Headers.Clear();
+        if (ErrorPageFile.For(errorPages, status) is not { } page || await page.TryWriteAsync(context, status) is null)
+        {
+            await ErrorPages.WriteAsync(context, status, explanation);
+        }
+    }
+
+    /// <summary>
+    /// A request may go to a second server when the first could not take it only if sending it twice is harmless
+    /// (an idempotent method, RFC 9110 §9.2.2) and nothing of it is lost (no body that was already read).
+    /// </summary>
+    public static bool IsReplayable(HttpRequest request)
+    {
+        bool idempotent = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
+                          || HttpMethods.IsTrace(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsDelete(request.Method);
+        if (!idempotent)
+        {
+            return false;
+        }
+        bool? canHaveBody = request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody;
+        return canHaveBody == false || (canHaveBody is null && request.ContentLength is null or 0 && !request.Headers.ContainsKey("Transfer-Encoding"));
+    }
+
+    /// <summary>Failures the client caused (it left, or its body broke): no fault of the server's.</summary>
+    private static bool IsClientSide(ForwarderError error) => error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled
+        or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient or ForwarderError.ResponseBodyCanceled
+        or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient or ForwarderError.UpgradeRequestCanceled
+        or ForwarderError.UpgradeResponseCanceled or ForwarderError.UpgradeActivityTimeout;
+
+    [LoggerMessage(EventId = 610, Level = LogLevel.Warning, Message = "{Method} {Target}: upstream {Upstream} server {Server}: {Reason}; retrying on {Next}")]
+    private partial void LogRetried(string method, string target, string upstream, string server, string reason, string next);
+
+    [LoggerMessage(EventId = 611, Level = LogLevel.Error, Message = "{Method} {Target}: upstream {Upstream} server {Server}: {Reason}; the client got {Status}")]
+    private partial void LogFailed(string method, string target, string upstream, string server, string reason, int status);
+
+    [LoggerMessage(EventId = 612, Level = LogLevel.Error, Message = "{Method} {Target}: upstream {Upstream} has no server available; the client got 503")]
+    private partial void LogNoServer(string method, string target, string upstream);
+
+    [LoggerMessage(EventId = 613, Level = LogLevel.Error, Message = "{Method} {Target}: upstream {Upstream} server {Server} failed after its response had started ({Reason}): the connection was cut")]
+    private partial void LogCutOff(string method, string target, string upstream, string server, string reason);
+}

@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using System.Text;
+using PyHost.Configuration.Model;
+using PyHost.Http.Proxy.Health;
+
+namespace PyHost.Http.Proxy;
+
+/// <summary>
+/// One server of an upstream at run time: where it is, its weight, its own connection pool, the requests in flight
+/// to it, and its health.
+/// </summary>
+public sealed class UpstreamServer : IDisposable
+{
+    private int _inFlight;
+
+    public UpstreamServer(UpstreamServerConfig config, int maxConnections, HttpMessageInvoker invoker, ServerHealth health)
+    {
+        Address = config.Address;
+        Weight = config.Weight;
+        MaxConnections = maxConnections;
+        Invoker = invoker;
+        Health = health;
+        Id = StableId(config.Address);
+    }
+
+    public UpstreamAddress Address { get; }
+
+    /// <summary>What requests are sent to: "http://10.0.0.1:8000"; "http://localhost:80" for a unix socket (the
+    /// connector knows where the socket is).</summary>
+    public string UrlPrefix => Address.UrlPrefix;
+
+    public int Weight { get; }
+
+    /// <summary>0 = no limit.</summary>
+    public int MaxConnections { get; }
+
+    public HttpMessageInvoker Invoker { get; }
+
+    public ServerHealth Health { get; }
+
+    /// <summary>
+    /// A short name of the address that is the same in every PyHost that has this server, for the sticky cookie: a
+    /// client keeps its server across balancers and restarts, and the cookie tells nothing about the network.
+    /// </summary>
+    public string Id { get; }
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public void RequestStarted() => Interlocked.Increment(ref _inFlight);
+
+    public void RequestEnded() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>Requests in flight per unit of weight: what least-requests and power-of-two-choices compare.</summary>
+    public double Load => (double)InFlight / Weight;
+
+    public override string ToString() => Address.Text;
+
+    public void Dispose() => Invoker.Dispose();
+
+    private static string StableId(UpstreamAddress address)
+    {
+        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(address.UnixSocketPath ?? address.UrlPrefix));
+        return Convert.ToHexStringLower(hash, 0, 8);
+    }
+}
