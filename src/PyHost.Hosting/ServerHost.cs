@@ -102,6 +102,17 @@ public sealed partial class ServerHost : IAsyncDisposable
         {
             server._apps[app.Name] = server.CreateApp(app, config);
         }
+        // The routes before the workers: a missing directory or error page is reported before any worker boots.
+        RouteTable routes;
+        try
+        {
+            routes = server.BuildRoutes(config, server._apps);
+        }
+        catch
+        {
+            await DisposeAllAsync(server._apps.Values);
+            throw;
+        }
         Task<int[]> booted = Task.WhenAll(server._apps.Values.Select(app => app.StartAsync()));
         Task aborted = startAborted();
         if (await Task.WhenAny(booted, aborted) != booted)
@@ -115,7 +126,11 @@ public sealed partial class ServerHost : IAsyncDisposable
             return (null, failed);
         }
         server.Fatal = Task.WhenAny(server._apps.Values.Select(app => app.Arbiter.Fatal)).Unwrap();
-        front.Routes = server.BuildRoutes(config, server._apps);
+        front.Routes = routes;
+        foreach (StaticMount mount in routes.Endpoints.OfType<StaticEndpoint>().Select(files => files.Mount).Distinct())
+        {
+            server.LogStaticMount(mount.UrlPrefix, mount.Directory);
+        }
         foreach (ListenerConfig listener in config.Listeners)
         {
             foreach (FrontListener socket in server.SocketsFor(listener))
@@ -234,6 +249,9 @@ public sealed partial class ServerHost : IAsyncDisposable
         _statics.Dispose();
         _reloading.Dispose();
     }
+
+    [LoggerMessage(EventId = 706, Level = LogLevel.Information, Message = "Static files: {Prefix}/ from {Directory}, answered without a worker")]
+    private partial void LogStaticMount(string prefix, string directory);
 
     private sealed record RunningListener(ListenerConfig Config, FrontListenerSettings Settings, HttpListenerHost Host);
 }

@@ -143,7 +143,7 @@ public static partial class Serving
         }
         catch (Exception ex) when (ex is AppConfigurationException or ServerConfigurationException)
         {
-            throw new StartupException(ex.Message);
+            throw new StartupException(ex.Message, exitStatus: 2);   // the configuration asks for what cannot be: a usage error
         }
         if (server is null)
         {

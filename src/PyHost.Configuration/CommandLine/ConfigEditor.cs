@@ -8,14 +8,15 @@ namespace PyHost.Configuration.CommandLine;
 
 /// <summary>
 /// Applies flat, gunicorn-style settings (flags, environment, a gunicorn .py file) onto a model, layer after layer,
-/// recording where each value came from. Settings of "the app" need exactly one app; settings of "the listeners"
-/// apply to every listener, including ones a later <c>-b</c> brings, so they wait for <see cref="Finish"/>.
+/// recording where each value came from. Settings of "the app" need exactly one app; settings of every listener,
+/// every site or every route of a kind apply to all of them, including ones a later <c>-b</c> or <c>--static</c>
+/// brings, so they wait for <see cref="Finish"/>. Given twice, a setting's later value wins.
 /// </summary>
-public sealed class ConfigEditor
+public sealed partial class ConfigEditor
 {
     private readonly Dictionary<string, SettingOrigin> _origins;
+    private readonly ReadContext _quietContext;
     private readonly List<(string Key, TomlNode Value, SettingOrigin Origin)> _listenerSettings = [];
-    private readonly List<(string Prefix, string Directory, SettingOrigin Origin)> _staticRoutes = [];
     private List<(ListenAddress Address, SettingOrigin Origin)>? _binds;
     private PyHostConfig _config;
 
@@ -25,6 +26,7 @@ public sealed class ConfigEditor
         _origins = new Dictionary<string, SettingOrigin>(start.Provenance.Origins, StringComparer.Ordinal);
         Diagnostics = diagnostics;
         Context = new ReadContext(diagnostics, _origins, baseDirectory, lenient: true);
+        _quietContext = new ReadContext(new DiagnosticBag(), _origins, baseDirectory, lenient: true);
     }
 
     public DiagnosticBag Diagnostics { get; }
@@ -114,24 +116,7 @@ public sealed class ConfigEditor
         _binds = binds;
     }
 
-    /// <summary><c>--static URL_PREFIX=DIR</c>: a static route on the default site.</summary>
-    public void AddStatic(TomlNode value, SettingOrigin origin)
-    {
-        foreach (TomlNode item in Items(value))
-        {
-            string text = item is TomlScalar { Value: string s } ? s : "";
-            int equals = text.IndexOf('=');
-            if (equals < 0 || equals == text.Length - 1)
-            {
-                Diagnostics.Error(origin, "static", $"'{text}': expected URL_PREFIX=DIR", "e.g. --static /static/=./staticfiles");
-                continue;
-            }
-            string prefix = text[..equals].Trim();
-            _staticRoutes.Add((prefix.StartsWith('/') ? prefix : "/" + prefix, text[(equals + 1)..], origin));
-        }
-    }
-
-    /// <summary>The model with every layer applied: binds, listener settings and static routes put in place.</summary>
+    /// <summary>The model with every layer applied: binds, then settings of every listener, static routes, settings of every site and of every route.</summary>
     public PyHostConfig Finish()
     {
         if (_binds is not null)
@@ -159,6 +144,8 @@ public sealed class ConfigEditor
         {
             AddStaticRoutes();
         }
+        ApplySiteSettings();
+        ApplyRouteSettings();
         return _config with { Provenance = new ConfigProvenance(_origins) };
     }
 
@@ -185,55 +172,20 @@ public sealed class ConfigEditor
     {
         string path = $"listen[{index}].{key}";
         _origins[path] = origin;
+        ReadContext context = ContextFor(index);
         if (key.StartsWith("limits.", StringComparison.Ordinal))
         {
             string limit = key["limits.".Length..];
-            return listener with { Limits = LimitsConfig.Table.Find(limit)!.Read(listener.Limits, value, Context, path) };
+            return listener with { Limits = LimitsConfig.Table.Find(limit)!.Read(listener.Limits, value, context, path) };
         }
-        return ListenerConfig.Table.Find(key)!.Read(listener, value, Context, path);
+        return ListenerConfig.Table.Find(key)!.Read(listener, value, context, path);
     }
 
-    private void AddStaticRoutes()
-    {
-        SettingOrigin origin = _staticRoutes[0].Origin;
-        var routes = _staticRoutes.Select(route => new RouteConfig
-        {
-            Path = route.Prefix.Length > 1 ? route.Prefix.TrimEnd('/') : route.Prefix,
-            Target = new StaticTarget(PathType.Resolve(route.Directory, Context.BaseDirectory)),
-        }).ToList();
-        if (_config.Sites.Count == 0)
-        {
-            int app = SingleApp(origin, "static");
-            if (app < 0)
-            {
-                return;
-            }
-            routes.Add(new RouteConfig { Target = new AppTarget(_config.Apps[app].Name) });
-            _config = _config with { Sites = [new SiteConfig { Routes = routes }] };
-            for (int i = 0; i < _staticRoutes.Count; i++)
-            {
-                _origins[$"site[0].route[{i}].path"] = _staticRoutes[i].Origin;
-                _origins[$"site[0].route[{i}].static"] = _staticRoutes[i].Origin;
-            }
-            _origins[$"site[0].route[{routes.Count - 1}].app"] = new DefaultOrigin("the only app");
-            return;
-        }
-        int defaultSite = _config.Sites.Select((site, index) => (site, index)).Where(pair => pair.site.IsDefault).Select(pair => pair.index).DefaultIfEmpty(-1).First();
-        if (defaultSite < 0 && _config.Sites.Count > 1)
-        {
-            Diagnostics.Error(origin, "static", "--static adds routes to the default site, and the config file's sites all have host names",
-                "add a [[site.route]] with static = \"DIR\" to the site it belongs to");
-            return;
-        }
-        int target = defaultSite < 0 ? 0 : defaultSite;
-        SiteConfig site = _config.Sites[target];
-        for (int i = 0; i < _staticRoutes.Count; i++)
-        {
-            _origins[$"site[{target}].route[{site.Routes.Count + i}].path"] = _staticRoutes[i].Origin;
-            _origins[$"site[{target}].route[{site.Routes.Count + i}].static"] = _staticRoutes[i].Origin;
-        }
-        _config = _config with { Sites = _config.Sites.Select((one, at) => at == target ? one with { Routes = [.. one.Routes, .. routes] } : one).ToList() };
-    }
+    /// <summary>
+    /// The context to read one value into the listener, site or route at <paramref name="index"/>: a setting of every
+    /// listener reports a bad value once, at the first, not once per listener.
+    /// </summary>
+    private ReadContext ContextFor(int index) => index == 0 ? Context : _quietContext;
 
     /// <summary>The index of the one app a flat setting applies to, made if there is none; -1 after an error.</summary>
     private int SingleApp(SettingOrigin origin, string key)

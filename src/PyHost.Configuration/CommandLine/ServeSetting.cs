@@ -22,8 +22,14 @@ public enum SettingArity
 public delegate void ApplySetting(ConfigEditor editor, TomlNode value, SettingOrigin origin);
 
 /// <summary>
+/// Where a setting lands in the model, as the docs say it ("app.NAME.workers", "listen[*].backlog" for every
+/// listener), and how it gets there.
+/// </summary>
+public sealed record SettingEffect(string Sets, ApplySetting Apply);
+
+/// <summary>
 /// One setting of <c>pyhost serve</c>: its flags, its name in a gunicorn .py file, and what it sets in the model.
-/// <see cref="Apply"/> is null for settings that steer the command rather than the server (<c>-c</c>,
+/// <see cref="Effect"/> is null for settings that steer the command rather than the server (<c>-c</c>,
 /// <c>--check-config</c>). Flags, <c>GUNICORN_CMD_ARGS</c> and gunicorn files all go through this one table.
 /// </summary>
 public sealed record ServeSetting(
@@ -32,10 +38,15 @@ public sealed record ServeSetting(
     SettingArity Arity,
     string Description,
     string? GunicornName,
-    ApplySetting? Apply,
+    SettingEffect? Effect,
     IReadOnlyList<string>? OptionalValues = null,
     string? OptionalDefault = null)
 {
+    public ApplySetting? Apply => Effect?.Apply;
+
+    /// <summary>What it sets in the model, for the docs; null for command-only settings.</summary>
+    public string? Sets => Effect?.Sets;
+
     /// <summary>The flag to name in messages: the long one.</summary>
     public string DisplayFlag => Flags.Count == 0 ? Name.ToUpperInvariant() : Flags[^1];
 

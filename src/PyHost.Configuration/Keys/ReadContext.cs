@@ -22,9 +22,12 @@ public sealed class ReadContext(DiagnosticBag diagnostics, Dictionary<string, Se
     public void Error(TomlNode node, string path, string message, string? hint = null) =>
         Diagnostics.Error(node.Origin, path, message, hint);
 
-    /// <summary>"expected a whole number, got a string "four"".</summary>
+    /// <summary>
+    /// "expected a whole number, got a string "four"" in TOML; "expected a whole number, not 'four'" for a flag's or
+    /// variable's text, where every value is a string and saying so would not help.
+    /// </summary>
     public void Expected(TomlNode node, string path, string expected, string? hint = null) =>
-        Error(node, path, $"expected {expected}, got {Describe(node)}", hint);
+        Error(node, path, Lenient && node is TomlScalar { Value: string text } ? $"expected {expected}, not '{text}'" : $"expected {expected}, got {Describe(node)}", hint);
 
     public static string Describe(TomlNode node) => node is TomlScalar scalar ? $"{scalar.KindName} {scalar.Text}" : node.KindName;
 

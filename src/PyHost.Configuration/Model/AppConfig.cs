@@ -48,6 +48,7 @@ public sealed record AppConfig
 
     public int MaxRequestsJitter { get; init; }
 
+    /// <summary>null = no limit (0 in the file or flag).</summary>
     public ByteSize? MaxWorkerMemory { get; init; }
 
     /// <summary>null = [server] max_queued_requests.</summary>
@@ -89,6 +90,18 @@ public sealed record AppConfig
     /// <summary>permessage-deflate (RFC 7692) when the client offers it.</summary>
     public bool WebSocketPerMessageDeflate { get; init; } = true;
 
+    /// <summary>
+    /// Requests without a body a busy worker may hold queued behind one that started less than
+    /// <see cref="PipelineAge"/> ago, when every worker is busy; 0 = no pipelining.
+    /// </summary>
+    public int PipelineDepth { get; init; } = 4;
+
+    /// <summary>How recently a worker's running request must have started for another to be pipelined behind it.</summary>
+    public TimeSpan PipelineAge { get; init; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>A worker slot whose boot fails this many times in a row is given up; with no worker left serving, exit 3.</summary>
+    public int MaxBootFailures { get; init; } = 5;
+
     /// <summary>What the workers load: the module spec, PasteDeploy's <c>config:FILE#SECTION</c>, or null to find it in chdir.</summary>
     public string? WorkerSpec => Module ?? Paste?.WorkerSpec;
 
@@ -118,7 +131,7 @@ public sealed record AppConfig
             { "graceful_timeout", Types.OptionalValue(Types.Duration), "How long a retiring worker may finish its requests. Default: [server] graceful_timeout.", a => a.GracefulTimeout, (a, v) => a with { GracefulTimeout = v }, "[server] graceful_timeout" },
             { "max_requests", Types.Count(0), "Replace a worker after this many requests (its successor is ready first); 0 = never.", a => a.MaxRequests, (a, v) => a with { MaxRequests = v } },
             { "max_requests_jitter", Types.Count(0), "Up to this many more requests per worker, so they do not all recycle at once.", a => a.MaxRequestsJitter, (a, v) => a with { MaxRequestsJitter = v } },
-            { "max_worker_memory", Types.OptionalValue(Types.Size), "Replace a worker whose resident memory passes this, after its request.", a => a.MaxWorkerMemory, (a, v) => a with { MaxWorkerMemory = v }, "no limit" },
+            { "max_worker_memory", Types.SizeOrNoLimit, "Replace a worker whose resident memory passes this, after its request; 0 = no limit.", a => a.MaxWorkerMemory, (a, v) => a with { MaxWorkerMemory = v }, "no limit" },
             { "max_queued_requests", Types.OptionalValue(Types.Count(1)), "Requests that may wait for a free worker; beyond that 503. Default: [server] max_queued_requests.", a => a.MaxQueuedRequests, (a, v) => a with { MaxQueuedRequests = v }, "[server] max_queued_requests" },
             { "preload", Types.Boolean, "Import the app once in a fork server and fork workers from it (shared memory, fast spawns).", a => a.Preload, (a, v) => a with { Preload = v } },
             { "user", Types.Optional(Types.NonEmptyText), "Run the workers as this user (name or uid).", a => a.User, (a, v) => a with { User = v }, "the server's user" },
@@ -134,6 +147,9 @@ public sealed record AppConfig
             { "websocket_ping_interval", Types.Duration, "How often the front pings an open WebSocket; 0: never. uvicorn: --ws-ping-interval.", a => a.WebSocketPingInterval, (a, v) => a with { WebSocketPingInterval = v } },
             { "websocket_ping_timeout", Types.Duration, "A WebSocket that does not answer a ping within this is closed; 0: no limit. uvicorn: --ws-ping-timeout.", a => a.WebSocketPingTimeout, (a, v) => a with { WebSocketPingTimeout = v } },
             { "websocket_per_message_deflate", Types.Boolean, "Compress WebSocket messages (permessage-deflate) when the client offers it. uvicorn: --ws-per-message-deflate.", a => a.WebSocketPerMessageDeflate, (a, v) => a with { WebSocketPerMessageDeflate = v } },
+            { "pipeline_depth", Types.Count(0, 64), "When every worker is busy, requests without a body a worker may hold queued behind one that started less than pipeline_age ago (a fast request is likely to end soon); 0 = no pipelining.", a => a.PipelineDepth, (a, v) => a with { PipelineDepth = v } },
+            { "pipeline_age", Types.Duration, "How recently a worker's running request must have started for another to be pipelined behind it.", a => a.PipelineAge, (a, v) => a with { PipelineAge = v } },
+            { "max_boot_failures", Types.Count(1), "Give up a worker slot whose boot fails this many times in a row (retried after 0.5, 1, 2, 4 s ...); with no worker left serving, PyHost exits 3.", a => a.MaxBootFailures, (a, v) => a with { MaxBootFailures = v } },
         };
         return table;
     }

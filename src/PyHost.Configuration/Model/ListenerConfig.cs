@@ -63,7 +63,7 @@ public sealed record ListenerConfig
 
     public ProxyProtocol ProxyProtocol { get; init; } = ProxyProtocol.Off;
 
-    /// <summary>The mode of a unix socket; null = 0660 (nginx in the socket's group can connect).</summary>
+    /// <summary>The mode of a unix socket; null = 0o666 less [server] umask when that is set, else 0o660 (nginx in the socket's group can connect).</summary>
     public int? Mode { get; init; }
 
     /// <summary>The kernel's listen backlog (gunicorn --backlog).</summary>
@@ -89,9 +89,9 @@ public sealed record ListenerConfig
             { "client_ca", Types.Optional(Types.Path), "PEM CA certificates that client certificates must chain to (mutual TLS). gunicorn: --ca-certs.", l => l.ClientCa, (l, v) => l with { ClientCa = v } },
             { "client_certificates", new ChoiceType<ClientCertificates>([("none", ClientCertificates.None), ("optional", ClientCertificates.Optional), ("required", ClientCertificates.Required)]), "Whether clients must show a certificate. gunicorn: --cert-reqs 0/1/2.", l => l.ClientCertificates, (l, v) => l with { ClientCertificates = v } },
             { "protocols", Types.List(ProtocolType), "HTTP versions offered: \"h1\", \"h2\" (over TLS by ALPN; in plain text as h2c).", l => l.Protocols, (l, v) => l with { Protocols = v } },
-            { "proxy_protocol", new ChoiceType<ProxyProtocol>([("off", ProxyProtocol.Off), ("v1", ProxyProtocol.V1), ("v2", ProxyProtocol.V2), ("any", ProxyProtocol.Any)], new Dictionary<string, ProxyProtocol> { ["auto"] = ProxyProtocol.Any, ["true"] = ProxyProtocol.Any, ["false"] = ProxyProtocol.Off }), "Expect a PROXY protocol header (HAProxy, AWS NLB) before each connection: \"off\", \"v1\", \"v2\" or \"any\".", l => l.ProxyProtocol, (l, v) => l with { ProxyProtocol = v } },
-            { "mode", Types.OptionalValue(Types.FileMode), "File mode of a unix socket, e.g. 0o660 (the default: the socket's group, nginx's, may connect).", l => l.Mode, (l, v) => l with { Mode = v }, "0o660" },
-            { "backlog", Types.Count(1, 65535), "The kernel's queue of connections not yet accepted. gunicorn: --backlog.", l => l.Backlog, (l, v) => l with { Backlog = v } },
+            { "proxy_protocol", new ChoiceType<ProxyProtocol>([("off", ProxyProtocol.Off), ("v1", ProxyProtocol.V1), ("v2", ProxyProtocol.V2), ("any", ProxyProtocol.Any)], new Dictionary<string, ProxyProtocol> { ["auto"] = ProxyProtocol.Any, ["true"] = ProxyProtocol.Any, ["false"] = ProxyProtocol.Off }), "Expect a PROXY protocol header (HAProxy, AWS NLB) before each connection: \"off\", \"v1\", \"v2\" or \"any\". It is believed from forwarded_allow_ips peers only.", l => l.ProxyProtocol, (l, v) => l with { ProxyProtocol = v } },
+            { "mode", Types.OptionalValue(Types.FileMode), "File mode of a unix socket, e.g. 0o660 (the socket's group, nginx's, may connect).", l => l.Mode, (l, v) => l with { Mode = v }, "0o666 less [server] umask if set, else 0o660" },
+            { "backlog", Types.Count(1), "The kernel's queue of connections not yet accepted (listen(2); the kernel caps it at net.core.somaxconn). gunicorn: --backlog.", l => l.Backlog, (l, v) => l with { Backlog = v } },
             { "https_redirect", Types.Boolean, "Answer every request with 308 to the same URL over https:// (the usual port-80 listener): no site sees it.", l => l.HttpsRedirect, (l, v) => l with { HttpsRedirect = v } },
             { "limits", Types.Table(LimitsConfig.Table), "Limits and timeouts for connections to this listener.", l => l.Limits, (l, v) => l with { Limits = v } },
         };

@@ -20,13 +20,25 @@ public sealed record RouteConfig
 
     public RouteTarget? Target { get; init; }
 
-    /// <summary>Read the whole request body before the app sees it (protects workers from slow uploads).</summary>
+    /// <summary>
+    /// App routes: read the whole request body before asking for a worker (nginx proxy_request_buffering), so a slow
+    /// upload costs a connection, never a worker. null = true; false streams the body as the app reads it.
+    /// </summary>
     public bool? RequestBuffering { get; init; }
 
-    /// <summary>Read the whole response before sending it (frees the worker early for slow clients).</summary>
+    /// <summary>
+    /// App routes: take the response as fast as the worker makes it and free the worker while the client reads
+    /// (nginx proxy_buffering). null = true; an app turns it off per response with <c>X-Accel-Buffering: no</c>.
+    /// </summary>
     public bool? ResponseBuffering { get; init; }
 
+    /// <summary>null = the site's limits.max_body_size; 0 = no limit.</summary>
     public ByteSize? MaxBodySize { get; init; }
+
+    /// <summary>Static routes: index file, fallback, Cache-Control, precompressed files, ranges; null when none is set.</summary>
+    public StaticOptionsConfig? StaticOptions { get; init; }
+
+    private StaticOptionsConfig StaticOptionsOrDefault => StaticOptions ?? new StaticOptionsConfig();
 
     /// <summary>Whether a request path (percent-encoded, as sent) is at or below this route's prefix.</summary>
     public bool MatchesPath(string requestPath) =>
@@ -74,11 +86,17 @@ public sealed record RouteConfig
             { "redirect", Types.Optional(Types.Table(RedirectTarget.Table, printInline: true)), "Target: a redirect, { status = 301, location = \"https://{host}{uri}\" }.", r => r.Target as RedirectTarget, (r, v) => r with { Target = v } },
             { "respond", Types.Optional(Types.Table(RespondTarget.Table, printInline: true)), "Target: a fixed response, { status = 200, headers = { ... }, body = \"...\" }.", r => r.Target as RespondTarget, (r, v) => r with { Target = v } },
             { "proxy", new ReservedType<string>("proxy routes are not supported yet", "serve this path with nginx or another proxy in front for now; the reverse-proxy work will fill this key in"), "Reserved for reverse-proxy routes to upstream servers; not supported yet (an error).", _ => null, (r, _) => r },
-            { "request_buffering", Types.OptionalValue(Types.Boolean), "Read the whole request body before the app sees it (protects workers from slow uploads).", r => r.RequestBuffering, (r, v) => r with { RequestBuffering = v }, "false" },
-            { "response_buffering", Types.OptionalValue(Types.Boolean), "Read the whole response from the app before sending it (frees the worker early for slow clients).", r => r.ResponseBuffering, (r, v) => r with { ResponseBuffering = v }, "false" },
-            { "max_body_size", Types.OptionalValue(Types.Size), "Largest request body on this route; larger gets 413. Default: the site's limit.", r => r.MaxBodySize, (r, v) => r with { MaxBodySize = v }, "the site's limits.max_body_size" },
+            { "request_buffering", Types.OptionalValue(Types.Boolean), "App routes: read the whole request body before a worker is asked for it, so a slow upload costs a connection, never a worker; false streams it to the app as it reads (nginx: proxy_request_buffering).", r => r.RequestBuffering, (r, v) => r with { RequestBuffering = v }, "true" },
+            { "response_buffering", Types.OptionalValue(Types.Boolean), "App routes: take the response as fast as the worker makes it and free the worker while a slow client reads; false makes the worker wait for the client. An app turns it off per response with X-Accel-Buffering: no (nginx: proxy_buffering).", r => r.ResponseBuffering, (r, v) => r with { ResponseBuffering = v }, "true" },
+            { "max_body_size", Types.OptionalValue(Types.Size), "Largest request body on this route; larger gets 413; 0 = no limit. Default: the site's limit.", r => r.MaxBodySize, (r, v) => r with { MaxBodySize = v }, "the site's limits.max_body_size" },
+            { "index", Types.Optional(StaticOptionsConfig.FileNameType), "Static routes: the file served for a directory path, e.g. \"index.html\"; /dir is redirected to /dir/ first.", r => r.StaticOptions?.Index, (r, v) => r with { StaticOptions = r.StaticOptionsOrDefault with { Index = v } }, "none: a directory path gets 404" },
+            { "fallback", Types.Optional(StaticOptionsConfig.FileNameType), "Static routes: a file of the directory (e.g. \"index.html\") served with 200 for paths that name no file: a single-page app (nginx: try_files $uri /index.html).", r => r.StaticOptions?.Fallback, (r, v) => r with { StaticOptions = r.StaticOptionsOrDefault with { Fallback = v?.TrimStart('/') } }, "none" },
+            { "cache_control", Types.TableArray(CacheControlEntry.Table), $"Static routes: Cache-Control by file, e.g. [{{ match = \"hashed\", value = \"{CacheControlEntry.ImmutableValue}\" }}, {{ match = \"*.html\", value = \"no-cache\" }}]; the first match wins.", r => r.StaticOptions?.CacheControl ?? [], (r, v) => r with { StaticOptions = r.StaticOptionsOrDefault with { CacheControl = v } }, "none" },
+            { "precompressed", Types.OptionalValue(Types.Boolean), "Static routes: send FILE.zst, FILE.br or FILE.gz next to FILE when the client accepts that coding (nginx: gzip_static).", r => r.StaticOptions?.Precompressed, (r, v) => r with { StaticOptions = r.StaticOptionsOrDefault with { Precompressed = v ?? false } }, "false" },
+            { "max_ranges", Types.OptionalValue(Types.Count(1)), "Static routes: a Range request for more byte ranges than this gets the whole file.", r => r.StaticOptions?.MaxRanges, (r, v) => r with { StaticOptions = r.StaticOptionsOrDefault with { MaxRanges = v ?? StaticOptionsConfig.DefaultMaxRanges } }, StaticOptionsConfig.DefaultMaxRanges.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         };
         table.Check(CheckOneTarget);
+        table.Check(CheckStaticOptions);
         return table;
     }
 
@@ -94,6 +112,23 @@ public sealed record RouteConfig
         {
             context.Diagnostics.Error(node.Entry(targets[1])!.KeyOrigin, path, $"a route takes one target, but this one has {string.Join(" and ", targets)}",
                 "split it into two routes with different paths or methods");
+        }
+        return route;
+    }
+
+    private static RouteConfig CheckStaticOptions(RouteConfig route, TomlTable node, ReadContext context, string path)
+    {
+        if (route.Target is null or StaticTarget)
+        {
+            return route;
+        }
+        foreach (string key in StaticOptionsConfig.RouteKeys)
+        {
+            if (node.Entry(key) is { } entry)
+            {
+                context.Diagnostics.Error(entry.KeyOrigin, ReadContext.Join(path, key), $"'{key}' applies to static routes only, and this route's target is {route.Target.Kind}",
+                    "put it on a route with static = \"DIR\"");
+            }
         }
         return route;
     }

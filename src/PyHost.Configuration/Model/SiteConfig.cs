@@ -28,6 +28,16 @@ public sealed record SiteConfig
 
     public LimitsConfig Limits { get; init; } = new();
 
+    /// <summary>Response compression; null = off.</summary>
+    public CompressionConfig? Compression { get; init; }
+
+    /// <summary>
+    /// The site's own pages by status ("404", "500", "502", "503", "504", or "50x" for 500–599), as absolute file
+    /// paths: sent instead of the front's short page (nginx error_page). 404 covers missing static files; the 50x ones
+    /// cover the front's answers when the app fails or is unavailable.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ErrorPages { get; init; } = new Dictionary<string, string>();
+
     public IReadOnlyList<RouteConfig> Routes { get; init; } = [];
 
     public bool IsDefault => Default || Hosts.Count == 0;
@@ -74,6 +84,8 @@ public sealed record SiteConfig
         { "hsts", new HstsType(), "Send Strict-Transport-Security on HTTPS: true (max-age one year), or { max_age, include_subdomains, preload }.", s => s.Hsts, (s, v) => s with { Hsts = v }, "false" },
         { "forwarded_allow_ips", Types.Optional(Types.List(Types.AddressRange, splitCommasWhenLenient: true)), "Peers whose X-Forwarded-* and Forwarded headers are believed: addresses, CIDR ranges, \"*\", \"unix\". Default: [server] forwarded_allow_ips.", s => s.ForwardedAllowIps, (s, v) => s with { ForwardedAllowIps = v }, "the [server] list" },
         { "limits", Types.Table(LimitsConfig.Table), "Limits for this site's requests (body size, header sizes); unset ones come from the listener.", s => s.Limits, (s, v) => s with { Limits = v } },
+        { "compression", new CompressionType(), "Compress responses (the app's and static files) with zstd, br or gzip as the client's Accept-Encoding allows: true for the defaults, or { codings, min_length, levels }.", s => s.Compression, (s, v) => s with { Compression = v }, "false" },
+        { "error_pages", new ErrorPagesType(), "The site's own pages instead of the front's short ones: { 404 = \"404.html\", 50x = \"50x.html\" } (also 500, 502, 503, 504), files relative to this file. 404 is for missing static files; 50x for the front's answers when the app fails. nginx: error_page.", s => s.ErrorPages, (s, v) => s with { ErrorPages = v } },
         { "route", Types.TableArray(RouteConfig.Table), "The site's routes, [[site.route]].", s => s.Routes, (s, v) => s with { Routes = v } },
     };
 }
@@ -105,5 +117,58 @@ public sealed class HostPatternType : Keys.ValueType<HostPattern>
     {
         schema["type"] = "string";
         schema["pattern"] = @"^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$|^\[[0-9A-Fa-f:.]+\]$";
+    }
+}
+
+/// <summary><c>error_pages = { 404 = "404.html", 50x = "50x.html" }</c>: statuses to files, relative to the config file.</summary>
+public sealed class ErrorPagesType : Keys.ValueType<IReadOnlyDictionary<string, string>>
+{
+    public static readonly IReadOnlyList<string> Statuses = ["404", "500", "502", "503", "504", "50x"];
+
+    private static readonly PathType FileType = new("a file path");
+
+    public override string Expected => "a table of status (404, 500, 502, 503, 504 or 50x) = \"file\"";
+
+    public override bool TryRead(TomlNode node, ReadContext context, string path, out IReadOnlyDictionary<string, string> value)
+    {
+        var pages = new Dictionary<string, string>(StringComparer.Ordinal);
+        value = pages;
+        if (node is not TomlTable table)
+        {
+            context.Expected(node, path, Expected, "error_pages = { 404 = \"404.html\", 50x = \"50x.html\" }");
+            return false;
+        }
+        bool ok = true;
+        foreach (TomlEntry entry in table.Entries)
+        {
+            string keyPath = ReadContext.Join(path, entry.Key);
+            if (!Statuses.Contains(entry.Key))
+            {
+                context.Diagnostics.Error(entry.KeyOrigin, keyPath, $"'{entry.Key}' is not a status PyHost has a page for",
+                    "use 404, 500, 502, 503, 504, or 50x for all of 500-599 (the front answers the others without a page of its own)");
+                ok = false;
+                continue;
+            }
+            context.Origins[keyPath] = entry.KeyOrigin;
+            if (FileType.TryRead(entry.Value, context, keyPath, out string file))
+            {
+                pages[entry.Key] = file;
+            }
+            else
+            {
+                ok = false;
+            }
+        }
+        return ok;
+    }
+
+    public override PrintedValue Print(IReadOnlyDictionary<string, string> value) =>
+        new InlineValue(value.Count == 0 ? "{}" : "{ " + string.Join(", ", value.Select(pair => $"{StringMapType.TomlKey(pair.Key)} = {TomlDocumentReader.Quote(pair.Value)}")) + " }");
+
+    public override void WriteSchema(JsonObject schema)
+    {
+        schema["type"] = "object";
+        schema["propertyNames"] = new JsonObject { ["enum"] = new JsonArray(Statuses.Select(status => (JsonNode)JsonValue.Create(status)!).ToArray()) };
+        schema["additionalProperties"] = new JsonObject { ["type"] = "string", ["minLength"] = 1 };
     }
 }

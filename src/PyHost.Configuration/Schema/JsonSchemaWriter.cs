@@ -56,6 +56,9 @@ public static class JsonSchemaWriter
         };
     }
 
+    /// <summary>The description, and the default unless the description already says it.</summary>
     private static string Describe(IConfigKey key) =>
-        ReferenceDocWriter.DefaultText(key) is { } defaultText ? $"{key.Description} Default: {defaultText}." : key.Description;
+        ReferenceDocWriter.DefaultText(key) is { } defaultText && !key.Description.Contains("Default:", StringComparison.Ordinal)
+            ? $"{key.Description} Default: {defaultText}."
+            : key.Description;
 }

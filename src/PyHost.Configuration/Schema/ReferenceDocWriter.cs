@@ -28,13 +28,16 @@ public static class ReferenceDocWriter
                     .Append(Cell(DefaultText(key) ?? "—")).Append(" | ").Append(Cell(key.Description)).Append(" |\n");
             }
         }
-        text.Append("\n### Command-line flags and gunicorn settings\n\n")
-            .Append("Each flag of `pyhost serve`, the gunicorn config-file setting that means the same, and what it sets.\n\n")
-            .Append("| flags | gunicorn setting | meaning |\n|---|---|---|\n");
+        text.Append("\n### Command-line flags\n\n")
+            .Append("Each flag of `pyhost serve`, what it sets in the model, and the gunicorn config-file setting that means the same. ")
+            .Append("`listen[*]` is every listener, `site[*]` every site (a site for the flags' app is made when there is none), ")
+            .Append("`site[*].route[*]` every route of the kind named. A flag given twice takes its last value; a repeatable one adds each.\n\n")
+            .Append("| flags | sets | gunicorn setting | meaning |\n|---|---|---|---|\n");
         foreach (ServeSetting setting in ServeSettings.All)
         {
             string flags = setting.Flags.Count == 0 ? "APP (argument)" : string.Join(", ", setting.Flags.Select(flag => $"`{flag}`"));
-            text.Append("| ").Append(flags).Append(" | ").Append(setting.GunicornName is null ? "—" : $"`{setting.GunicornName}`")
+            text.Append("| ").Append(flags).Append(" | ").Append(setting.Sets is null ? "— (steers the command)" : SetsCell(setting.Sets))
+                .Append(" | ").Append(setting.GunicornName is null ? "—" : $"`{setting.GunicornName}`")
                 .Append(" | ").Append(Cell(setting.Description)).Append(" |\n");
         }
         text.Append("\n### gunicorn settings PyHost does not have\n\n")
@@ -56,6 +59,13 @@ public static class ReferenceDocWriter
         }
         PrintedValue? printed = key.DefaultValue;
         return printed is InlineValue inline && inline.Text is not ("[]" or "{}" or "\"\"") ? inline.Text : null;
+    }
+
+    /// <summary>"`site[*].error_pages` (per status)": the key path as code, what follows it as words.</summary>
+    private static string SetsCell(string sets)
+    {
+        int space = sets.IndexOf(' ');
+        return sets.StartsWith('—') ? Cell(sets) : space < 0 ? $"`{sets}`" : $"`{sets[..space]}`{Cell(sets[space..])}";
     }
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);

@@ -1,13 +1,16 @@
 using System.Globalization;
 using PyHost.Configuration.Diagnostics;
+using PyHost.Configuration.Keys;
 using PyHost.Configuration.Model;
+using PyHost.Configuration.Toml;
 
 namespace PyHost.Configuration.Validation;
 
 /// <summary>
 /// Fills in what no source set, so the model the server gets (and <c>config --print</c> shows) is complete: a
 /// listener (127.0.0.1:8000, or 0.0.0.0:$PORT as gunicorn does), the app of a config without one, a default site
-/// routing / to the only app, worker counts ($WEB_CONCURRENCY, else the cores), inherited timeouts and limits.
+/// routing / to the only app, worker counts ($WEB_CONCURRENCY, else the cores), trusted proxies
+/// ($FORWARDED_ALLOW_IPS, as gunicorn reads it), inherited timeouts and limits, buffering of app routes.
 /// </summary>
 public static class ConfigCompletion
 {
@@ -34,6 +37,14 @@ public static class ConfigCompletion
         }
         config = config with { Listeners = config.Listeners.Select(listener => listener with { Limits = listener.Limits.Over(LimitsConfig.Defaults) }).ToList() };
 
+        if (config.Provenance.Of("server.forwarded_allow_ips") is DefaultOrigin && environment.Variable("FORWARDED_ALLOW_IPS") is { Length: > 0 } trusted)
+        {
+            var origin = new EnvironmentOrigin("FORWARDED_ALLOW_IPS");
+            var context = new ReadContext(diagnostics, origins, environment.WorkingDirectory, lenient: true);
+            config = config with { Server = ServerConfig.Table.Find("forwarded_allow_ips")!.Read(config.Server, TomlValues.Text(trusted, origin), context, "server.forwarded_allow_ips") };
+            origins["server.forwarded_allow_ips"] = origin;
+        }
+
         if (config.Apps.Count == 0 && config.Sites.Count == 0)
         {
             config = config with { Apps = [new AppConfig()] };
@@ -51,6 +62,16 @@ public static class ConfigCompletion
                     "add [[site]] entries with [[site.route]] tables: path = \"/\" and app = \"NAME\"");
             }
         }
+        // The front buffers app requests and responses unless told not to (nginx's proxy_request_buffering and proxy_buffering).
+        config = config with
+        {
+            Sites = config.Sites.Select(site => site with
+            {
+                Routes = site.Routes.Select(route => route.Target is AppTarget
+                    ? route with { RequestBuffering = route.RequestBuffering ?? true, ResponseBuffering = route.ResponseBuffering ?? true }
+                    : route).ToList(),
+            }).ToList(),
+        };
 
         int workers = environment.ProcessorCount;
         SettingOrigin workersOrigin = new DefaultOrigin("the number of CPU cores");

@@ -5,8 +5,8 @@ namespace PyHost.Configuration.Validation;
 
 /// <summary>
 /// The checks that look at the disk, kept apart from reading so a config can be read (and printed) anywhere: static
-/// directories exist, certificate and key files are readable, app directories and PasteDeploy files exist, log, pid
-/// and socket files have a directory to live in. Each problem names the line of its key.
+/// directories exist, certificate, key and error page files are readable, app directories and PasteDeploy files exist,
+/// log, pid and socket files have a directory to live in. Each problem names the line of its key.
 /// </summary>
 public static class FileSystemCheck
 {
@@ -31,6 +31,10 @@ public static class FileSystemCheck
             {
                 Readable(config, diagnostics, $"site[{i}].tls.certificate", tls.Certificate);
                 Readable(config, diagnostics, $"site[{i}].tls.key", tls.Key);
+            }
+            foreach (var (status, page) in site.ErrorPages)
+            {
+                Readable(config, diagnostics, $"site[{i}].error_pages.{status}", page);
             }
             for (int r = 0; r < site.Routes.Count; r++)
             {
@@ -88,7 +92,8 @@ public static class FileSystemCheck
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             Report(config, diagnostics, path, $"cannot read {file}: {(ex is FileNotFoundException or DirectoryNotFoundException ? "no such file" : ex.Message)}",
-                ex is UnauthorizedAccessException ? "PyHost reads certificates before it drops privileges: check the file's owner and mode" : null);
+                ex is UnauthorizedAccessException ? "PyHost reads certificates before it drops privileges: check the file's owner and mode"
+                : path.Contains(".error_pages.", StringComparison.Ordinal) ? "error pages are relative to the config file (flags: to the current directory)" : null);
         }
     }
 

@@ -64,6 +64,11 @@ public sealed class AppHost : IAsyncDisposable
     {
         bool named = IsNamed(config);
         string directory = Path.GetFullPath(config.Chdir ?? Environment.CurrentDirectory);
+        if (config.Paste is { } paste && !File.Exists(paste.File))
+        {
+            // Before any worker boots: each would fail on it, and it is the configuration's mistake, not the app's.
+            throw new AppConfigurationException($"--paste {paste.File}: no such file");
+        }
         PythonChoice python;
         try
         {
@@ -109,6 +114,8 @@ public sealed class AppHost : IAsyncDisposable
             User = config.User,
             Group = config.Group,
             MaxQueuedRequests = config.MaxQueuedRequests ?? server.MaxQueuedRequests,
+            PipelineDepth = config.PipelineDepth,
+            MaxBootFailures = config.MaxBootFailures,
             ProcessName = server.Name,
             Interface = config.Interface,
             Lifespan = config.Lifespan,
@@ -120,6 +127,7 @@ public sealed class AppHost : IAsyncDisposable
     private static WorkerPoolOptions PoolOptionsFor(AppConfig config, ServerConfig server, BufferBudget buffers) => new()
     {
         MaxQueued = config.MaxQueuedRequests ?? server.MaxQueuedRequests,
+        PipelineMaxAge = config.PipelineAge,
         Buffers = buffers,
     };
 

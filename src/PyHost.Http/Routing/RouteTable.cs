@@ -85,6 +85,10 @@ public sealed class RouteTable
     }
 
     /// <summary>The site for a host name: exact, then the longest wildcard, then the default site.</summary>
+    /// <summary>Every route's endpoint, site by site (for the start-up log).</summary>
+    public IEnumerable<RouteEndpoint> Endpoints => _exactHosts.Values.Concat(_wildcards.Select(wildcard => wildcard.Site)).Append(_defaultSite)
+        .OfType<CompiledSite>().Distinct().SelectMany(site => site.Routes).Select(route => route.Endpoint);
+
     public SiteFront? FindSiteFor(string host) => FindSite(host)?.Front;
 
     private CompiledSite? FindSite(string host)

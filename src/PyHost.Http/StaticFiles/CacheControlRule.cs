@@ -70,17 +70,20 @@ public sealed partial class CacheControlRule
             error = $"'{text}': the Cache-Control value must be printable ASCII";
             return false;
         }
-        if (pattern == HashedPattern)
-        {
-            rule = new CacheControlRule(pattern, value, HashedName(), nameOnly: true);
-        }
-        else
-        {
-            string glob = pattern.TrimStart('/');
-            rule = new CacheControlRule(pattern, value, new Regex(GlobToRegex(glob), RegexOptions.CultureInvariant), nameOnly: !glob.Contains('/'));
-        }
+        rule = Create(pattern, value);
         error = null;
         return true;
+    }
+
+    /// <summary>A rule from a pattern and a value already checked (a <c>cache_control</c> entry of the config file).</summary>
+    public static CacheControlRule Create(string pattern, string value)
+    {
+        if (pattern == HashedPattern)
+        {
+            return new CacheControlRule(pattern, value, HashedName(), nameOnly: true);
+        }
+        string glob = pattern.TrimStart('/');
+        return new CacheControlRule(pattern, value, new Regex(GlobToRegex(glob), RegexOptions.CultureInvariant), nameOnly: !glob.Contains('/'));
     }
 
     private static string GlobToRegex(string glob)

@@ -48,6 +48,9 @@ public sealed class ErrorPageFile
         return true;
     }
 
+    /// <summary>A page of the config file's <c>error_pages</c>: statuses and an absolute path, checked when it was read.</summary>
+    public static ErrorPageFile Of(string statuses, string path) => new(statuses, System.IO.Path.GetFullPath(path));
+
     /// <summary>The first page among <paramref name="pages"/> that covers <paramref name="status"/>.</summary>
     public static ErrorPageFile? For(IReadOnlyList<ErrorPageFile> pages, int status)
     {

@@ -73,7 +73,7 @@ public class GunicornConfigFileTests
             Assert.Equal(ProxyProtocol.Any, listener.ProxyProtocol);
             Assert.Equal(512, listener.Backlog);
             Assert.Equal(TimeSpan.FromSeconds(5), listener.Limits.KeepaliveTimeout);
-            Assert.Equal((4094L, 50, 1L << 20), (listener.Limits.MaxRequestLine!.Value.Bytes, listener.Limits.MaxHeaderCount!.Value, listener.Limits.MaxHeaderSize!.Value.Bytes));
+            Assert.Equal((4094L, 50, 0L), (listener.Limits.MaxRequestLine!.Value.Bytes, listener.Limits.MaxHeaderCount!.Value, listener.Limits.MaxHeaderSize!.Value.Bytes));
         });
         Assert.Equal(Path.Combine(directory, "run/site.sock"), config.Listeners[1].Address.UnixSocketPath);
         Assert.Equal("gunicorn.conf.py:4", config.Provenance.Of("app.main.workers").Describe());

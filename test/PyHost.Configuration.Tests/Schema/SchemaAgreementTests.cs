@@ -112,6 +112,9 @@ public class SchemaAgreementTests
     [InlineData("[[site]]\n[[site.route]]\nredirect = { location = \"/\", zz = 1 }\n")]
     [InlineData("[[site]]\n[[site.route]]\nrespond = { zz = 1 }\n")]
     [InlineData("[app.a]\nzz = 1\n")]
+    [InlineData("[[site]]\ncompression = { zz = 1 }\n[[site.route]]\napp = \"a\"\n")]
+    [InlineData("[[site]]\ncompression = { levels = { zz = 1 } }\n[[site.route]]\napp = \"a\"\n")]
+    [InlineData("[[site]]\n[[site.route]]\nstatic = \"x\"\ncache_control = [{ match = \"a\", value = \"b\", zz = 1 }]\n")]
     public void AnUnknownKeyIsRefusedByBothTheSchemaAndTheReader(string text)
     {
         Assert.NotEmpty(TomlJson.SchemaErrors(TomlJson.ConfigAsJson(text, "pyhost.toml")));
@@ -128,6 +131,14 @@ public class SchemaAgreementTests
     [InlineData("[app.a]\ntimeout = \"30 seconds\"\n")]
     [InlineData("[app.a]\nmax_worker_memory = \"1 gigabyte\"\n")]
     [InlineData("[[site]]\nhosts = \"example.com\"\n[[site.route]]\napp = \"a\"\n")]
+    [InlineData("[server]\nforwarded_headers = \"x-real-ip\"\n")]
+    [InlineData("[server]\numask = 0o1777\n")]
+    [InlineData("[app.a]\npipeline_depth = 65\n")]
+    [InlineData("[[site]]\ncompression = { levels = { gzip = 12 } }\n[[site.route]]\napp = \"a\"\n")]
+    [InlineData("[[site]]\ncompression = { codings = [] }\n[[site.route]]\napp = \"a\"\n")]
+    [InlineData("[[site]]\nerror_pages = { 401 = \"x.html\" }\n[[site.route]]\napp = \"a\"\n")]
+    [InlineData("[[site]]\n[[site.route]]\nstatic = \"x\"\nmax_ranges = 0\n")]
+    [InlineData("[[listen]]\naddress = \":80\"\nlimits = { max_header_count = 40000 }\n")]
     public void AWrongValueIsRefusedByBothTheSchemaAndTheReader(string text)
     {
         Assert.NotEmpty(TomlJson.SchemaErrors(TomlJson.ConfigAsJson(text, "pyhost.toml")));

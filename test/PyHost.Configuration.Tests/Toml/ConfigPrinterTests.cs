@@ -30,7 +30,7 @@ public class ConfigPrinterTests
         Assert.Contains("# user # not set: the server's user", lines);
         Assert.Contains("address = \"0.0.0.0:5000\" # from: env $PORT", lines);
         Assert.Contains("app = \"main\" # from: default (the only app)", lines);
-        Assert.Contains("max_body_size = \"1GiB\" # from: default", lines);
+        Assert.Contains("max_request_line = \"8190B\" # from: default", lines);
     }
 
     [Fact]
@@ -41,6 +41,7 @@ public class ConfigPrinterTests
         load.Files.Write("pyhost.toml", """
             [server]
             umask = 0o027
+            forwarded_headers = "none"
             [[listen]]
             address = "uwsgi+unix:run/site.sock"
             mode = 0o660
@@ -52,6 +53,8 @@ public class ConfigPrinterTests
             tls = { certificate = "a.pem", key = "a.key" }
             hsts = true
             limits = { max_body_size = "10MiB" }
+            compression = { codings = ["gzip", "br"], levels = { gzip = 7 } }
+            error_pages = { 404 = "404.html", 50x = "50x.html" }
               [[site.route]]
               path = "/old"
               methods = ["GET"]
@@ -62,9 +65,15 @@ public class ConfigPrinterTests
               [[site.route]]
               path = "/static"
               static = "public"
+              index = "index.html"
+              precompressed = true
+              cache_control = [{ match = "hashed", value = "public, max-age=31536000, immutable" }, { match = "*.html", value = "no-cache" }]
               [[site.route]]
               app = "site"
+              response_buffering = false
             [app.site]
+            pipeline_age = "2ms"
+            max_boot_failures = 3
             module = "site:app"
             env = { A = "1", "WITH SPACE" = "x" }
             max_worker_memory = "300MiB"
@@ -104,7 +113,7 @@ public class ConfigPrinterTests
         CommandOutput output = ConfigCommands.Print(load.Request("-w", "none"));
         Assert.Equal(1, output.ExitStatus);
         Assert.Equal("", output.StandardOutput);
-        Assert.Equal("flag -w: error: app.main.workers: expected a whole number from 1 to 4096, got a string \"none\"\n", output.StandardError);
+        Assert.Equal("flag -w: error: app.main.workers: expected a whole number from 1 to 4096, not 'none'\n", output.StandardError);
     }
 
     [Fact]

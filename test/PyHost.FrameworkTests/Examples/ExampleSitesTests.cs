@@ -20,7 +20,7 @@ public sealed class ExampleSitesTests(ExampleSitesServer sites) : IClassFixture<
     [InlineData("notes.localhost", "/static/notes/site.css", 200, "")]
     [InlineData("gallery.localhost", "/", 200, "Gallery")]
     [InlineData("www.gallery.localhost", "/", 200, "Gallery")]
-    [InlineData("docs.localhost", "/index.html", 200, "<html")]
+    [InlineData("docs.localhost", "/", 200, "<html")]
     [InlineData("api.docs.localhost", "/index.html", 200, "<html")]
     [InlineData("elsewhere.test", "/", 404, "No site here: try notes.localhost")]
     public async Task EachHostNameReachesItsSite(string host, string target, int status, string text)

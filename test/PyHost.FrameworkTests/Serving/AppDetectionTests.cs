@@ -86,8 +86,8 @@ public sealed class AppDetectionTests(CompatibilityMatrix matrix, ITestOutputHel
 
     [Theory]
     [InlineData("--paste no-such.ini", "no such file")]
-    [InlineData("app:app --paste development.ini", "either APP")]
-    [InlineData("--paste development.ini#", "expected an ini file")]
+    [InlineData("app:app --paste development.ini", "give either module (argument APP) or paste (flag --paste), not both")]
+    [InlineData("--paste development.ini#", "\"development.ini#\" is not \"FILE.ini\" or \"FILE.ini#SECTION\"")]
     [InlineData("--static /static", "expected URL_PREFIX=DIR")]
     [InlineData("--static /static=no-such-dir", "no such directory")]
     [InlineData("--static /st%61tic=.", "plain path")]

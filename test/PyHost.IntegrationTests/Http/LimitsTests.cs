@@ -173,10 +173,10 @@ public sealed class LimitsTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("--limit-request-line", "-1", "--limit-request-line takes a whole number, not '-1'")]
-    [InlineData("--limit-request-fields", "40000", "--limit-request-fields can be at most 32768")]
-    [InlineData("--keep-alive", "soon", "--keep-alive takes a whole number, not 'soon'")]
-    [InlineData("--max-connections-per-client", "x", "--max-connections-per-client takes a whole number, not 'x'")]
+    [InlineData("--limit-request-line", "-1", "flag --limit-request-line: error: listen[0].limits.max_request_line: \"-1\": a size is a number of bytes")]
+    [InlineData("--limit-request-fields", "40000", "flag --limit-request-fields: error: listen[0].limits.max_header_count: 40000 is out of range: expected a whole number from 0 to 32768")]
+    [InlineData("--keep-alive", "soon", "flag --keep-alive: error: listen[0].limits.keepalive_timeout: 'soon' is not a duration")]
+    [InlineData("--max-connections-per-client", "x", "flag --max-connections-per-client: error: listen[0].limits.max_connections_per_client: expected a whole number, 0 or more, not 'x'")]
     public async Task AnImpossibleLimitIsAUsageErrorNamingTheFlag(string flag, string value, string message)
     {
         await using var process = TestProcess.Start(["serve", "--python", Repository.Python, flag, value]);

@@ -46,8 +46,8 @@ public sealed class GunicornHabitsTests
 
     [Theory]
     [InlineData("uvicorn.workers.UvicornWebSocketWorker", "worker class 'uvicorn.workers.UvicornWebSocketWorker' is not one PyHost knows")]
-    [InlineData("gevent", "worker class 'gevent' is not supported")]
-    [InlineData("nonsense.Worker", "worker class 'nonsense.Worker' is not supported")]
+    [InlineData("gevent", "'gevent' is a green-thread worker class, which PyHost does not have")]
+    [InlineData("nonsense.Worker", "expected sync or gthread, not 'nonsense.Worker'")]
     public async Task OtherWorkerClassesAreRefusedWithTheFlagAndAHint(string workerClass, string message)
     {
         var run = await Ops.RunAsync(Repository.PyHostExecutable, Ops.Serve(Ops.App, "-b", Ops.Bind(Ops.FreePort()), "-k", workerClass));

@@ -140,9 +140,9 @@ public sealed class ForwardedHeaderOptionsTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("--forwarded-allow-ips", "10.0.0.0/33", "--forwarded-allow-ips '10.0.0.0/33'")]
-    [InlineData("--forwarded-allow-ips", "proxy.example", "--forwarded-allow-ips 'proxy.example'")]
-    [InlineData("--forwarded-headers", "both", "--forwarded-headers 'both'")]
+    [InlineData("--forwarded-allow-ips", "10.0.0.0/33", "flag --forwarded-allow-ips: error: server.forwarded_allow_ips[0]: \"10.0.0.0/33\" is not an IP address or CIDR range")]
+    [InlineData("--forwarded-allow-ips", "proxy.example", "flag --forwarded-allow-ips: error: server.forwarded_allow_ips[0]: \"proxy.example\" is not an IP address or CIDR range")]
+    [InlineData("--forwarded-headers", "both", "flag --forwarded-headers: error: server.forwarded_headers: \"both\" is not one of \"x-forwarded\", \"forwarded\", \"none\"")]
     public async Task AMistakeInTheProxyOptionsIsAUsageErrorNamingTheFlag(string flag, string value, string message)
     {
         await using var process = TestProcess.Start(["serve", "--python", Repository.Python, flag, value]);

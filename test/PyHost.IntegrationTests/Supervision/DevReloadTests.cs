@@ -17,7 +17,10 @@ public sealed class DevReloadTests(ITestOutputHelper output)
         await using var site = await SupervisedServer.StartAsync(output, ["-w", "2", "--reload"]);
         Assert.Equal("v1", (await site.GetAsync()).Version);
 
+        var edited = site.Process.LineCount;
         await ExpectVersionAsync(site, "v2-edited", () => site.WriteVersion("v2-edited"));
+        // A new worker may serve v2 before its whole generation is up; the broken edit must come after that reload.
+        await site.Process.WaitForOutputAsync(new Regex("Reloaded: 2 workers of generation 1 ready"), TimeSpan.FromSeconds(10), edited);
 
         var mark = site.Process.LineCount;
         var served = site.Workers;

@@ -44,6 +44,28 @@ public sealed class SizeType : ValueType<ByteSize>
     }
 }
 
+/// <summary>
+/// A size where 0 means "no limit", read as null: the model then has one way to say it, and a flag's 0 can undo a
+/// file's limit (<c>--max-worker-memory 0</c>).
+/// </summary>
+public sealed class SizeOrNoLimitType : ValueType<ByteSize?>
+{
+    private static readonly SizeType Size = new();
+
+    public override string Expected => Size.Expected;
+
+    public override bool TryRead(TomlNode node, ReadContext context, string path, out ByteSize? value)
+    {
+        bool ok = Size.TryRead(node, context, path, out ByteSize size);
+        value = ok && size.Bytes > 0 ? size : null;
+        return ok;
+    }
+
+    public override PrintedValue? Print(ByteSize? value) => value is { } size ? Size.Print(size) : null;
+
+    public override void WriteSchema(JsonObject schema) => Size.WriteSchema(schema);
+}
+
 /// <summary>A duration: a number of seconds, or text with units ("500ms", "30s", "2m", "1h30m").</summary>
 public sealed class DurationType : ValueType<TimeSpan>
 {
@@ -91,10 +113,13 @@ public sealed class DurationType : ValueType<TimeSpan>
     }
 }
 
-/// <summary>A Unix file mode: an integer (TOML's 0o660) or text in octal ("0660", "0o660", "660").</summary>
-public sealed class FileModeType : ValueType<int>
+/// <summary>
+/// A Unix file mode: an integer (TOML's 0o660) or text in octal ("0660", "0o660", "660"). A mask (umask) is the same
+/// with permission bits only, at most 0o777.
+/// </summary>
+public sealed class FileModeType(int maximum = 0xFFF, string expected = "a file mode: 0o660 or \"0660\"") : ValueType<int>
 {
-    public override string Expected => "a file mode: 0o660 or \"0660\"";
+    public override string Expected => expected;
 
     public override bool TryRead(TomlNode node, ReadContext context, string path, out int value)
     {
@@ -113,9 +138,9 @@ public sealed class FileModeType : ValueType<int>
             context.Expected(node, path, Expected, "write it in octal: TOML integers take 0o660, strings \"0660\"");
             return false;
         }
-        if (mode is < 0 or > 0xFFF)
+        if (mode < 0 || mode > maximum)
         {
-            context.Error(node, path, $"{Convert.ToString(mode, 8)} (octal) is not a file mode: expected 0 to 0o7777");
+            context.Error(node, path, $"{Convert.ToString(mode, 8)} (octal) is out of range: expected {expected}, at most 0o{Convert.ToString(maximum, 8)}");
             return false;
         }
         value = (int)mode;
@@ -144,7 +169,7 @@ public sealed class FileModeType : ValueType<int>
     {
         schema["type"] = new JsonArray("integer", "string");
         schema["minimum"] = 0;
-        schema["maximum"] = 4095;
-        schema["pattern"] = "^(0o)?[0-7]{1,6}$";
+        schema["maximum"] = maximum;
+        schema["pattern"] = maximum > 0x1FF ? "^(0o)?[0-7]{1,6}$" : "^(0o)?0*[0-7]{1,3}$";
     }
 }

@@ -10,8 +10,12 @@ public static class Types
     public static readonly TextType NonEmptyText = new("a non-empty string", text => text.Length == 0 ? ("it must not be empty", null) : null);
     public static readonly BooleanType Boolean = new();
     public static readonly SizeType Size = new();
+
+    /// <summary>A size, 0 = no limit (null).</summary>
+    public static readonly SizeOrNoLimitType SizeOrNoLimit = new();
     public static readonly DurationType Duration = new();
     public static readonly FileModeType FileMode = new();
+    public static readonly FileModeType Umask = new(0x1FF, "a mode mask: 0o007 or \"007\"");
     public static readonly PathType Path = new();
     public static readonly PathType Directory = new("a directory path");
 
@@ -21,12 +25,45 @@ public static class Types
     /// <summary>An interpreter: a path, or a bare name looked up on PATH ("python3").</summary>
     public static readonly InterpreterType Interpreter = new();
 
-    /// <summary><c>"10.0.0.0/8"</c>, <c>"192.0.2.7"</c>, <c>"::1"</c>, <c>"*"</c> (any), or <c>"unix"</c> (unix-socket peers).</summary>
+    /// <summary>
+    /// <c>"10.0.0.0/8"</c>, <c>"192.0.2.7"</c>, <c>"::1"</c>, <c>"*"</c> (any), or <c>"unix"</c> (unix-socket peers), read
+    /// as the front reads --forwarded-allow-ips: no IPv4 shorthand ("10"), no zone, no host bits below the prefix.
+    /// </summary>
     public static readonly TextType AddressRange = new("an IP address, a CIDR range, \"*\" or \"unix\"", text =>
-        text is "*" or "unix" || IPAddress.TryParse(text, out _) || IPNetwork.TryParse(text, out _)
+        text is "*" || text.Equals("unix", StringComparison.OrdinalIgnoreCase) || IsNetwork(text)
             ? null
-            : ($"\"{text}\" is not an IP address or CIDR range", "write e.g. \"127.0.0.1\", \"10.0.0.0/8\", \"::1\", \"*\" or \"unix\""),
+            : ($"\"{text}\" is not an IP address or CIDR range", "write e.g. \"127.0.0.1\", \"10.0.0.0/8\", \"::1\", \"fd00::/8\", \"*\" or \"unix\""),
         pattern: null);
+
+    private static bool IsNetwork(string text)
+    {
+        int slash = text.IndexOf('/');
+        string address = slash < 0 ? text : text[..slash];
+        if (address.StartsWith('[') && address.EndsWith(']'))
+        {
+            address = address[1..^1];
+        }
+        // IPAddress.TryParse takes "10" or "10.1" as IPv4 shorthand, which nobody writing a proxy list means.
+        if ((!address.Contains(':') && address.Count(c => c == '.') != 3) || address.Contains('%') || !IPAddress.TryParse(address, out IPAddress? ip))
+        {
+            return false;
+        }
+        int maxPrefix = ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128;
+        int length = maxPrefix;
+        if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out length) || length > maxPrefix))
+        {
+            return false;
+        }
+        try
+        {
+            // 10.1.2.3/8 is most likely a typing mistake; Python's ip_network (gunicorn's parser) refuses it too.
+            return new IPNetwork(ip, length).BaseAddress.Equals(ip);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 
     public static WholeNumberType Count(int minimum = 0, int maximum = int.MaxValue) => new(minimum, maximum);
 
