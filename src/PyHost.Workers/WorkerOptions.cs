@@ -6,6 +6,9 @@ public sealed record WorkerOptions
     /// <summary>The app spec as gunicorn takes it: <c>module:attr</c>, <c>module</c>, <c>module:factory(...)</c>.</summary>
     public required string App { get; init; }
 
+    /// <summary>The app's name in metrics, the status and the logs: [app.NAME]; "main" for the command line's app.</summary>
+    public string AppName { get; init; } = "main";
+
     public required string Python { get; init; }
 
     public int Workers { get; init; } = System.Environment.ProcessorCount;

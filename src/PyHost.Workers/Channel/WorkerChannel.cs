@@ -49,6 +49,9 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
     /// <summary>"worker 3 (pid 1234)", for log lines.</summary>
     public string Name { get; set; }
 
+    /// <summary>Set with the name once the worker's HELLO was accepted.</summary>
+    public int WorkerId { get; set; }
+
     public int Capacity { get; init; } = 1;
 
     public int PipelineDepth { get; set; }

@@ -55,11 +55,18 @@ public sealed partial class Arbiter
 }
 
 /// <summary>The app's own output (print, logging to stderr, tracebacks), one log line each, tagged with its worker.</summary>
-internal sealed partial class WorkerOutputLog(ILogger logger)
+internal sealed partial class WorkerOutputLog(ILogger logger, Observability.TracebackCollector tracebacks)
 {
     private readonly ILogger _logger = logger;
 
     public void Line(string worker, string line) => LogLine(worker, line);
+
+    /// <summary>A line of its stderr, where tracebacks go: also read for the recent errors.</summary>
+    public void ErrorLine(string worker, int workerId, string line)
+    {
+        LogLine(worker, line);
+        tracebacks.Line(worker, workerId, line);
+    }
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "[{Worker}] {Line}")]
     private partial void LogLine(string worker, string line);

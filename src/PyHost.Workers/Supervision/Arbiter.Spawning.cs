@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using PyHost.Workers.Channel;
+using PyHost.Workers.Observability;
 
 namespace PyHost.Workers.Supervision;
 
@@ -57,7 +58,7 @@ public sealed partial class Arbiter
         {
             if (!_workers.Values.Any(w => w.Zygote == zygote && w.State != WorkerState.Exited))
             {
-                Retire(zygote, "its generation has drained");
+                Retire(zygote, RetireCause.Reload, "its generation has drained");
             }
         }
     }
@@ -110,7 +111,7 @@ public sealed partial class Arbiter
         var worker = new WorkerProcess(id, _generation, process, Environment.TickCount64, zygote ? 0 : RequestLimit()) { IsZygote = zygote };
         startInfo.Environment["PYHOST_TOKEN"] = worker.Token;
         process.OutputDataReceived += (_, line) => { if (line.Data is not null) _workerOutput.Line(worker.Name, line.Data); };
-        process.ErrorDataReceived += (_, line) => { if (line.Data is not null) _workerOutput.Line(worker.Name, line.Data); };
+        process.ErrorDataReceived += (_, line) => { if (line.Data is not null) _workerOutput.ErrorLine(worker.Name, worker.Id, line.Data); };
         process.Exited += (_, _) => Post(new WorkerExited(worker, null));
 
         // Known before it starts: a fast worker's HELLO may arrive before Start() returns.

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using PyHost.Workers.Channel;
 using PyHost.Workers.Dispatch;
+using PyHost.Workers.Observability;
 using PyHost.Workers.Python;
 
 namespace PyHost.Workers.Supervision;
@@ -56,7 +57,7 @@ public sealed partial class Arbiter : IAsyncDisposable
         _pool = pool;
         _targetWorkers = options.Workers;
         _logger = loggers.CreateLogger("pyhost.arbiter");
-        _workerOutput = new WorkerOutputLog(loggers.CreateLogger("pyhost.app"));
+        _workerOutput = new WorkerOutputLog(loggers.CreateLogger("pyhost.app"), new TracebackCollector(Errors, options.AppName));
         _listener = new WorkerChannelListener(runtime.WorkerSocketPath, _logger, pool.Buffers);
     }
 
@@ -125,6 +126,7 @@ public sealed partial class Arbiter : IAsyncDisposable
             if (_workers.TryGetValue(workerId, out WorkerProcess? worker) && worker.TokenMatches(token))
             {
                 channel.Name = worker.Name;
+                channel.WorkerId = worker.Id;
                 return true;
             }
             return false;
@@ -155,6 +157,7 @@ public sealed partial class Arbiter : IAsyncDisposable
                     case StopRequested stop: BeginStop(stop.Grace); break;
                 }
                 Reconcile();
+                Publish();
             }
             catch (Exception ex)
             {
@@ -194,7 +197,7 @@ public sealed partial class Arbiter : IAsyncDisposable
                      .OrderBy(w => w.State == WorkerState.Ready ? 1 : 0).ThenBy(w => IsBusy(w) ? 1 : 0).ThenByDescending(w => w.Id)
                      .Take(Math.Max(0, serving - _targetWorkers)))
         {
-            Retire(extra, "scaled down");
+            Retire(extra, RetireCause.ScaledDown, "scaled down");
         }
 
         // Replacing: an old worker leaves only once a fresh ready one covers it. A reload waits for all of its
@@ -209,14 +212,14 @@ public sealed partial class Arbiter : IAsyncDisposable
         {
             if (old.State == WorkerState.Booting)
             {
-                Retire(old, "replaced while booting");
+                Retire(old, RetireCause.Reload, "replaced while booting");
                 continue;
             }
             if (freshReady + stale - 1 < _targetWorkers)
             {
                 break;
             }
-            Retire(old, old.ReplaceReason ?? $"code reloaded (generation {_generation})");
+            Retire(old, old.ReplaceReason is null ? RetireCause.Reload : RetireCause.MaxRequests, old.ReplaceReason ?? $"code reloaded (generation {_generation})");
             stale--;
         }
     }
@@ -246,6 +249,7 @@ public sealed partial class Arbiter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _ticker?.Dispose();
+        _metrics?.Dispose();
         _events.Writer.TryComplete();
         await _listener.DisposeAsync();
         if (_loop is not null)

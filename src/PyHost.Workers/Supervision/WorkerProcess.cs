@@ -76,6 +76,14 @@ public sealed class WorkerProcess
 
     public long? KillAt { get; set; }
 
+    /// <summary>Reads its stacks on demand; set at READY when the worker has a stack file.</summary>
+    public StackDump? StackDump { get; set; }
+
+    /// <summary>Why it leaves, once it was told to (or timed out): counted when it exits.</summary>
+    public Observability.RetireCause? RetireCause { get; set; }
+
+    public string? RetireReason { get; set; }
+
     public string Name => (IsZygote ? "zygote" : "worker") + (Pid == 0 ? $" {Id}" : $" {Id} (pid {Pid})");
 
     /// <summary>Ready, not retiring and not due for replacement: it counts toward the wanted number of workers.</summary>

@@ -15,6 +15,7 @@ import time
 from typing import Any, Deque, Dict, List, Optional, Tuple
 
 from . import loader
+from .stacks import ready_payload, register_stack_dump
 from .channel import Channel, flush_stdio, protocol_error
 from .protocol import (
     ABORT,
@@ -363,7 +364,7 @@ def main() -> int:
         channel.send(pack_frame(BOOT_FAILED, 0, report.encode("utf-8", "backslashreplace")))
         flush_stdio()
         os._exit(EXIT_BOOT_FAILED)  # not sys.exit: threads the app's import started must not keep us alive
-    ready = f"{os.getpid()} {platform.python_version()}".encode("utf-8")
+    ready = ready_payload(os.getpid(), platform.python_version(), register_stack_dump())
     channel.send(pack_frame(READY, 0, ready))
 
     multiprocess, debug = env.get("PYHOST_MULTIPROCESS") == "1", env.get("PYHOST_DEBUG") == "1"
@@ -381,7 +382,7 @@ def main() -> int:
         def serve_forked_worker(worker_id: str, token: str) -> None:
             _start_watchdog()  # its parent is now the zygote: it leaves when the zygote does
             child_hello = f"{worker_id}:{token}".encode("ascii")
-            child_ready = f"{os.getpid()} {platform.python_version()}".encode("utf-8")
+            child_ready = ready_payload(os.getpid(), platform.python_version(), register_stack_dump())
             child = _connect(socket_path)
             child.send(pack_frame(HELLO, 0, child_hello) + pack_frame(READY, 0, child_ready))
             serve(child, child_hello, child_ready)
