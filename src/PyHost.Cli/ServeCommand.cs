@@ -6,7 +6,8 @@ using Microsoft.Extensions.Logging;
 using PyHost.Cli.Logging;
 using PyHost.Http;
 using PyHost.Workers;
-using PyHost.Workers.Control;
+using PyHost.Admin.Api;
+using PyHost.Admin.Telemetry;
 using PyHost.Workers.Dispatch;
 using PyHost.Workers.Dispatch.Buffering;
 using PyHost.Workers.Python;
@@ -201,6 +202,7 @@ public static partial class ServeCommand
         });
         AddFrameworkOptions(command);
         AddDispatchOptions(command);
+        AddObservabilityOptions(command);
         command.SetAction((parsed, _) => RunAsync(parsed));
         return command;
     }
@@ -263,7 +265,7 @@ public static partial class ServeCommand
         TextWriter errorLog = errorLogPath is null or "-"
             ? Console.Error
             : new StreamWriter(new FileStream(errorLogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite));
-        using var logging = new ServerLoggerProvider(errorLog, level);
+        using var logging = new ServerLoggerProvider(errorLog, level, JsonErrorLog(parsed));
         using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logging).SetMinimumLevel(level));
         ILogger log = loggerFactory.CreateLogger("pyhost");
 
@@ -318,7 +320,8 @@ public static partial class ServeCommand
         using RuntimeDirectory runtime = RuntimeDirectory.Create();
         var buffers = new BufferBudget(new BufferLimits { Directory = runtime.Path }, loggerFactory.CreateLogger("pyhost.buffers"));
         var pool = new WorkerPool(new WorkerPoolOptions { MaxQueued = options.Backlog, Buffers = buffers, PipelineMaxAge = PipelineMaxAgeFrom(parsed) });
-        await using AccessLog? accessLog = parsed.GetValue(AccessLogFile) is { } accessTarget ? new AccessLog(accessTarget) : null;
+        await using AccessLog? accessLog = parsed.GetValue(AccessLogFile) is { } accessTarget ? new AccessLog(accessTarget, AccessLogFormatFrom(parsed)) : null;
+        using TelemetryExport telemetry = StartTelemetry(parsed);
         var frontOptions = WithFrameworkOptions(parsed, new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful, Dispatch = DispatchPolicyFrom(parsed) });
         WebApplication web = HttpFront.Build(frontOptions, pool, accessLog, logging, level);
         try
@@ -348,7 +351,14 @@ public static partial class ServeCommand
             ? new CodeWatcher(appDirectory, parsed.GetValue(ReloadExtraFile) ?? [], arbiter.ReloadAsync, log)
             : null;
         string? pidFile = parsed.GetValue(PidFile);
-        await using var control = new ControlSocket(ControlCommands.SocketPathFor(pidFile, runtime.Path), arbiter, log);
+        await using AdminServer? control = await StartAdminAsync(parsed, ControlCommands.SocketPathFor(pidFile, runtime.Path), arbiter, frontOptions,
+            () => HttpFront.ListeningUrls(web).ToList(), telemetry, options, logging, level, log);
+        if (control is null)
+        {
+            await arbiter.StopAsync(TimeSpan.FromSeconds(2));
+            await web.StopAsync();
+            return 1;
+        }
         if (pidFile is not null)
         {
             await File.WriteAllTextAsync(pidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
@@ -357,7 +367,11 @@ public static partial class ServeCommand
         {
             log.LogInformation("Listening on {Url}", url);
         }
-        log.LogInformation("Control socket: {Path} (pyhost reload / pyhost scale N)", control.Path);
+        log.LogInformation("Control socket: {Path} (the admin API: pyhost reload, scale N, top)", control.SocketPath);
+        if (control.TcpUrl is { } adminUrl)
+        {
+            log.LogInformation("Admin API and dashboard: {Url} (bearer token from --admin-token-file)", adminUrl);
+        }
 
         IHostApplicationLifetime lifetime = web.Lifetime;
         var stopping = new TaskCompletionSource();

@@ -1,24 +1,26 @@
-using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using PyHost.Http.Observability;
 
 namespace PyHost.Http;
 
 /// <summary>
-/// The access log in Apache/nginx "combined" format, written by one background task so requests never wait on the
-/// disk: <c>%h - %u [%t] "%r" %s %b "%{Referer}i" "%{User-Agent}i"</c>.
+/// The access log, one line per request in the chosen <see cref="AccessLogFormat"/> (Apache's combined by default,
+/// gunicorn's atoms, or JSON lines), written by one background task so requests never wait on the disk.
 /// </summary>
 public sealed class AccessLog : IAsyncDisposable
 {
     private readonly Channel<string> _lines = Channel.CreateBounded<string>(
         new BoundedChannelOptions(65536) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly TextWriter _writer;
+    private readonly AccessLogFormat _format;
     private readonly Task _pump;
 
-    public AccessLog(string target)
+    public AccessLog(string target, AccessLogFormat? format = null)
     {
+        _format = format ?? DefaultFormat;
         if (target == "-")
         {
             _writer = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false };
@@ -30,39 +32,49 @@ public sealed class AccessLog : IAsyncDisposable
         _pump = Task.Run(PumpAsync);
     }
 
-    public void Write(HttpContext context, long bodyBytes)
+    private static AccessLogFormat DefaultFormat
+    {
+        get
+        {
+            AccessLogFormat.TryParse("combined", out AccessLogFormat format, out _);
+            return format;
+        }
+    }
+
+    public void Write(HttpContext context, RequestRecord record, TimeSpan duration)
     {
         HttpRequest request = context.Request;
-        string target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? "/";
-        string remote = context.Connection.RemoteIpAddress?.ToString() ?? "-";
-        string user = context.User.Identity?.Name ?? "-";
-        string time = FormatTime(DateTimeOffset.Now);
-        string referer = request.Headers.Referer.Count > 0 ? Escape(request.Headers.Referer.ToString()) : "-";
-        string agent = request.Headers.UserAgent.Count > 0 ? Escape(request.Headers.UserAgent.ToString()) : "-";
-        string bytes = bodyBytes > 0 ? bodyBytes.ToString(CultureInfo.InvariantCulture) : "-";
-        _lines.Writer.TryWrite(
-            $"{remote} - {user} [{time}] \"{request.Method} {Escape(target)} {request.Protocol}\" {context.Response.StatusCode} {bytes} \"{referer}\" \"{agent}\"");
+        System.Net.IPAddress? remote = context.Connection.RemoteIpAddress;
+        if (remote is { IsIPv4MappedToIPv6: true })
+        {
+            remote = remote.MapToIPv4();
+        }
+        var entry = new AccessLogEntry
+        {
+            Time = record.StartTime,
+            RemoteAddress = remote?.ToString() ?? "-",
+            RemotePort = context.Connection.RemotePort,
+            ForwardedClient = record.ForwardedClient,
+            Method = request.Method,
+            Target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? "/",
+            Protocol = request.Protocol,
+            Status = context.Response.StatusCode,
+            BodyBytes = record.BodyBytesSent,
+            Duration = duration,
+            RequestHeaders = request.Headers,
+            ResponseHeaders = context.Response.Headers,
+            RequestId = record.RequestId,
+            App = record.App,
+            WorkerId = record.WorkerId,
+            Scheme = request.Scheme,
+            ServerName = request.Host.HasValue ? request.Host.Host : context.Connection.LocalIpAddress?.ToString(),
+            ServerPort = request.Host.Port ?? context.Connection.LocalPort,
+        };
+        _lines.Writer.TryWrite(_format.Format(entry));
     }
 
     /// <summary>Apache's %t: "21/Nov/2026:06:32:45 +0000", the offset without a colon.</summary>
-    public static string FormatTime(DateTimeOffset time)
-    {
-        TimeSpan offset = time.Offset;
-        char sign = offset < TimeSpan.Zero ? '-' : '+';
-        offset = offset.Duration();
-        return time.ToString("dd/MMM/yyyy:HH:mm:ss ", CultureInfo.InvariantCulture)
-               + $"{sign}{offset.Hours:00}{offset.Minutes:00}";
-    }
-
-    // Quotes and control characters from the client must not forge log fields or lines.
-    private static string Escape(string value)
-    {
-        if (!value.AsSpan().ContainsAny("\"\\\r\n\t"))
-        {
-            return value;
-        }
-        return value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\r", "\\r").Replace("\n", "\\n").Replace("\t", "\\t");
-    }
+    public static string FormatTime(DateTimeOffset time) => AccessLogFormat.FormatTime(time);
 
     private async Task PumpAsync()
     {

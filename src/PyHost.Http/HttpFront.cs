@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PyHost.Http.Compression;
+using PyHost.Http.Observability;
 using PyHost.Http.StaticFiles;
 using PyHost.Workers.Dispatch;
 
@@ -26,17 +27,17 @@ public sealed partial class HttpFront
 
     private readonly WorkerPool _pool;
     private readonly DispatchPolicy _policy;
-    private readonly AccessLog? _accessLog;
+    private readonly string _appName;
     private readonly StaticFileRoute? _staticFiles;
     private readonly IReadOnlyList<ErrorPageFile> _errorPageFiles;
     private readonly ILogger _logger;
 
-    private HttpFront(WorkerPool pool, DispatchPolicy policy, AccessLog? accessLog, StaticFileRoute? staticFiles,
+    private HttpFront(WorkerPool pool, DispatchPolicy policy, string appName, StaticFileRoute? staticFiles,
         IReadOnlyList<ErrorPageFile> errorPageFiles, ILogger logger)
     {
         _pool = pool;
         _policy = policy;
-        _accessLog = accessLog;
+        _appName = appName;
         _staticFiles = staticFiles;
         _errorPageFiles = errorPageFiles;
         _logger = logger;
@@ -82,8 +83,10 @@ public sealed partial class HttpFront
         {
             app.Logger.LogInformation("Static files: {Prefix}/ from {Directory}, answered without a worker", mount.UrlPrefix, mount.Directory);
         }
-        var front = new HttpFront(pool, options.Dispatch, accessLog, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null,
+        var front = new HttpFront(pool, options.Dispatch, options.AppName, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null,
             options.ErrorPageFiles, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("pyhost.front"));
+        // Outermost: the request's id, span, metrics and access log line cover everything inside, compression too.
+        app.Use(new RequestObserver(accessLog, options.Statistics).InvokeAsync);
         if (options.Compression is { } compression)
         {
             app.Logger.LogInformation("Compression: {Codings} for responses of {MinimumLength} bytes or more", string.Join(", ", compression.Codings.Select(c => c.Token())), compression.MinimumLength);
@@ -143,10 +146,11 @@ public sealed partial class HttpFront
 
     private async Task HandleAsync(HttpContext context)
     {
+        RequestRecord? record = RequestRecord.Of(context);
         if (_staticFiles?.Match(context) is var (mount, pathBelow))
         {
             long sent = await _staticFiles.ServeAsync(context, mount, pathBelow);
-            _accessLog?.Write(context, sent);
+            record?.Served(null, mount.UrlPrefix, sent, 0);
             return;
         }
         var exchange = new HttpWorkerExchange(context);
@@ -155,7 +159,7 @@ public sealed partial class HttpFront
         {
             await AnswerFailureAsync(context, exchange, outcome);
         }
-        _accessLog?.Write(context, exchange.BodyBytesSent);
+        record?.Served(_appName, "/", exchange.BodyBytesSent, exchange.BodyBytesReceived);
     }
 
     private async Task AnswerFailureAsync(HttpContext context, HttpWorkerExchange exchange, DispatchOutcome outcome)

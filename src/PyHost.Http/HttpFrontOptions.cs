@@ -1,4 +1,5 @@
 using PyHost.Http.Compression;
+using PyHost.Http.Observability;
 using PyHost.Http.StaticFiles;
 using PyHost.Workers.Dispatch;
 
@@ -7,6 +8,12 @@ namespace PyHost.Http;
 public sealed record HttpFrontOptions
 {
     public required IReadOnlyList<BindAddress> Binds { get; init; }
+
+    /// <summary>The app's name in metrics, the status and the access log ("main" for the command line's app).</summary>
+    public string AppName { get; init; } = "main";
+
+    /// <summary>Live request rates and latencies per app, read by the admin API.</summary>
+    public FrontStatistics Statistics { get; init; } = new();
 
     /// <summary>How long in-flight requests may run on after a stop signal.</summary>
     public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(30);

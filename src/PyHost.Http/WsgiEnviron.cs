@@ -6,6 +6,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
+using PyHost.Http.Observability;
 using PyHost.Protocol;
 
 namespace PyHost.Http;
@@ -30,6 +31,10 @@ public static class WsgiEnviron
     private static readonly byte[] RequestUri = MarshalWriter.EncodeKey("REQUEST_URI");
     private static readonly byte[] RawUri = MarshalWriter.EncodeKey("RAW_URI");
     private static readonly byte[] UrlScheme = MarshalWriter.EncodeKey("wsgi.url_scheme");
+    private static readonly byte[] RequestIdKey = MarshalWriter.EncodeKey("HTTP_X_REQUEST_ID");
+    private static readonly byte[] TraceIdKey = MarshalWriter.EncodeKey("pyhost.trace_id");
+    private static readonly byte[] SpanIdKey = MarshalWriter.EncodeKey("pyhost.span_id");
+    private static readonly byte[] TraceParentKey = MarshalWriter.EncodeKey("pyhost.traceparent");
 
     // HTTP_* keys by header name. Header names repeat endlessly, so each is converted once; the cache is bounded
     // so a client sending random names cannot grow it.
@@ -52,7 +57,12 @@ public static class WsgiEnviron
         Add(output, ServerProtocol, request.Protocol);
         Add(output, UrlScheme, request.Scheme);
         WriteServerAndRemote(output, context);
-        WriteHeaders(output, request.Headers, bufferedBodyLength is not null);
+        RequestRecord? record = RequestRecord.Of(context);
+        WriteHeaders(output, request.Headers, bufferedBodyLength is not null, skipRequestId: record is not null);
+        if (record is not null)
+        {
+            WriteRequestIdentity(output, record);
+        }
         if (bufferedBodyLength is { } length)
         {
             MarshalWriter.WriteEncodedKey(output, ContentLength);
@@ -148,12 +158,30 @@ public static class WsgiEnviron
     /// Names with "_" are dropped: X_Forwarded_For would otherwise pass for X-Forwarded-For (nginx's
     /// underscores_in_headers off, gunicorn's header_map "drop").
     /// </summary>
-    private static void WriteHeaders(IBufferWriter<byte> output, IHeaderDictionary headers, bool bodyBuffered)
+    /// <summary>
+    /// HTTP_X_REQUEST_ID is the request's id as the logs know it (a trusted proxy's, or made here; a client's own is
+    /// replaced, as nginx's proxy_set_header X-Request-ID $request_id does). With tracing on, the front's server span:
+    /// pyhost.trace_id and pyhost.span_id for the app's log lines, pyhost.traceparent for its calls onward.
+    /// HTTP_TRACEPARENT stays the caller's.
+    /// </summary>
+    private static void WriteRequestIdentity(IBufferWriter<byte> output, RequestRecord record)
+    {
+        Add(output, RequestIdKey, record.RequestId);
+        if (record.Activity is { } span)
+        {
+            Add(output, TraceIdKey, span.TraceId.ToHexString());
+            Add(output, SpanIdKey, span.SpanId.ToHexString());
+            Add(output, TraceParentKey, span.Id ?? "");
+        }
+    }
+
+    private static void WriteHeaders(IBufferWriter<byte> output, IHeaderDictionary headers, bool bodyBuffered, bool skipRequestId)
     {
         foreach (KeyValuePair<string, StringValues> header in headers)
         {
             string name = header.Key;
-            if (name.Contains('_') || name.StartsWith(':'))
+            if (name.Contains('_') || name.StartsWith(':')
+                || (skipRequestId && name.Equals("X-Request-ID", StringComparison.OrdinalIgnoreCase)))
             {
                 continue;
             }

@@ -12,20 +12,35 @@ public sealed class ServerLoggerProvider : ILoggerProvider
     private readonly TextWriter _writer;
     private readonly LogLevel _minimum;
     private readonly string _pid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+    private readonly bool _json;
 
-    public ServerLoggerProvider(TextWriter writer, LogLevel minimum)
+    /// <param name="json">JSON lines (<see cref="JsonErrorLogFormatter"/>) instead of gunicorn's text lines.</param>
+    public ServerLoggerProvider(TextWriter writer, LogLevel minimum, bool json = false)
     {
         _writer = writer;
         _minimum = minimum;
+        _json = json;
     }
 
-    public ILogger CreateLogger(string categoryName) => new ServerLogger(this);
+    public ILogger CreateLogger(string categoryName) => new ServerLogger(this, categoryName);
 
     public void Dispose() => _writer.Flush();
 
-    private void Write(LogLevel level, string message, Exception? exception)
+    private void Write(LogLevel level, string category, EventId eventId, string message, Exception? exception)
     {
         DateTimeOffset now = DateTimeOffset.Now;
+        if (_json)
+        {
+            string jsonLine = JsonErrorLogFormatter.Format(now, Environment.ProcessId, level, category, eventId, message, exception);
+            lock (_writer)
+            {
+                _writer.WriteLine(jsonLine);
+                _writer.Flush();
+            }
+            return;
+        }
+        // A client's or an app's control characters (ESC, BEL, CR) must not reach a terminal that tails the log.
+        message = PyHost.Http.Observability.LogEscaping.EscapeControls(message);
         string offset = now.ToString("zzz", CultureInfo.InvariantCulture).Replace(":", "");
         string line = $"[{now:yyyy-MM-dd HH:mm:ss} {offset}] [{_pid}] [{LevelName(level)}] {message}";
         lock (_writer)
@@ -48,7 +63,7 @@ public sealed class ServerLoggerProvider : ILoggerProvider
         _ => "CRITICAL",
     };
 
-    private sealed class ServerLogger(ServerLoggerProvider provider) : ILogger
+    private sealed class ServerLogger(ServerLoggerProvider provider, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -58,7 +73,7 @@ public sealed class ServerLoggerProvider : ILoggerProvider
         {
             if (IsEnabled(logLevel))
             {
-                provider.Write(logLevel, formatter(state, exception), exception);
+                provider.Write(logLevel, category, eventId, formatter(state, exception), exception);
             }
         }
     }

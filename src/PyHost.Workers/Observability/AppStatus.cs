@@ -45,6 +45,11 @@ public sealed record QueueStatus(int Waiting, int Pipelined, int Limit);
 /// <summary>The last worker that left other than on request (timeout, crash, recycling, reload).</summary>
 public sealed record RestartRecord(DateTimeOffset Time, int Worker, string Reason, string Detail);
 
+/// <summary>What the dashboard and <c>pyhost top</c> chart for an app: totals, and over the last seconds the request
+/// rate and latency percentiles (measured by the front).</summary>
+public sealed record RequestSummary(long Total, IReadOnlyDictionary<string, long> ByStatus, double PerSecond,
+    double? P50Milliseconds, double? P90Milliseconds, double? P99Milliseconds, int WindowSeconds);
+
 /// <summary>One app's worker pool, as the arbiter sees it now.</summary>
 public sealed record AppStatus
 {
@@ -71,4 +76,7 @@ public sealed record AppStatus
     public required IReadOnlyDictionary<string, long> Restarts { get; init; }
 
     public RestartRecord? LastRestart { get; init; }
+
+    /// <summary>The front's view of the app's requests; filled in by the admin API.</summary>
+    public RequestSummary? Requests { get; init; }
 }

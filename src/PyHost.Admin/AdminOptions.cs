@@ -1,0 +1,16 @@
+using PyHost.Http;
+
+namespace PyHost.Admin;
+
+/// <summary>Where the admin API listens and how TCP callers prove who they are.</summary>
+public sealed record AdminOptions
+{
+    /// <summary>The unix socket (made 0600: only the server's user may steer it). Always on.</summary>
+    public required string SocketPath { get; init; }
+
+    /// <summary>A TCP address as well (<c>--admin HOST:PORT</c>), for Prometheus and the dashboard in a browser.</summary>
+    public BindAddress? Tcp { get; init; }
+
+    /// <summary>The bearer token every TCP request must carry (<c>--admin-token-file</c>); required with <see cref="Tcp"/>.</summary>
+    public string? Token { get; init; }
+}
