@@ -104,6 +104,10 @@ public static partial class ServeCommand
     {
         OtlpEndpoint = OtlpEndpointFrom(parsed.GetValue(OtlpEndpoint)) is { } endpoint ? new Uri(endpoint) : null,
         OtlpProtocol = OtlpProtocolFrom(parsed.GetValue(OtlpProtocolOption)) == "grpc" ? OtlpProtocol.Grpc : OtlpProtocol.HttpProtobuf,
+        // OpenTelemetry's own variable for the push interval, in milliseconds.
+        OtlpMetricsInterval = int.TryParse(Environment.GetEnvironmentVariable("OTEL_METRIC_EXPORT_INTERVAL"), out int milliseconds) && milliseconds > 0
+            ? TimeSpan.FromMilliseconds(milliseconds)
+            : TimeSpan.FromSeconds(15),
     });
 
     /// <summary>The admin API on the control socket (and on --admin's TCP address): reload, scale, status, metrics.</summary>

@@ -224,7 +224,7 @@ public sealed partial class AdminServer
         {
             return ex.Path is null or "$" ? $"expected a JSON object with {keys}" : $"wrong type of value; the object takes {keys}";
         }
-        if (ex.InnerException is null && ex.Path is "$" && ex.BytePositionInLine == 0 && ex.LineNumber == 0)
+        if (message.Contains("does not contain any JSON tokens", StringComparison.Ordinal))
         {
             return $"the body is empty; expected a JSON object with {keys}";
         }
