@@ -17,6 +17,19 @@ public sealed class TelemetryExport : IDisposable
     /// <summary>The runtime's and Kestrel's own meters (.NET 9+): GC, thread pool, exceptions, connections.</summary>
     private static readonly string[] RuntimeMeters = ["System.Runtime", "Microsoft.AspNetCore.Server.Kestrel"];
 
+    private const string FrontMeterName = "PyHost.Front";
+
+    /// <summary>The front process's own gauges, read at collection time.</summary>
+    private static readonly System.Diagnostics.Metrics.Meter FrontMeter = CreateFrontMeter();
+
+    private static System.Diagnostics.Metrics.Meter CreateFrontMeter()
+    {
+        var meter = new System.Diagnostics.Metrics.Meter(FrontMeterName);
+        meter.CreateObservableGauge("pyhost.front.thread_pool.threads", () => ThreadPool.ThreadCount, "{thread}", "Threads of the front's thread pool.");
+        meter.CreateObservableGauge("pyhost.front.thread_pool.queue", () => ThreadPool.PendingWorkItemCount, "{work_item}", "Work items waiting for a thread of the front's pool.");
+        return meter;
+    }
+
     private TelemetryExport(MeterProvider metrics, TracerProvider? traces)
     {
         Metrics = metrics;
@@ -29,18 +42,22 @@ public sealed class TelemetryExport : IDisposable
 
     public static TelemetryExport Start(TelemetryOptions options)
     {
+        _ = FrontMeter;
         ResourceBuilder resource = ResourceBuilder.CreateEmpty().AddService(options.ServiceName,
-            serviceVersion: typeof(TelemetryExport).Assembly.GetName().Version?.ToString(3),
+            serviceVersion: (System.Reflection.Assembly.GetEntryAssembly() ?? typeof(TelemetryExport).Assembly).GetName().Version?.ToString(3),
             serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}");
 
         MeterProviderBuilder metrics = Sdk.CreateMeterProviderBuilder()
             .SetResourceBuilder(resource)
-            .AddMeter(HttpTelemetry.MeterName, WorkerMetrics.MeterName)
+            .AddMeter(HttpTelemetry.MeterName, WorkerMetrics.MeterName, FrontMeterName)
             .AddMeter(RuntimeMeters)
             // Prometheus' naming rules (promtool check metrics): a gauge must not end in _count, so the runtime's
-            // counts get plural names, and the ones that say nothing about a server are left out.
-            .AddView("dotnet.thread_pool.thread.count", "dotnet.thread_pool.threads")
+            // counts get plural names, and the ones that say nothing about a server are left out. The thread pool's
+            // thread count and queue length reach Prometheus as counters from this exporter (a running total that
+            // goes down would read as resets): the front reports them as gauges of its own instead.
             .AddView("dotnet.thread_pool.work_item.count", "dotnet.thread_pool.work_items")
+            .AddView("dotnet.thread_pool.thread.count", MetricStreamConfiguration.Drop)
+            .AddView("dotnet.thread_pool.queue.length", MetricStreamConfiguration.Drop)
             .AddView("dotnet.assembly.count", MetricStreamConfiguration.Drop)
             .AddView("dotnet.timer.count", MetricStreamConfiguration.Drop)
             .AddView("dotnet.process.cpu.count", MetricStreamConfiguration.Drop)

@@ -75,6 +75,9 @@ public static class HttpTelemetry
             ActivityContext.TryParse(traceparent[0], headers.TryGetValue("tracestate", out var state) ? state.ToString() : null, isRemote: true, out parent);
         }
         string method = MethodLabel(context.Request.Method);
+        // Without a caller's traceparent this span is a root: not a child of whatever Activity the host made for the
+        // request (an unsampled parent would make the sampler drop ours).
+        Activity.Current = null;
         Activity? activity = Source.StartActivity(ActivityKind.Server, parent, name: method == "_OTHER" ? "HTTP" : method);
         if (activity is { IsAllDataRequested: true })
         {

@@ -22,6 +22,12 @@ public sealed class WorkerMetrics : IDisposable
         _app = new("app", app);
         _restarts = _meter.CreateCounter<long>("pyhost.worker.restarts", "{worker}", "Workers replaced, by reason: timeout, crash, max_requests, memory, reload.");
         _timeouts = _meter.CreateCounter<long>("pyhost.worker.timeouts", "{request}", "Requests that ran past --timeout (answered 504; their worker is replaced).");
+        // Every series from the start, at 0: a rate() over a counter that appears only at its first event misses it.
+        foreach (RetireCause cause in Enum.GetValues<RetireCause>().Where(c => c.IsRestart()))
+        {
+            Restarted(cause, 0);
+        }
+        _timeouts.Add(0, _app);
         _meter.CreateObservableGauge("pyhost.workers", () => ObserveStates(status()), "{worker}", "Worker processes by state: booting, idle, busy, retiring.");
         _meter.CreateObservableGauge("pyhost.workers.memory.rss", () => ObserveMemory(status()), "By", "Resident memory of the app's workers: the sum and the largest.");
         _meter.CreateObservableGauge("pyhost.queue.requests", () => ObserveQueue(status()), "{request}", "Requests not yet running: waiting in the front's queue, or pipelined behind a busy worker's request.");
@@ -36,7 +42,7 @@ public sealed class WorkerMetrics : IDisposable
         }
     }
 
-    public void Restarted(RetireCause cause) => _restarts.Add(1, _app, new KeyValuePair<string, object?>("reason", cause.Label()));
+    public void Restarted(RetireCause cause, long count = 1) => _restarts.Add(count, _app, new KeyValuePair<string, object?>("reason", cause.Label()));
 
     public void TimedOut() => _timeouts.Add(1, _app);
 

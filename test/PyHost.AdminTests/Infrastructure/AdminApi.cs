@@ -54,6 +54,14 @@ public sealed class AdminApi : IDisposable
 
     public Task<ApiAnswer> GetAsync(string path) => SendAsync(HttpMethod.Get, path, null);
 
+    /// <summary>A GET that must answer 200, whatever the content type.</summary>
+    public async Task<ApiAnswer> GetJsonlessAsync(string path)
+    {
+        ApiAnswer answer = await GetAsync(path);
+        Assert.True(answer.Status == 200, $"GET {path}: {answer}");
+        return answer;
+    }
+
     public async Task<ApiAnswer> GetJsonAsync(string path)
     {
         ApiAnswer answer = await GetAsync(path);
