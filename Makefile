@@ -5,7 +5,7 @@ CONFIGURATION ?= Release
 RID ?= linux-x64
 ARTIFACTS := artifacts
 
-.PHONY: build demo test deps test-deps clean bench-quick
+.PHONY: build demo test deps test-deps clean bench-quick dashboard-screenshot
 
 build:
 	$(DOTNET) publish src/PyHost.Cli/PyHost.Cli.csproj -c $(CONFIGURATION) -r $(RID) --self-contained false \
@@ -32,3 +32,9 @@ bench-quick: test-deps build
 clean:
 	rm -rf $(ARTIFACTS)
 	find . -name bin -o -name obj | xargs rm -rf
+
+# The README's picture of the dashboard: taken by the dashboard test (artifacts/dashboard/), copied into docs/ only here,
+# so a normal test run changes no tracked file.
+dashboard-screenshot: build
+	$(DOTNET) test test/PyHost.AdminTests -c $(CONFIGURATION) --nologo -v quiet --filter "FullyQualifiedName~DashboardTests"
+	cp $(ARTIFACTS)/dashboard/dashboard.png docs/dashboard.png

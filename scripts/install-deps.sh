@@ -6,7 +6,8 @@ set -euo pipefail
 
 runtime=(python3 ca-certificates)
 test=(python3 python3-venv gunicorn wrk curl procps nginx
-      python3-django python3-flask python3-pyramid python3-pastedeploy python3-bottle python3-falcon python3-pywps)
+      python3-django python3-flask python3-pyramid python3-pastedeploy python3-bottle python3-falcon python3-pywps
+      prometheus chromium tmux)
 
 case "${1:-runtime}" in
   runtime) wanted=("${runtime[@]}") ;;
