@@ -45,6 +45,11 @@ public static class ServeSettings
         new("errorlog", ["--error-logfile", "--log-file"], SettingArity.Value, "Where to write the error log; '-' is stderr.", "errorlog", Log("error_log")),
         new("loglevel", ["--log-level"], SettingArity.Value, "debug, info, warning, error or critical.", "loglevel", Log("level")),
         new("access_log_format", ["--access-logformat"], SettingArity.Value, "combined, json, or a gunicorn format of %(h)s-style atoms.", "access_log_format", Log("access_format")),
+        new("error_log_format", ["--error-log-format"], SettingArity.Value, "text (gunicorn's lines) or json (one object per line).", null, Log("error_format")),
+        new("admin", ["--admin"], SettingArity.Value, "Also serve the admin API on HOST:PORT (needs --admin-token-file); unix:PATH moves its unix socket.", null, AdminAddress),
+        new("admin_token_file", ["--admin-token-file"], SettingArity.Value, "The file holding the bearer token for the --admin TCP address.", null, Admin("token_file")),
+        new("otlp_endpoint", ["--otlp-endpoint"], SettingArity.Value, "Push metrics and a span per request over OTLP to this collector.", null, Admin("otlp_endpoint")),
+        new("otlp_protocol", ["--otlp-protocol"], SettingArity.Value, "http/protobuf or grpc.", null, Admin("otlp_protocol")),
         new("capture_output", ["--capture-output"], SettingArity.Switch, "Accepted for gunicorn: the app's output always reaches the error log.", "capture_output", (_, _, _) => { }),
         new("backlog", ["--backlog"], SettingArity.Value, "The kernel's listen backlog for each listener.", "backlog", Listeners("backlog")),
         new("limit_request_line", ["--limit-request-line"], SettingArity.Value, "Longest request line in bytes (0: PyHost's cap, 1MiB).", "limit_request_line", Listeners("limits.max_request_line", ZeroIsCap)),
@@ -76,6 +81,20 @@ public static class ServeSettings
         (editor, value, origin) => Converted(value, origin, convert, node => editor.SetServer(key, node, origin));
 
     private static ApplySetting Log(string key) => (editor, value, origin) => editor.SetLog(key, value, origin);
+
+    private static ApplySetting Admin(string key) => (editor, value, origin) => editor.SetAdmin(key, value, origin);
+
+    /// <summary>--admin HOST:PORT is the TCP address; --admin unix:PATH is the unix socket's place.</summary>
+    private static void AdminAddress(ConfigEditor editor, TomlNode value, SettingOrigin origin)
+    {
+        string text = Text(value).Trim();
+        if (text.StartsWith("unix:", StringComparison.Ordinal))
+        {
+            editor.SetAdmin("socket", TomlValues.Text(text["unix:".Length..], origin), origin);
+            return;
+        }
+        editor.SetAdmin("listen", value, origin);
+    }
 
     private static ApplySetting Listeners(string key, Func<TomlNode, SettingOrigin, TomlNode?>? convert = null) =>
         (editor, value, origin) => Converted(value, origin, convert, node => editor.SetListeners(key, node, origin));

@@ -99,7 +99,9 @@ public class FlagsModelTests
         ["cert_reqs"] = ["--certfile", "c.pem", "--keyfile", "c.key", "--ca-certs", "ca.pem", "--cert-reqs", "1"],
         ["proxy_protocol"] = ["--proxy-protocol"], ["http_protocols"] = ["--http-protocols", "h1"], ["reload"] = ["--reload"],
         ["reload_extra_files"] = ["--reload-extra-file", "x.html"], ["paste"] = ["--paste", "dev.ini"], ["static"] = ["--static", "/s=public"],
-        ["debug"] = ["--debug"],
+        ["debug"] = ["--debug"], ["error_log_format"] = ["--error-log-format", "json"],
+        ["admin"] = ["--admin", "127.0.0.1:9000", "--admin-token-file", "admin.token"], ["admin_token_file"] = ["--admin-token-file", "admin.token"],
+        ["otlp_endpoint"] = ["--otlp-endpoint", "http://127.0.0.1:4318"], ["otlp_protocol"] = ["--otlp-protocol", "grpc"],
     };
 
     public static TheoryData<string> SettingNames() => new(ServeSettings.All.Select(setting => setting.Name));
