@@ -38,24 +38,32 @@ public sealed class StatusTests(ITestOutputHelper output)
         await using AdminSite site = await AdminSite.StartAsync(output, ["-w", "1", "--pipeline-depth", "0"]);
 
         Task<RawHttpResponse> slow = site.GetAsync("/sleep?seconds=3");
-        Task<RawHttpResponse> queued = site.GetAsync("/sleep?seconds=0.1");
         JsonElement busy = default;
         JsonElement app = default;
         Assert.True(await Until.HoldsAsync(async () =>
         {
+            busy = (await site.WorkersAsync())[0];
+            return busy.GetProperty("elapsed_seconds") is { ValueKind: JsonValueKind.Number } elapsed && elapsed.GetDouble() > 0.3;
+        }, TimeSpan.FromSeconds(10)), $"The worker never ran the slow request: {busy}");
+        Task<RawHttpResponse> queued = site.GetAsync("/sleep?seconds=0.1");
+        Assert.True(await Until.HoldsAsync(async () =>
+        {
             app = (await site.StatusAsync()).GetProperty("apps")[0];
             busy = app.GetProperty("workers")[0];
-            return busy.GetProperty("state").GetString() == "busy"
-                   && busy.GetProperty("elapsed_seconds") is { ValueKind: JsonValueKind.Number } elapsed && elapsed.GetDouble() > 0.5
-                   && app.GetProperty("queue").GetProperty("waiting").GetInt32() == 1;
+            return app.GetProperty("queue").GetProperty("waiting").GetInt32() == 1 && busy.GetProperty("elapsed_seconds").GetDouble() > 0.5;
         }, TimeSpan.FromSeconds(10)), $"No busy worker with one request waiting: {app}");
 
+        Assert.Equal("busy", busy.GetProperty("state").GetString());
         Assert.Equal("GET /sleep?seconds=3", busy.GetProperty("current_request").GetString());
         Assert.Equal(1, busy.GetProperty("busy_threads").GetInt32());
         (await slow).AssertStatus(200);
         (await queued).AssertStatus(200);
-        JsonElement after = (await site.WorkersAsync())[0];
-        Assert.Equal(("idle", 2L), (after.GetProperty("state").GetString(), after.GetProperty("requests_served").GetInt64()));
+        JsonElement after = default;
+        Assert.True(await Until.HoldsAsync(async () =>
+        {
+            after = (await site.WorkersAsync())[0];
+            return after.GetProperty("state").GetString() == "idle" && after.GetProperty("requests_served").GetInt64() == 2;
+        }, TimeSpan.FromSeconds(5)), $"not idle with 2 requests served: {after}");
     }
 
     [Fact]
