@@ -1,16 +1,18 @@
 """The load generators, each run for a fixed duration with a hard timeout: wrk for throughput (its Lua script
-reports a JSON summary), hey for latency at a fixed rate, and bench/slowloris.py for slow clients."""
+reports a JSON summary), hey for latency at a fixed rate per connection, bench/tools/OpenLoop for latency at a fixed
+arrival rate (an open loop), and bench/slowclients.py for slow clients."""
 
 from __future__ import annotations
 
 import http.client
 import json
 import math
+import os
 import re
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent.parent
@@ -27,6 +29,7 @@ class LoadResult:
     non_2xx: int
     socket_errors: int
     detail: str = ""
+    extra: dict = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -37,13 +40,15 @@ class LoadResult:
         return self.non_2xx + self.socket_errors
 
 
-def wrk(url: str, seconds: float, connections: int, headers: tuple[str, ...] = (), post_bytes: int = 0) -> LoadResult:
+def wrk(url: str, seconds: float, connections: int, headers: tuple[str, ...] = (), post_bytes: int = 0,
+        slow_path: str = "", slow_every: int = 0) -> LoadResult:
     argv = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", WRK_TIMEOUT,
             "-s", str(WRK_SCRIPT)]
     for header in headers:
         argv += ["-H", header]
     argv.append(url)
-    env = {"BENCH_POST_BYTES": str(post_bytes), "PATH": "/usr/bin:/bin"}
+    env = {"BENCH_POST_BYTES": str(post_bytes), "BENCH_SLOW_PATH": slow_path, "BENCH_SLOW_EVERY": str(slow_every),
+           "PATH": "/usr/bin:/bin"}
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30, env=env)
     line = next((l for l in out.stdout.splitlines() if l.startswith("BENCH_JSON ")), None)
     if line is None:
@@ -83,6 +88,30 @@ def hey_fixed_rate(url: str, seconds: float, rate: float) -> LoadResult:
                       "" if not errors else f"socket {errors}")
 
 
+def open_loop(tool: list[str], port: int, seconds: float, rate: float, path: str, slow_path: str,
+              slow_every: int) -> LoadResult:
+    """bench/tools/OpenLoop: requests due at fixed times (rate per second), each on a free keep-alive connection (a
+    new one when none is free), latency counted from when it was due. p50/p99 here are the fast requests'."""
+    argv = [*tool, "--port", str(port), "--rate", f"{rate:g}", "--seconds", f"{seconds:g}", "--path", path,
+            "--slow-path", slow_path, "--slow-every", str(slow_every), "--timeout", "5"]
+    # Socket completions on the epoll thread: one thread hop less per response, less of the generator's CPU.
+    env = {**os.environ, "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS": "1", "DOTNET_TieredPGO": "0"}
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30, env=env)
+    if out.returncode != 0 or not out.stdout.strip():
+        raise RuntimeError(f"openloop failed (exit {out.returncode}): {out.stderr.strip()[-500:]}")
+    s = json.loads(out.stdout.strip().splitlines()[-1])
+    fast, slow, lateness = s["fast"], s["slow"], s["lateness"]
+    completed = sum(s["statuses"].values())
+    non_2xx = sum(n for code, n in s["statuses"].items() if not 200 <= int(code) < 300)
+    failures = sum(s["failures"].values())
+    detail = ", ".join(f"{k} {n}" for k, n in s["failures"].items())
+    extra = {"offered_rate": rate, "scheduled": s["scheduled"], "scheduled_slow": s["scheduled_slow"],
+             "fast": fast, "slow": slow, "lateness": lateness, "retried": s["retried"],
+             "connections_opened": s["connections_opened"], "most_open": s["most_open"],
+             "waited_for_connection": s["waited_for_connection"]}
+    return LoadResult(completed, s["seconds"], fast["p50_ms"], fast["p99_ms"], non_2xx, failures, detail, extra)
+
+
 @dataclass
 class SlowClients:
     process: subprocess.Popen
@@ -98,10 +127,13 @@ class SlowClients:
         return json.loads(lines[-1]) if lines else {}
 
 
-def start_slowloris(port: int, connections: int, seconds: float) -> SlowClients:
+def start_slow_clients(port: int, seconds: float, headers: int = 0, uploaders: int = 0,
+                       readers: int = 0) -> SlowClients:
+    """bench/slowclients.py in the background; returns once its clients are connected (or after 15 s)."""
     process = subprocess.Popen(
-        ["/usr/bin/python3", str(BENCH / "slowloris.py"), str(port), "--connections", str(connections),
-         "--seconds", str(seconds)], stdout=subprocess.PIPE, text=True, start_new_session=True)
+        ["/usr/bin/python3", str(BENCH / "slowclients.py"), str(port), "--headers", str(headers),
+         "--uploaders", str(uploaders), "--readers", str(readers), "--seconds", str(seconds)],
+        stdout=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 15
     ready = 0
     assert process.stdout is not None

@@ -45,10 +45,12 @@ def install_missing() -> None:
         policy.write_text("#!/bin/sh\n# written by PyHost's bench/run during apt-get install; removed after\nexit 101\n")
         policy.chmod(0o755)
         made_policy = True
+    # On a shared machine another apt-get may hold dpkg's lock: wait for it rather than fail.
+    wait_for_lock = ["-o", "DPkg::Lock::Timeout=600"]
     try:
-        subprocess.run([*as_root, "apt-get", "update", "-q"], check=True, timeout=600)
-        subprocess.run([*as_root, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q",
-                        "--no-install-recommends", *missing], check=True, timeout=1800)
+        subprocess.run([*as_root, "apt-get", *wait_for_lock, "update", "-q"], check=True, timeout=1200)
+        subprocess.run([*as_root, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", *wait_for_lock, "install", "-y",
+                        "-q", "--no-install-recommends", *missing], check=True, timeout=2400)
     finally:
         if made_policy:
             policy.unlink()

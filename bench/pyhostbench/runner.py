@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Callable
 
 from . import load, machine, procs
-from .scenarios import BY_KEY, SCALING_WORKERS, SCENARIOS, Scenario
+from .scenarios import (BY_KEY, OPEN_LOAD_SHARE, SCALING_WORKERS, SCENARIOS, SLOW_EVERY, SLOW_PATH, SLOW_READERS,
+                        SLOW_UPLOADERS, Scenario)
 from .servers import BY_NAME, Context, Running, Server, StartFailed
 
 BENCH = Path(__file__).resolve().parent.parent
@@ -27,6 +28,26 @@ REPO = BENCH.parent
 APPS = BENCH / "apps"
 SLOW_CLIENTS = 500
 MB = 1024 * 1024
+MIN_WINDOW_REQUESTS = 50  # a warm-up window with fewer requests says nothing about CPU per request
+
+
+@dataclass(frozen=True)
+class Warmup:
+    """The load before each measurement. Adaptive (fixed is None): 1-second windows of the scenario's own load until
+    the server's CPU per request in two windows in a row agrees within tolerance, after at least min_seconds and at
+    most max_seconds. .NET's tiered JIT makes PyHost's front cost twice as much in its first seconds (tier-up takes
+    about 6 s on 2 cores); a NativeAOT build and the interpreters of the peers settle sooner, and stop sooner."""
+
+    fixed: float | None = None
+    min_seconds: float = 3.0
+    max_seconds: float = 15.0
+    tolerance: float = 0.03
+
+    def describe(self) -> str:
+        if self.fixed is not None:
+            return f"a {self.fixed:g} s warm-up"
+        return (f"an adaptive warm-up (1 s windows until CPU per request agrees within {self.tolerance:.0%} in two in "
+                f"a row; {self.min_seconds:g} to {self.max_seconds:g} s)")
 
 
 @dataclass
@@ -35,8 +56,10 @@ class Settings:
     servers: list[str]
     workers: int
     seconds: float  # each measurement
-    warmup: float  # before each measurement
+    warmup: Warmup  # before each measurement
     apptime_seconds: float
+    open_rate: float | None = None  # the mixed scenario's offered rate; None: a share of PyHost's capacity
+    openloop: list[str] = field(default_factory=list)  # the command that runs bench/tools/OpenLoop
 
 
 @dataclass
@@ -70,6 +93,7 @@ class Bench:
         self.skipped: list[dict] = []
         self.running: list[Running] = []  # what cleanup must stop
         self.slow_clients: list[subprocess.Popen] = []
+        self.open_rate: dict | None = None  # the mixed scenario's offered rate, once chosen: same for every server
 
     # ---- the loop --------------------------------------------------------------------------------------------------
 
@@ -91,6 +115,9 @@ class Bench:
                     self.run_group(server, scenarios, self.settings.workers)
 
     def servers_for(self, group: str) -> list[Server]:
+        peers = next((s.peers for s in SCENARIOS if s.group == group and s.peers), ())
+        if peers:
+            return [BY_NAME[n] for n in peers if n in self.settings.servers or BY_NAME[n].is_pyhost]
         chosen = [BY_NAME[name] for name in self.settings.servers]
         if group in ("static", "gzip"):
             return [s for s in chosen if s.serves_static]
@@ -127,22 +154,57 @@ class Bench:
             running.stop()
             self.running.remove(running)
 
-    def run_scenario(self, running: Running, scenario: Scenario) -> None:
+    def run_scenario(self, running: Running, scenario: Scenario, warm: bool = True) -> Measurement:
+        """Warms the server up (unless told not to), measures the scenario once, keeps and prints the figures."""
         try:
+            warmup = self.warm_up(running, scenario) if warm else {"seconds": 0, "windows_us": [], "stable": None}
             m = {"wrk": self.throughput, "static": self.throughput, "scaling": self.throughput,
-                 "latency": self.latency, "slowloris": self.slowloris}[scenario.kind](running, scenario)
+                 "latency": self.latency, "slowloris": self.slowloris, "openloop": self.open_loop,
+                 "slowclients": self.slow_clients_kept}[scenario.kind](running, scenario)
+            m.extra["warmup"] = warmup
         except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:
             m = Measurement(scenario.key, running.server.name, running.workers, failed=str(e).splitlines()[0])
         self.measurements.append(m)
         if m.failed:
             print(f"   {scenario.key:<12} FAILED: {m.failed}", flush=True)
-            return
+            return m
         cpu = f"{m.cpu_us:8.1f} µs CPU/req" if m.cpu_us is not None else ""
         p99 = f"p99 {m.p99_ms:7.2f} ms" if m.p99_ms is not None else "p99       -"
         probe = m.extra["probe"]
+        warm = m.extra["warmup"]
         print(f"   {scenario.key:<12} {m.rate:10.0f} req/s  {p99}  errors {m.non_2xx + m.socket_errors:<6} {cpu}"
-              f"  probe {probe['answered']}/{probe['sent']}" + (f"  {m.extra['note']}" if m.extra.get("note") else ""),
-              flush=True)
+              f"  probe {probe['answered']}/{probe['sent']}"
+              + (f"  warm-up {warm['seconds']:.0f} s" if warm["seconds"] else "")
+              + (" (not stable)" if warm["stable"] is False else "")
+              + (f"  {m.extra['note']}" if m.extra.get("note") else ""), flush=True)
+        return m
+
+    # ---- warm-up ---------------------------------------------------------------------------------------------------
+
+    def warm_up(self, running: Running, scenario: Scenario) -> dict:
+        """The scenario's own load (for the open-loop and slow-client kinds: plain requests to its path) before the
+        measurement; returns how long it took and the CPU per request of each window."""
+        w = self.settings.warmup
+        if scenario.kind in ("wrk", "static", "scaling"):
+            window = lambda seconds: self.wrk(running, scenario, seconds)  # noqa: E731
+        else:
+            window = lambda seconds: load.wrk(running.url(scenario.path), seconds, scenario.connections)  # noqa: E731
+        if w.fixed is not None:
+            if w.fixed > 0:
+                window(w.fixed)
+            return {"seconds": w.fixed, "windows_us": [], "stable": None}
+        started, windows = time.monotonic(), []
+        while True:
+            cpu0 = procs.cpu_snapshot(running.roots, running.is_worker)
+            result = window(1.0)
+            cpu = procs.cpu_snapshot(running.roots, running.is_worker) - cpu0
+            enough = result.requests >= MIN_WINDOW_REQUESTS
+            windows.append(round(cpu.seconds / result.requests * 1e6, 1) if enough else None)
+            elapsed = time.monotonic() - started
+            if elapsed >= w.min_seconds and stable(windows[-2:], w.tolerance):
+                return {"seconds": round(elapsed, 1), "windows_us": windows, "stable": True}
+            if elapsed + 1 > w.max_seconds:
+                return {"seconds": round(elapsed, 1), "windows_us": windows, "stable": False}
 
     # ---- scenario kinds --------------------------------------------------------------------------------------------
 
@@ -151,8 +213,6 @@ class Bench:
                         scenario.post_bytes)
 
     def throughput(self, running: Running, scenario: Scenario) -> Measurement:
-        if self.settings.warmup > 0:
-            self.wrk(running, scenario, self.settings.warmup)
         return self.measure(running, scenario, lambda: self.wrk(running, scenario, self.settings.seconds))
 
     def max_rate(self, running: Running) -> float:
@@ -171,7 +231,7 @@ class Bench:
 
     def slowloris(self, running: Running, scenario: Scenario) -> Measurement:
         baseline = self.max_rate(running)
-        clients = load.start_slowloris(running.port, SLOW_CLIENTS, self.settings.seconds + 3)
+        clients = load.start_slow_clients(running.port, self.settings.seconds + 3, headers=SLOW_CLIENTS)
         self.slow_clients.append(clients.process)
         try:
             time.sleep(1)
@@ -187,6 +247,57 @@ class Bench:
         m.extra.update(baseline_rate=baseline, kept=kept, slow_ready=clients.ready, slow=stats,
                        note=f"({kept:.0%} of {baseline:.0f} req/s; {clients.ready} slow clients connected, "
                             f"{stats.get('open_at_end', '?')} still open at the end)")
+        return m
+
+    def open_loop(self, running: Running, scenario: Scenario) -> Measurement:
+        rate = self.offered_rate(running, scenario)
+        m = self.measure(running, scenario, lambda: load.open_loop(
+            self.settings.openloop, running.port, self.settings.seconds, rate["rate"], scenario.path, SLOW_PATH,
+            SLOW_EVERY))
+        fast = m.extra["fast"]
+        m.extra["note"] = (f"(offered {rate['rate']:,.0f} req/s; fast p99.9 {fmt_ms(fast['p999_ms'])}, "
+                           f"slow p50 {fmt_ms(m.extra['slow']['p50_ms'])}; sent late p99 "
+                           f"{fmt_ms(m.extra['lateness']['p99_ms'])})")
+        return m
+
+    def offered_rate(self, running: Running, scenario: Scenario) -> dict:
+        """One offered rate for every server of the mixed scenario: --open-rate, or OPEN_LOAD_SHARE of the mix's
+        closed-loop capacity on the first server that runs it (PyHost)."""
+        if self.open_rate is None:
+            if self.settings.open_rate:
+                self.open_rate = {"rate": self.settings.open_rate, "how": "given with --open-rate"}
+            else:
+                capacity = load.wrk(running.url(scenario.path), max(2.0, self.settings.seconds / 2),
+                                    scenario.connections, slow_path=SLOW_PATH, slow_every=SLOW_EVERY).rate
+                self.open_rate = {"rate": max(10.0, round(capacity * OPEN_LOAD_SHARE, -1)), "capacity": capacity,
+                                  "how": f"{OPEN_LOAD_SHARE:.0%} of the mix's closed-loop capacity on "
+                                         f"{running.server.label} ({capacity:,.0f} req/s, wrk "
+                                         f"-c{scenario.connections})"}
+        return self.open_rate
+
+    def slow_clients_kept(self, running: Running, scenario: Scenario) -> Measurement:
+        """Normal traffic's rate with slow uploaders and readers connected, against the same server start's rate
+        without them, measured just before."""
+        baseline = self.measure(running, scenario, lambda: self.wrk(running, scenario, self.settings.seconds))
+        clients = load.start_slow_clients(running.port, self.settings.seconds + 8, uploaders=SLOW_UPLOADERS,
+                                          readers=SLOW_READERS)
+        self.slow_clients.append(clients.process)
+        try:
+            time.sleep(2)  # the readers' responses are made: a server that does not buffer them has its workers held
+            m = self.measure(running, scenario, lambda: self.wrk(running, scenario, self.settings.seconds),
+                             client_pids=[clients.process.pid])
+            stats = clients.finish(timeout=30)
+        finally:
+            if clients.process.poll() is None:
+                clients.process.kill()
+                clients.process.wait()
+            self.slow_clients.remove(clients.process)
+        kept = m.rate / baseline.rate if baseline.rate else 0.0
+        kinds = stats.get("kinds", {})
+        m.extra.update(baseline_rate=baseline.rate, baseline_cpu_us=baseline.cpu_us, baseline_p99_ms=baseline.p99_ms,
+                       kept=kept, slow_ready=clients.ready, slow=stats,
+                       note=f"({kept:.0%} of {baseline.rate:,.0f} req/s unloaded; slow clients open at the end: "
+                            + ", ".join(f"{k} {v['open_at_end']}" for k, v in kinds.items()) + ")")
         return m
 
     # ---- accounting ------------------------------------------------------------------------------------------------
@@ -217,7 +328,7 @@ class Bench:
             worker_us=per_request(cpu.worker_ticks), rss_total_mb=memory_peak.peak_total / MB,
             rss_worker_mb=memory_peak.peak_worker / MB if memory_peak.peak_worker else None,
             other_cores=max(0.0, (busy1 - busy0 - ours)) / result.seconds if result.seconds else None,
-            extra={"probe": probe.summary()})
+            extra={"probe": probe.summary(), **result.extra})
 
     def skip(self, scenario: str, server: str, reason: str) -> None:
         print(f"   skipped {scenario}: {reason}", flush=True)
@@ -231,6 +342,18 @@ class Bench:
         for running in list(self.running):
             running.stop()
         self.running.clear()
+
+
+def stable(windows: list[float | None], tolerance: float) -> bool:
+    """Two windows in a row whose CPU per request agrees within tolerance."""
+    if len(windows) < 2 or None in windows:
+        return False
+    a, b = windows
+    return abs(a - b) <= tolerance * min(a, b)
+
+
+def fmt_ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.2f} ms"
 
 
 def memory(running: Running) -> dict:

@@ -16,13 +16,15 @@ class Scenario:
     title: str
     short: str  # the chart's label
     group: str  # scenarios of one group run against one server start
-    kind: str  # "wrk", "latency", "slowloris", "static", "scaling"
+    kind: str  # "wrk", "latency", "slowloris", "openloop", "slowclients", "static", "scaling"
     app: App = HELLO
     path: str = "/"
     headers: tuple[str, ...] = ()
     post_bytes: int = 0
     connections: int = 64
     apptime_args: tuple[str, ...] = field(default=())  # how bench/apptime.py calls the app for the limit
+    # When set, the scenario runs against these servers only (those selected, and PyHost's variants always).
+    peers: tuple[str, ...] = ()
 
 
 MiB = 1024 * 1024
@@ -34,6 +36,12 @@ SCENARIOS = [
     Scenario("latency", "Hello world at a fixed rate of half the server's own maximum", "hello at\nhalf load", "hello", "latency"),
     Scenario("slowloris", "Hello world, keep-alive, while 500 slow clients hold connections open", "hello with 500\nslow clients", "hello",
              "slowloris"),
+    Scenario("mixed", "Open loop at a fixed rate: hello world with 1 request in 50 waiting 50 ms; the fast requests' latency",
+             "1 in 50 slow:\nfast requests", "mixed", "openloop", App("mixed", "app"),
+             peers=("pyhost", "pyhost-depth0", "gunicorn-sync", "nginx-gunicorn")),
+    Scenario("slow-clients", "Hello world, keep-alive, while 50 slow uploaders (300 B/s) and 50 slow readers (of 8 MiB) are connected",
+             "hello with 50 slow\nuploaders + readers", "slow-clients", "slowclients", App("busysite", "app"),
+             peers=("pyhost", "nginx-gunicorn", "nginx-uwsgi", "gunicorn-sync")),
     Scenario("big", "A 100 KiB response", "100 KiB\nresponse", "big", "wrk", App("payloads", "big")),
     Scenario("echo", "A 1 MiB POST echoed back", "1 MiB POST\nechoed", "echo", "wrk", App("payloads", "echo"), post_bytes=MiB,
              apptime_args=("--method", "POST", "--body-bytes", str(MiB))),
@@ -52,6 +60,11 @@ SCENARIOS = [
     Scenario("scaling", "Worker scaling: hello world, keep-alive, with 1, 2 and 4 workers", "scaling", "scaling", "scaling"),
 ]
 BY_KEY = {s.key: s for s in SCENARIOS}
-QUICK = ["hello", "latency", "flask", "static-1k"]
-QUICK_SERVERS = ["pyhost", "gunicorn-sync", "uwsgi-http", "uwsgi-http11", "nginx"]
+QUICK = ["hello", "mixed", "flask", "static-1k"]
+QUICK_SERVERS = ["pyhost", "gunicorn-sync", "uwsgi-http11", "nginx-gunicorn", "nginx"]
+# The mixed scenario: one request in SLOW_EVERY (at random, seeded) goes to SLOW_PATH, at this share of the mix's
+# closed-loop capacity (measured on PyHost in the same run, unless bench/run --open-rate fixes it).
+SLOW_PATH, SLOW_EVERY, OPEN_LOAD_SHARE = "/slow?ms=50", 50, 0.5
+# The slow-clients scenario (issue 9): how many of each kind.
+SLOW_UPLOADERS, SLOW_READERS = 50, 50
 SCALING_WORKERS = (1, 2, 4)

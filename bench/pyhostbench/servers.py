@@ -130,6 +130,8 @@ class Server:
     serves_static = False
     multiprocess = True  # False: one process whatever the worker count
     stop_signal = signal.SIGTERM
+    is_pyhost = False
+    variant = False  # a second configuration of a server: runs only where a scenario asks for it, or when named
 
     def describe(self, workers: int) -> str:
         raise NotImplementedError
@@ -211,13 +213,21 @@ def wait_ready(running: Running, path: str, timeout: float) -> None:
 class PyHost(Server):
     name, label, package = "pyhost", "PyHost", ""
     serves_static = True
+    is_pyhost = True
+
+    def __init__(self, name: str = "pyhost", label: str = "PyHost", extra_args: tuple[str, ...] = (),
+                 binary: Path | None = None, variant: bool = False) -> None:
+        self.name, self.label, self.extra_args, self.binary = name, label, extra_args, binary
+        self.variant = variant
 
     def describe(self, workers: int) -> str:
-        return f"`pyhost serve APP -w {workers} --python {PYTHON}` (defaults otherwise: 1 thread per worker)"
+        extra = " " + " ".join(self.extra_args) if self.extra_args else ""
+        return f"`pyhost serve APP -w {workers} --python {PYTHON}{extra}` (defaults otherwise: 1 thread per worker)"
 
     def launches(self, ctx, app, workers, port, dir):
-        argv = [str(ctx.pyhost), "serve", app.spec, "--python", PYTHON, "--chdir", str(ctx.apps), "-w", str(workers),
-                "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--static", f"/static={ctx.static_dir}"]
+        argv = [str(self.binary or ctx.pyhost), "serve", app.spec, "--python", PYTHON, "--chdir", str(ctx.apps),
+                "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                "--static", f"/static={ctx.static_dir}", *self.extra_args]
         if ctx.compress:
             argv += ["--compress", "--compress-codings", "gzip", "--compress-level", f"gzip={GZIP_LEVEL}", "--static-precompressed"]
         for key, value in ctx.env.items():
@@ -304,7 +314,7 @@ http {{
     fastcgi_temp_path {dir}/fastcgi;
     uwsgi_temp_path {dir}/uwsgi;
     scgi_temp_path {dir}/scgi;
-    server {{
+{upstreams}    server {{
         listen 127.0.0.1:{port};
 {locations}
     }}
@@ -318,19 +328,20 @@ UWSGI_PARAMS = ["QUERY_STRING $query_string", "REQUEST_METHOD $request_method", 
                 "SERVER_NAME $server_name"]  # what Debian's /etc/nginx/uwsgi_params passes, minus HTTPS
 
 
-def nginx_launch(dir: Path, port: int, locations: str) -> Launch:
+def nginx_launch(dir: Path, port: int, locations: str, upstreams: str = "") -> Launch:
     conf = dir / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(dir=dir, port=port, locations=locations))
+    conf.write_text(NGINX_CONF.format(dir=dir, port=port, locations=locations, upstreams=upstreams))
     # -e: not even the startup error log goes to /var/log/nginx; -p: no path of the system's nginx is used.
     return Launch(["nginx", "-p", str(dir), "-e", str(dir / "nginx-error.log"), "-c", str(conf)])
 
 
 class NginxUwsgi(Server):
-    name, label, package = "nginx-uwsgi", "nginx + uWSGI", "uwsgi-core"
+    name, label, package = "nginx-uwsgi", "nginx → uWSGI", "uwsgi-core"
 
     def describe(self, workers):
-        return (f"nginx (`worker_processes auto`, `uwsgi_pass` to a Unix socket) in front of "
-                f"`uwsgi --socket ... --processes {workers}`")
+        return (f"nginx (`worker_processes auto`, `uwsgi_pass` to a Unix socket, `uwsgi_buffering` on as by default) "
+                f"in front of `uwsgi --plugin python3 --socket ... --master --processes {workers}`: one of the stacks "
+                "PyHost replaces")
 
     def launches(self, ctx, app, workers, port, dir):
         sock = dir / "uwsgi.sock"
@@ -342,6 +353,44 @@ class NginxUwsgi(Server):
     def worker_test(self, roots):
         uwsgi_master = roots[0]
         return lambda p: p.ppid == uwsgi_master
+
+
+# gunicorn's own deployment guide (docs.gunicorn.org/en/stable/deploy.html): an upstream on gunicorn's Unix socket,
+# fail_timeout=0, and these headers. Buffering of requests and responses stays on, as nginx ships it: that buffering
+# is why the guide puts nginx in front of sync workers at all.
+GUNICORN_UPSTREAM = """\
+    upstream app_server {{
+        server unix:{sock} fail_timeout=0;
+    }}
+"""
+GUNICORN_LOCATION = """\
+        location / {
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header Host $http_host;
+            proxy_redirect off;
+            proxy_pass http://app_server;
+        }"""
+
+
+class NginxGunicorn(Server):
+    name, label, package = "nginx-gunicorn", "nginx → gunicorn", "gunicorn"
+
+    def describe(self, workers):
+        return (f"nginx (`worker_processes auto`, `proxy_pass` to a Unix socket as gunicorn's deployment guide has it, "
+                f"HTTP/1.0 to the upstream and `proxy_buffering` on, nginx's defaults) in front of "
+                f"`gunicorn -w {workers} -k sync -b unix:...`: the stack PyHost replaces")
+
+    def launches(self, ctx, app, workers, port, dir):
+        sock = dir / "gunicorn.sock"
+        # gunicorn's --umask 0 (its default) leaves the socket writable by nginx's workers (user nobody).
+        gunicorn = Launch(["gunicorn", "--chdir", str(ctx.apps), "-w", str(workers), "-k", "sync", "-b", f"unix:{sock}",
+                           "--log-level", "warning", app.spec], signal.SIGINT)
+        return [gunicorn, nginx_launch(dir, port, GUNICORN_LOCATION, GUNICORN_UPSTREAM.format(sock=sock))]
+
+    def worker_test(self, roots):
+        gunicorn_master = roots[0]
+        return lambda p: p.ppid == gunicorn_master
 
 
 class Waitress(Server):
@@ -451,6 +500,9 @@ class NginxStatic(Server):
 
 
 
-ALL: list[Server] = [PyHost(), GunicornSync(), GunicornGthread(), UwsgiHttp(), UwsgiHttp11(), NginxUwsgi(),
-                     Waitress(), ApacheModWsgi(), NginxStatic()]
+# Pipelining off: the mixed-latency scenario runs it beside the default, so pipelining's tail cost is always in view.
+PYHOST_NO_PIPELINING = PyHost("pyhost-depth0", "PyHost --pipeline-depth 0", ("--pipeline-depth", "0"), variant=True)
+
+ALL: list[Server] = [PyHost(), PYHOST_NO_PIPELINING, GunicornSync(), GunicornGthread(), UwsgiHttp(), UwsgiHttp11(),
+                     NginxGunicorn(), NginxUwsgi(), Waitress(), ApacheModWsgi(), NginxStatic()]
 BY_NAME: dict[str, Server] = {s.name: s for s in ALL}

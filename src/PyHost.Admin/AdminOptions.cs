@@ -13,4 +13,8 @@ public sealed record AdminOptions
 
     /// <summary>The bearer token every TCP request must carry (<c>--admin-token-file</c>); required with <see cref="Tcp"/>.</summary>
     public string? Token { get; init; }
+
+    /// <summary>Replace whatever is at <see cref="SocketPath"/> without asking: a binary upgrade's successor takes
+    /// the control socket over from the server it replaces, which is still running.</summary>
+    public bool TakeOver { get; init; }
 }

@@ -111,7 +111,8 @@ public static partial class ServeCommand
     });
 
     /// <summary>The admin API on the control socket (and on --admin's TCP address): reload, scale, status, metrics.</summary>
-    private static async Task<AdminServer?> StartAdminAsync(ParseResult parsed, string controlSocket, Arbiter arbiter, HttpFrontOptions front,
+    /// <param name="takeOver">A binary upgrade's successor: the control socket's path is its predecessor's, and is now its own.</param>
+    private static async Task<AdminServer?> StartAdminAsync(ParseResult parsed, string controlSocket, bool takeOver, Arbiter arbiter, HttpFrontOptions front,
         Func<IReadOnlyList<string>> listeners, TelemetryExport telemetry, WorkerOptions workers, ILoggerProvider logging, LogLevel level, ILogger log)
     {
         BindAddress? admin = parsed.GetValue(AdminAddress) is { } text && BindAddress.TryParse(text, out BindAddress? bind, out _) ? bind : null;
@@ -131,6 +132,7 @@ public static partial class ServeCommand
                 SocketPath = admin?.UnixSocketPath ?? controlSocket,
                 Tcp = admin?.UnixSocketPath is null ? admin : null,
                 Token = token,
+                TakeOver = takeOver,
             }, targets, logging, level);
         }
         catch (IOException ex)
@@ -171,7 +173,7 @@ public static partial class ServeCommand
             json.WriteString("graceful_timeout", $"{workers.GracefulTimeout.TotalSeconds}s");
             json.WriteNumber("max_requests", workers.MaxRequests);
             json.WriteNumber("max_requests_jitter", workers.MaxRequestsJitter);
-            json.WriteNumber("max_queued_requests", workers.Backlog);
+            json.WriteNumber("max_queued_requests", workers.MaxQueuedRequests);
             json.WriteBoolean("preload", workers.Preload);
             json.WriteNumber("pipeline_depth", workers.PipelineDepth);
             json.WriteBoolean("request_buffering", front.Dispatch.RequestBuffering);

@@ -1,17 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using PyHost.Cli.Logging;
 using PyHost.Http;
-using PyHost.Workers;
-using PyHost.Admin.Api;
-using PyHost.Admin.Telemetry;
-using PyHost.Workers.Dispatch;
-using PyHost.Workers.Dispatch.Buffering;
-using PyHost.Workers.Python;
-using PyHost.Workers.Supervision;
 
 namespace PyHost.Cli;
 
@@ -85,13 +75,6 @@ public static partial class ServeCommand
         Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,
     };
-    private static readonly Option<int> Backlog = new("--backlog")
-    {
-        Description = "Requests that may wait for a free worker; beyond that they get 503.",
-        CustomParser = result => WholeNumber(result) ?? 0,
-        DefaultValueFactory = _ => 2048,
-    };
-
     private static readonly Option<int> MaxRequests = new("--max-requests")
     {
         Description = "Replace a worker after this many requests (0 = never); its successor is ready first.",
@@ -146,7 +129,7 @@ public static partial class ServeCommand
         var command = new Command("serve", "Serve a Python WSGI app.")
         {
             App, Bind, Workers, Timeout, GracefulTimeout, Chdir, PythonPathDirs, Python, AccessLogFile, ErrorLogFile,
-            LogLevelOption, PidFile, Debug, Env, Backlog, MaxRequests, MaxRequestsJitter, MaxWorkerMemory, WorkersMax,
+            LogLevelOption, PidFile, Debug, Env, MaxRequests, MaxRequestsJitter, MaxWorkerMemory, WorkersMax,
             IdleTimeout, Threads, User, Group, Preload, Reload, ReloadExtraFile,
         };
         command.Validators.Add(result =>
@@ -178,10 +161,6 @@ public static partial class ServeCommand
             {
                 result.AddError("--timeout and --graceful-timeout take a number of seconds, 0 or more");
             }
-            if (ParsedValue(result, Backlog) < 1)
-            {
-                result.AddError("--backlog must be at least 1");
-            }
             if (ParsedValue(result, Threads) < 1)
             {
                 result.AddError("--threads must be at least 1");
@@ -202,6 +181,8 @@ public static partial class ServeCommand
         });
         AddFrameworkOptions(command);
         AddDispatchOptions(command);
+        AddHttpOptions(command);
+        AddOperationsOptions(command);
         AddObservabilityOptions(command);
         command.SetAction((parsed, _) => RunAsync(parsed));
         return command;
@@ -257,146 +238,4 @@ public static partial class ServeCommand
         "critical" => LogLevel.Critical,
         _ => null,
     };
-
-    private static async Task<int> RunAsync(ParseResult parsed)
-    {
-        LogLevel level = ParseLogLevel(parsed.GetValue(LogLevelOption)!)!.Value;
-        string? errorLogPath = parsed.GetValue(ErrorLogFile);
-        TextWriter errorLog = errorLogPath is null or "-"
-            ? Console.Error
-            : new StreamWriter(new FileStream(errorLogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite));
-        using var logging = new ServerLoggerProvider(errorLog, level, JsonErrorLog(parsed));
-        using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logging).SetMinimumLevel(level));
-        ILogger log = loggerFactory.CreateLogger("pyhost");
-
-        string appDirectory = Path.GetFullPath(parsed.GetValue(Chdir) ?? Environment.CurrentDirectory);
-        PythonChoice python;
-        try
-        {
-            python = PythonLocator.Locate(parsed.GetValue(Python), appDirectory, Environment.GetEnvironmentVariable);
-        }
-        catch (FileNotFoundException ex)
-        {
-            Console.Error.WriteLine($"pyhost: error: {ex.Message}");
-            return 2;
-        }
-
-        string? app = ResolveApp(parsed, appDirectory, log);
-        if (app is null)
-        {
-            return 2;
-        }
-        var options = new WorkerOptions
-        {
-            App = app,
-            Python = python.Path,
-            Workers = parsed.GetValue(Workers) ?? DefaultWorkers(),
-            WorkingDirectory = appDirectory,
-            PythonPath = (parsed.GetValue(PythonPathDirs) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            EnvironmentVariables = (parsed.GetValue(Env) ?? []).Select(pair => pair.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]),
-            Timeout = TimeSpan.FromSeconds(parsed.GetValue(Timeout)),
-            Debug = parsed.GetValue(Debug),
-            Backlog = parsed.GetValue(Backlog),
-            GracefulTimeout = TimeSpan.FromSeconds(parsed.GetValue(GracefulTimeout)),
-            MaxRequests = parsed.GetValue(MaxRequests),
-            MaxRequestsJitter = parsed.GetValue(MaxRequestsJitter),
-            MaxWorkerMemoryMib = parsed.GetValue(MaxWorkerMemory),
-            WorkersMax = parsed.GetValue(WorkersMax) ?? 0,
-            IdleTimeout = TimeSpan.FromSeconds(parsed.GetValue(IdleTimeout)),
-            Threads = parsed.GetValue(Threads),
-            User = parsed.GetValue(User),
-            Group = parsed.GetValue(Group),
-            Preload = parsed.GetValue(Preload),
-            PipelineDepth = parsed.GetValue(PipelineDepth) ?? new WorkerOptions { App = "", Python = "" }.PipelineDepth,
-        };
-        var binds = (parsed.GetValue(Bind) is { Length: > 0 } given ? given : ["127.0.0.1:8000"])
-            .Select(text => BindAddress.TryParse(text, out BindAddress? bind, out _) ? bind : throw new InvalidOperationException(text))
-            .ToList();
-        var graceful = TimeSpan.FromSeconds(parsed.GetValue(GracefulTimeout));
-
-        log.LogInformation("Starting pyhost {Version}", typeof(ServeCommand).Assembly.GetName().Version?.ToString(3));
-        log.LogInformation("Using Python {Python} ({Reason})", python.Path, python.Reason);
-
-        using RuntimeDirectory runtime = RuntimeDirectory.Create();
-        var buffers = new BufferBudget(new BufferLimits { Directory = runtime.Path }, loggerFactory.CreateLogger("pyhost.buffers"));
-        var pool = new WorkerPool(new WorkerPoolOptions { MaxQueued = options.Backlog, Buffers = buffers, PipelineMaxAge = PipelineMaxAgeFrom(parsed) });
-        await using AccessLog? accessLog = parsed.GetValue(AccessLogFile) is { } accessTarget ? new AccessLog(accessTarget, AccessLogFormatFrom(parsed)) : null;
-        using TelemetryExport telemetry = StartTelemetry(parsed);
-        var frontOptions = WithFrameworkOptions(parsed, new HttpFrontOptions { Binds = binds, GracefulTimeout = graceful, Dispatch = DispatchPolicyFrom(parsed) });
-        WebApplication web = HttpFront.Build(frontOptions, pool, accessLog, logging, level);
-        try
-        {
-            await web.StartAsync();
-        }
-        catch (IOException ex)
-        {
-            log.LogCritical("Cannot listen: {Reason}", ex.Message);
-            return 1;
-        }
-
-        await using var arbiter = new Arbiter(options, runtime, pool, loggerFactory);
-        int bootStatus = await arbiter.StartAsync();
-        if (bootStatus != 0)
-        {
-            Console.Error.WriteLine(arbiter.BootFailure);
-            log.LogCritical("The app could not be started ({App}); see above. Exiting with status {Status}.", app, bootStatus);
-            await arbiter.StopAsync(TimeSpan.FromSeconds(2));
-            await web.StopAsync();
-            return bootStatus;
-        }
-
-        // Everything that takes signals and commands is in place before the lines that say the server is ready.
-        using var signals = new SignalHandlers(arbiter, log);
-        using CodeWatcher? watcher = parsed.GetValue(Reload)
-            ? new CodeWatcher(appDirectory, parsed.GetValue(ReloadExtraFile) ?? [], arbiter.ReloadAsync, log)
-            : null;
-        string? pidFile = parsed.GetValue(PidFile);
-        await using AdminServer? control = await StartAdminAsync(parsed, ControlCommands.SocketPathFor(pidFile, runtime.Path), arbiter, frontOptions,
-            () => HttpFront.ListeningUrls(web).ToList(), telemetry, options, logging, level, log);
-        if (control is null)
-        {
-            await arbiter.StopAsync(TimeSpan.FromSeconds(2));
-            await web.StopAsync();
-            return 1;
-        }
-        if (pidFile is not null)
-        {
-            await File.WriteAllTextAsync(pidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
-        }
-        foreach (string url in HttpFront.ListeningUrls(web))
-        {
-            log.LogInformation("Listening on {Url}", url);
-        }
-        log.LogInformation("Control socket: {Path} (the admin API: pyhost reload, scale N, top)", control.SocketPath);
-        if (control.TcpUrl is { } adminUrl)
-        {
-            log.LogInformation("Admin API and dashboard: {Url} (bearer token from --admin-token-file)", adminUrl);
-        }
-
-        IHostApplicationLifetime lifetime = web.Lifetime;
-        var stopping = new TaskCompletionSource();
-        lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
-        Task finished = await Task.WhenAny(stopping.Task, arbiter.Fatal);
-        int exitStatus = 0;
-        if (finished == arbiter.Fatal)
-        {
-            exitStatus = arbiter.Fatal.Result;
-            log.LogCritical("Workers keep failing to boot; stopping.\n{Failure}", arbiter.BootFailure);
-        }
-
-        log.LogInformation("Shutting down: finishing in-flight requests (up to {Seconds} s)", graceful.TotalSeconds);
-        await web.StopAsync();
-        await arbiter.StopAsync(TimeSpan.FromSeconds(5));
-        if (pidFile is not null)
-        {
-            File.Delete(pidFile);
-        }
-        log.LogInformation("Stopped");
-        return exitStatus;
-    }
-
-    private static int DefaultWorkers() =>
-        int.TryParse(Environment.GetEnvironmentVariable("WEB_CONCURRENCY"), out int fromEnvironment) && fromEnvironment > 0
-            ? fromEnvironment
-            : Environment.ProcessorCount;
 }

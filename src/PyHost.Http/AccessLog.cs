@@ -2,6 +2,7 @@ using System.Text;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using PyHost.Http.Forwarding;
 using PyHost.Http.Observability;
 
 namespace PyHost.Http;
@@ -14,21 +15,21 @@ public sealed class AccessLog : IAsyncDisposable
 {
     private readonly Channel<string> _lines = Channel.CreateBounded<string>(
         new BoundedChannelOptions(65536) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-    private readonly TextWriter _writer;
+    // Queued by Reopen, told apart from a log line by reference.
+    private static readonly string ReopenMarker = new('\0', 1);
+
+    private readonly string _target;
     private readonly AccessLogFormat _format;
+    private TextWriter _writer;
     private readonly Task _pump;
 
+    /// <summary>Opens the log: '-' is stdout, anything else a file opened for appending (O_APPEND); throws
+    /// <see cref="Workers.Posix.FileOpenException"/> with a one-line message.</summary>
     public AccessLog(string target, AccessLogFormat? format = null)
     {
+        _target = target;
         _format = format ?? DefaultFormat;
-        if (target == "-")
-        {
-            _writer = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false };
-        }
-        else
-        {
-            _writer = new StreamWriter(new FileStream(target, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false));
-        }
+        _writer = Open(target);
         _pump = Task.Run(PumpAsync);
     }
 
@@ -41,20 +42,34 @@ public sealed class AccessLog : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGUSR1: the file is opened again by its name (logrotate moved the old one away). Done by the writing
+    /// task between two lines, so no line is split or lost.</summary>
+    public void Reopen() => _lines.Writer.TryWrite(ReopenMarker);
+
+    /// <summary>Called with a one-line reason when a reopen fails; the old file is kept.</summary>
+    public Action<string>? ReopenFailed { get; set; }
+
+    private static TextWriter Open(string target) => target == "-"
+        ? new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false }
+        : new StreamWriter(Workers.Posix.AppendOnlyFile.Open(target, "open the access log"), new UTF8Encoding(false));
+
     public void Write(HttpContext context, RequestRecord record, TimeSpan duration)
     {
         HttpRequest request = context.Request;
-        System.Net.IPAddress? remote = context.Connection.RemoteIpAddress;
-        if (remote is { IsIPv4MappedToIPv6: true })
+        System.Net.IPAddress? peer = context.Connection.RemoteIpAddress;
+        if (peer is { IsIPv4MappedToIPv6: true })
         {
-            remote = remote.MapToIPv4();
+            peer = peer.MapToIPv4();
         }
+        // The client the app saw: a trusted proxy's X-Forwarded-For or the PROXY protocol may have named it.
+        RequestOrigin origin = RequestOriginFeature.Get(context);
         var entry = new AccessLogEntry
         {
             Time = record.StartTime,
-            RemoteAddress = remote?.ToString() ?? "-",
-            RemotePort = context.Connection.RemotePort,
-            ForwardedClient = record.ForwardedClient,
+            RemoteAddress = origin.RemoteAddress is { Length: > 0 } client ? client : "-",
+            RemotePort = origin.RemotePort,
+            Peer = peer?.ToString() ?? "-",
+            ForwardedClient = origin.ViaTrustedProxy && origin.RemoteAddress.Length > 0 ? origin.RemoteAddress : null,
             Method = request.Method,
             Target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? "/",
             Protocol = request.Protocol,
@@ -66,9 +81,9 @@ public sealed class AccessLog : IAsyncDisposable
             RequestId = record.RequestId,
             App = record.App,
             WorkerId = record.WorkerId,
-            Scheme = request.Scheme,
-            ServerName = request.Host.HasValue ? request.Host.Host : context.Connection.LocalIpAddress?.ToString(),
-            ServerPort = request.Host.Port ?? context.Connection.LocalPort,
+            Scheme = origin.Scheme,
+            ServerName = origin.ServerName,
+            ServerPort = origin.ServerPort,
         };
         _lines.Writer.TryWrite(_format.Format(entry));
     }
@@ -83,10 +98,36 @@ public sealed class AccessLog : IAsyncDisposable
         {
             while (reader.TryRead(out string? line))
             {
+                if (ReferenceEquals(line, ReopenMarker))
+                {
+                    await ReopenNowAsync();
+                    continue;
+                }
                 await _writer.WriteLineAsync(line);
             }
             await _writer.FlushAsync();
         }
+    }
+
+    private async Task ReopenNowAsync()
+    {
+        if (_target == "-")
+        {
+            return;
+        }
+        TextWriter fresh;
+        try
+        {
+            fresh = Open(_target);
+        }
+        catch (IOException ex)
+        {
+            ReopenFailed?.Invoke(ex.Message);
+            return;
+        }
+        TextWriter old = _writer;
+        _writer = fresh;
+        await old.DisposeAsync();
     }
 
     public async ValueTask DisposeAsync()

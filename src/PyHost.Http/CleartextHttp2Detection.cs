@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -16,9 +17,11 @@ internal static class CleartextHttp2Detection
     private static readonly byte[] Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray();
 
     // Kestrel's internal per-connection protocol choice. Looked up once; if a Kestrel version renames it, the
-    // endpoint stays HTTP/1.1 only and the start-up log says so.
-    private static readonly Type? ProtocolsFeatureType =
-        typeof(KestrelServerOptions).Assembly.GetType("Microsoft.AspNetCore.Server.Kestrel.Core.Internal.HttpProtocolsFeature");
+    // endpoint stays HTTP/1.1 only and the start-up log says so. The name is a literal and the field is annotated,
+    // so the trimmer and NativeAOT keep the type and its constructor (and check this at build time).
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)]
+    private static readonly Type? ProtocolsFeatureType = Type.GetType(
+        "Microsoft.AspNetCore.Server.Kestrel.Core.Internal.HttpProtocolsFeature, Microsoft.AspNetCore.Server.Kestrel.Core");
     private static readonly object? Http1Only = CreateFeature(HttpProtocols.Http1);
     private static readonly object? Http2Only = CreateFeature(HttpProtocols.Http2);
 

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -31,15 +32,16 @@ public sealed partial class HttpFront
     private readonly StaticFileRoute? _staticFiles;
     private readonly IReadOnlyList<ErrorPageFile> _errorPageFiles;
     private readonly ILogger _logger;
+    private readonly HttpFrontOptions _options;
 
-    private HttpFront(WorkerPool pool, DispatchPolicy policy, string appName, StaticFileRoute? staticFiles,
-        IReadOnlyList<ErrorPageFile> errorPageFiles, ILogger logger)
+    private HttpFront(HttpFrontOptions options, WorkerPool pool, StaticFileRoute? staticFiles, ILogger logger)
     {
+        _options = options;
         _pool = pool;
-        _policy = policy;
-        _appName = appName;
+        _policy = options.Dispatch;
+        _appName = options.AppName;
         _staticFiles = staticFiles;
-        _errorPageFiles = errorPageFiles;
+        _errorPageFiles = options.ErrorPageFiles;
         _logger = logger;
     }
 
@@ -68,11 +70,11 @@ public sealed partial class HttpFront
             // PEP 3333 native strings are latin-1: every header byte reaches the app as one code point.
             kestrel.RequestHeaderEncodingSelector = _ => Encoding.Latin1;
             kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1;
-            foreach (BindAddress bind in options.Binds)
-            {
-                Listen(kestrel, bind);
-            }
+            ApplyLimits(kestrel, options.Limits);
+            var connectionMiddleware = ConnectionMiddleware(options, kestrel.ApplicationServices);
+            ListenAll(kestrel, options, listen => Protocols(listen, connectionMiddleware));
         });
+        ConfigureOperations(builder, options);
 
         WebApplication app = builder.Build();
         if (!CleartextHttp2Detection.IsAvailable)
@@ -83,10 +85,10 @@ public sealed partial class HttpFront
         {
             app.Logger.LogInformation("Static files: {Prefix}/ from {Directory}, answered without a worker", mount.UrlPrefix, mount.Directory);
         }
-        var front = new HttpFront(pool, options.Dispatch, options.AppName, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null,
-            options.ErrorPageFiles, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("pyhost.front"));
+        var front = new HttpFront(options, pool, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null,
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("pyhost.front"));
         // Outermost: the request's id, span, metrics and access log line cover everything inside, compression too.
-        app.Use(new RequestObserver(accessLog, options.Statistics).InvokeAsync);
+        app.Use(new RequestObserver(accessLog, options.Statistics, options.ForwardedAllowIps).InvokeAsync);
         if (options.Compression is { } compression)
         {
             app.Logger.LogInformation("Compression: {Codings} for responses of {MinimumLength} bytes or more", string.Join(", ", compression.Codings.Select(c => c.Token())), compression.MinimumLength);
@@ -100,29 +102,30 @@ public sealed partial class HttpFront
     public static IEnumerable<string> ListeningUrls(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
 
-    private static void Listen(KestrelServerOptions kestrel, BindAddress bind)
+    private static void Protocols(ListenOptions listen, List<Func<ConnectionDelegate, ConnectionDelegate>> connectionMiddleware)
     {
-        static void Protocols(ListenOptions listen)
+        connectionMiddleware.ForEach(middleware => listen.Use(middleware));
+        listen.Protocols = HttpProtocols.Http1AndHttp2;
+        if (CleartextHttp2Detection.IsAvailable)
         {
-            listen.Protocols = HttpProtocols.Http1AndHttp2;
-            if (CleartextHttp2Detection.IsAvailable)
-            {
-                CleartextHttp2Detection.Use(listen);
-            }
+            CleartextHttp2Detection.Use(listen);
         }
+    }
 
+    private static void Listen(KestrelServerOptions kestrel, BindAddress bind, Action<ListenOptions> protocols)
+    {
         if (bind.UnixSocketPath is { } path)
         {
             RemoveStaleSocket(path);
-            kestrel.ListenUnixSocket(path, Protocols);
+            kestrel.ListenUnixSocket(path, protocols);
         }
         else if (bind.IsLocalhost)
         {
-            kestrel.ListenLocalhost(bind.Port, Protocols);
+            kestrel.ListenLocalhost(bind.Port, protocols);
         }
         else
         {
-            kestrel.Listen(bind.Address!, bind.Port, Protocols);
+            kestrel.Listen(bind.Address!, bind.Port, protocols);
         }
     }
 
@@ -146,6 +149,10 @@ public sealed partial class HttpFront
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (await AnsweredAtTheDoorAsync(context))
+        {
+            return;
+        }
         RequestRecord? record = RequestRecord.Of(context);
         if (_staticFiles?.Match(context) is var (mount, pathBelow))
         {

@@ -1,4 +1,5 @@
 using PyHost.Http.Compression;
+using PyHost.Http.Forwarding;
 using PyHost.Http.Observability;
 using PyHost.Http.StaticFiles;
 using PyHost.Workers.Dispatch;
@@ -15,6 +16,13 @@ public sealed record HttpFrontOptions
     /// <summary>Live request rates and latencies per app, read by the admin API.</summary>
     public FrontStatistics Statistics { get; init; } = new();
 
+    /// <summary>The sockets PyHost bound or inherited (Listening/ListenerSet); when given, they are served instead of
+    /// <see cref="Binds"/>.</summary>
+    public IReadOnlyList<Listening.FrontListener> Listeners { get; init; } = [];
+
+    /// <summary>--backlog: the kernel's listen(2) backlog of connections not yet accepted (gunicorn's meaning).</summary>
+    public int Backlog { get; init; } = 2048;
+
     /// <summary>How long in-flight requests may run on after a stop signal.</summary>
     public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -29,4 +37,17 @@ public sealed record HttpFrontOptions
 
     /// <summary>The site's own pages for the answers the front makes itself when the app cannot (502, 503, 504).</summary>
     public IReadOnlyList<ErrorPageFile> ErrorPageFiles { get; init; } = [];
+
+    /// <summary>Request head sizes, timeouts and connection counts.</summary>
+    public HttpLimits Limits { get; init; } = new();
+
+    /// <summary>The peers whose proxy headers and PROXY protocol headers are believed (<c>--forwarded-allow-ips</c>).</summary>
+    public TrustedProxies ForwardedAllowIps { get; init; } = TrustedProxies.Loopback;
+
+    /// <summary>Which proxy headers a trusted peer's word is read from (<c>--forwarded-headers</c>).</summary>
+    public ForwardedHeaderStyle ForwardedHeaders { get; init; } = ForwardedHeaderStyle.XForwarded;
+
+    /// <summary>Every connection starts with a PROXY protocol v1 or v2 header (<c>--proxy-protocol</c>; per listener
+    /// once the configuration file has listeners).</summary>
+    public bool ProxyProtocol { get; init; }
 }

@@ -6,6 +6,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
+using PyHost.Http.Forwarding;
 using PyHost.Http.Observability;
 using PyHost.Protocol;
 
@@ -35,6 +36,7 @@ public static class WsgiEnviron
     private static readonly byte[] TraceIdKey = MarshalWriter.EncodeKey("pyhost.trace_id");
     private static readonly byte[] SpanIdKey = MarshalWriter.EncodeKey("pyhost.span_id");
     private static readonly byte[] TraceParentKey = MarshalWriter.EncodeKey("pyhost.traceparent");
+    private static readonly byte[] HttpHost = MarshalWriter.EncodeKey("HTTP_HOST");
 
     // HTTP_* keys by header name. Header names repeat endlessly, so each is converted once; the cache is bounded
     // so a client sending random names cannot grow it.
@@ -55,10 +57,11 @@ public static class WsgiEnviron
         Add(output, RequestUri, rawTarget);
         Add(output, RawUri, rawTarget);
         Add(output, ServerProtocol, request.Protocol);
-        Add(output, UrlScheme, request.Scheme);
-        WriteServerAndRemote(output, context);
+        RequestOrigin origin = RequestOriginFeature.Get(context);
+        Add(output, UrlScheme, origin.Scheme);
+        WriteServerAndRemote(output, origin);
         RequestRecord? record = RequestRecord.Of(context);
-        WriteHeaders(output, request.Headers, bufferedBodyLength is not null, skipRequestId: record is not null);
+        WriteHeaders(output, request.Headers, origin.Host, bufferedBodyLength is not null, skipRequestId: record is not null);
         if (record is not null)
         {
             WriteRequestIdentity(output, record);
@@ -130,34 +133,20 @@ public static class WsgiEnviron
 
     /// <summary>
     /// SERVER_NAME and SERVER_PORT come from the Host header when there is one (as gunicorn and wsgiref do), else from
-    /// the listening socket; REMOTE_ADDR and REMOTE_PORT from the peer.
+    /// the listening socket; REMOTE_ADDR and REMOTE_PORT from the peer. A trusted proxy's headers may have changed
+    /// all of them: <see cref="RequestOrigin.Resolve"/> decides.
     /// </summary>
-    private static void WriteServerAndRemote(IBufferWriter<byte> output, HttpContext context)
+    private static void WriteServerAndRemote(IBufferWriter<byte> output, RequestOrigin origin)
     {
-        ConnectionInfo connection = context.Connection;
-        HostString host = context.Request.Host;
-        Add(output, ServerName, host.HasValue ? host.Host : connection.LocalIpAddress?.ToString() ?? "localhost");
+        Add(output, ServerName, origin.ServerName);
         MarshalWriter.WriteEncodedKey(output, ServerPort);
-        int serverPort = host.Port ?? (host.HasValue ? (context.Request.IsHttps ? 443 : 80) : connection.LocalPort);
-        WriteNumber(output, serverPort);
-
-        IPAddress? remote = connection.RemoteIpAddress;
-        if (remote is not null && remote.IsIPv4MappedToIPv6)
-        {
-            remote = remote.MapToIPv4();
-        }
+        WriteNumber(output, origin.ServerPort);
         // A Unix-socket peer has no address; "" keeps the key present for apps that read it unconditionally.
-        Add(output, RemoteAddr, remote?.ToString() ?? "");
+        Add(output, RemoteAddr, origin.RemoteAddress);
         MarshalWriter.WriteEncodedKey(output, RemotePort);
-        WriteNumber(output, connection.RemotePort);
+        WriteNumber(output, origin.RemotePort);
     }
 
-    /// <summary>
-    /// Every request header as HTTP_NAME, repeated fields joined with ", " (RFC 9110 §5.3) except Cookie, joined with
-    /// "; " (RFC 9113 §8.2.3, RFC 6265 §5.4). Content-Type and Content-Length lose the prefix (PEP 3333).
-    /// Names with "_" are dropped: X_Forwarded_For would otherwise pass for X-Forwarded-For (nginx's
-    /// underscores_in_headers off, gunicorn's header_map "drop").
-    /// </summary>
     /// <summary>
     /// HTTP_X_REQUEST_ID is the request's id as the logs know it (a trusted proxy's, or made here; a client's own is
     /// replaced, as nginx's proxy_set_header X-Request-ID $request_id does). With tracing on, the front's server span:
@@ -175,8 +164,16 @@ public static class WsgiEnviron
         }
     }
 
-    private static void WriteHeaders(IBufferWriter<byte> output, IHeaderDictionary headers, bool bodyBuffered, bool skipRequestId)
+    /// <summary>
+    /// Every request header as HTTP_NAME, repeated fields joined with ", " (RFC 9110 §5.3) except Cookie, joined with
+    /// "; " (RFC 9113 §8.2.3, RFC 6265 §5.4). Content-Type and Content-Length lose the prefix (PEP 3333).
+    /// Names with "_" are dropped: X_Forwarded_For would otherwise pass for X-Forwarded-For (nginx's
+    /// underscores_in_headers off, gunicorn's header_map "drop"). HTTP_HOST is <paramref name="host"/>, the Host the
+    /// client used, which a trusted proxy may have named.
+    /// </summary>
+    private static void WriteHeaders(IBufferWriter<byte> output, IHeaderDictionary headers, string? host, bool bodyBuffered, bool skipRequestId)
     {
+        bool hostWritten = false;
         foreach (KeyValuePair<string, StringValues> header in headers)
         {
             string name = header.Key;
@@ -191,6 +188,15 @@ public static class WsgiEnviron
                 continue;   // written from the buffered body instead
             }
             StringValues values = header.Value;
+            if (name.Equals("Host", StringComparison.OrdinalIgnoreCase))
+            {
+                if (host is not null)
+                {
+                    Add(output, HttpHost, host);
+                    hostWritten = true;
+                }
+                continue;
+            }
             if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
             {
                 MarshalWriter.WriteEncodedKey(output, ContentType);
@@ -213,6 +219,10 @@ public static class WsgiEnviron
                 string separator = name.Equals("Cookie", StringComparison.OrdinalIgnoreCase) ? "; " : ", ";
                 MarshalWriter.WriteString(output, string.Join(separator, values.ToArray()));
             }
+        }
+        if (!hostWritten && host is not null)
+        {
+            Add(output, HttpHost, host);
         }
     }
 

@@ -51,7 +51,8 @@ public sealed record WorkerOptions
     /// <summary>--preload: import the app once in a fork server and fork the workers from it.</summary>
     public bool Preload { get; init; }
 
-    /// <summary>--user / --group: the workers drop to these after connecting (the front keeps its privileges).</summary>
+    /// <summary>--user / --group: the front has dropped to these before it starts workers; the workers set their
+    /// environment (HOME, USER) from them, and drop themselves when the front could not.</summary>
     public string? User { get; init; }
 
     public string? Group { get; init; }
@@ -62,6 +63,12 @@ public sealed record WorkerOptions
     /// </summary>
     public int PipelineDepth { get; init; } = 4;
 
-    /// <summary>Requests that may wait for a free worker before the rest get 503.</summary>
-    public int Backlog { get; init; } = 2048;
+    /// <summary>--max-queued-requests: requests that may wait for a free worker before the rest get 503.</summary>
+    public int MaxQueuedRequests { get; init; } = 2048;
+
+    /// <summary>--max-boot-failures: a worker slot whose boot fails this many times in a row is given up.</summary>
+    public int MaxBootFailures { get; init; } = 5;
+
+    /// <summary>--name: the process name (comm) of the workers, as of the front.</summary>
+    public string? ProcessName { get; init; }
 }

@@ -133,6 +133,13 @@ MEDIA_URL = '/media/'
 
 LOGIN_REDIRECT_URL = '/notes/'
 
+# Behind a proxy that terminates TLS (nginx, a load balancer): the scheme the client used comes in X-Forwarded-Proto.
+# PyHost already sets wsgi.url_scheme from it when the proxy is in --forwarded-allow-ips; deployed Django sites name
+# it here too. Without HTTPS redirects it changes nothing for a client that talks to the app directly.
+SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')
+# Send plain-HTTP visitors to HTTPS, as a site behind a TLS proxy does; off for local development.
+SECURE_SSL_REDIRECT = os.environ.get('DJANGO_SECURE_SSL_REDIRECT') == '1'
+
 # Default primary key field type
 # https://docs.djangoproject.com/en/3.2/ref/settings/#default-auto-field
 

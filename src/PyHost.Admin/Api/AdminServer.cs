@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using PyHost.Admin.Configuration;
 using PyHost.Http;
+using PyHost.Workers.Posix;
 
 namespace PyHost.Admin.Api;
 
@@ -35,21 +36,23 @@ public sealed record AdminTargets
 /// </summary>
 public sealed partial class AdminServer : IAsyncDisposable
 {
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
     private readonly WebApplication _web;
+    private readonly AdminSockets _sockets;
     private readonly AdminTargets _targets;
     private readonly string? _token;
 
-    private AdminServer(WebApplication web, AdminTargets targets, string? token, string socketPath)
+    private AdminServer(WebApplication web, AdminSockets sockets, AdminTargets targets, string? token, string socketPath)
     {
         _web = web;
+        _sockets = sockets;
         _targets = targets;
         _token = token;
         SocketPath = socketPath;
     }
 
     public string SocketPath { get; }
+
+    private FileIdentity? _socketIdentity;
 
     /// <summary>The TCP URL, when there is one (port 0 resolved).</summary>
     public string? TcpUrl { get; private set; }
@@ -61,40 +64,36 @@ public sealed partial class AdminServer : IAsyncDisposable
         builder.Logging.AddProvider(logging);
         builder.Logging.SetMinimumLevel(minimumLevel);
         builder.Logging.AddFilter("Microsoft", minimumLevel > LogLevel.Warning ? minimumLevel : LogLevel.Warning);
-        RemoveStaleSocket(options.SocketPath);
+        AdminSockets sockets = AdminSockets.Bind(options.SocketPath, options.Tcp, options.TakeOver);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
-            kestrel.ListenUnixSocket(options.SocketPath);
-            if (options.Tcp is { } tcp)
+            kestrel.ListenHandle((ulong)sockets.Unix.Handle);
+            if (sockets.Tcp is { } tcp)
             {
-                if (tcp.IsLocalhost)
-                {
-                    kestrel.ListenLocalhost(tcp.Port);
-                }
-                else
-                {
-                    kestrel.Listen(tcp.Address!, tcp.Port);
-                }
+                kestrel.ListenHandle((ulong)tcp.Handle);
             }
         });
         WebApplication web = builder.Build();
-        var server = new AdminServer(web, targets, options.Token, options.SocketPath);
+        var server = new AdminServer(web, sockets, targets, options.Token, options.SocketPath);
         web.Use(server.AuthenticateAsync);
         if (targets.Metrics is { } metrics)
         {
             web.UseOpenTelemetryPrometheusScrapingEndpoint(metrics, context => context.Request.Path == "/metrics", null, null, null);
         }
         web.Run(server.HandleAsync);
-        await web.StartAsync();
-        // A socket file is made with the umask's mode: with the usual 022 others may not connect to it (connect needs
-        // write permission), and from here on only the owner may.
-        File.SetUnixFileMode(options.SocketPath, OwnerOnly);
-        server.TcpUrl = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
-            .GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>(web.Services)
-            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses
-            .FirstOrDefault(address => address.StartsWith("http://", StringComparison.Ordinal) && !address.StartsWith("http://unix:", StringComparison.Ordinal));
+        try
+        {
+            await web.StartAsync();
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        {
+            sockets.Dispose();
+            throw new IOException(ex.Message, ex);
+        }
+        server._socketIdentity = sockets.Publish();
+        server.TcpUrl = sockets.Tcp?.LocalEndPoint is IPEndPoint endPoint ? $"http://{endPoint}" : null;
         return server;
     }
 
@@ -116,35 +115,21 @@ public sealed partial class AdminServer : IAsyncDisposable
         await WriteErrorAsync(context, StatusCodes.Status401Unauthorized, "", "this admin address needs 'Authorization: Bearer TOKEN', the token of --admin-token-file");
     }
 
-    private static void RemoveStaleSocket(string path)
-    {
-        if (!File.Exists(path))
-        {
-            return;
-        }
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(new UnixDomainSocketEndPoint(path));
-        }
-        catch (SocketException)
-        {
-            File.Delete(path);   // left by a server that was killed
-            return;
-        }
-        throw new IOException($"{path} is in use by another running server");
-    }
-
     public async ValueTask DisposeAsync()
     {
         await _web.StopAsync();
         await _web.DisposeAsync();
-        try
+        _sockets.Dispose();
+        // Only the socket this server made: after a binary upgrade (SIGUSR2) the path is the new server's.
+        if (_socketIdentity is not null && LibC.IdentityOf(SocketPath) == _socketIdentity)
         {
-            File.Delete(SocketPath);
-        }
-        catch (IOException)
-        {
+            try
+            {
+                File.Delete(SocketPath);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
         }
     }
 }

@@ -16,7 +16,9 @@ public static class JsonErrorLogFormatter
 {
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static string Format(DateTimeOffset time, int pid, LogLevel level, string category, EventId eventId, string message, Exception? exception)
+    /// <param name="worker">For a line of a worker's output: which worker wrote it ("worker 3 (pid 1234)").</param>
+    public static string Format(DateTimeOffset time, int pid, LogLevel level, string category, EventId eventId, string message, Exception? exception,
+        string? worker = null)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var json = new Utf8JsonWriter(buffer, Options))
@@ -29,6 +31,10 @@ public static class JsonErrorLogFormatter
             if (eventId.Id != 0)
             {
                 json.WriteNumber("event_id", eventId.Id);
+            }
+            if (worker is not null)
+            {
+                json.WriteString("worker", worker);
             }
             json.WriteString("message", message);
             if (exception is not null)

@@ -12,7 +12,13 @@ namespace PyHost.Http.Observability;
 public sealed record AccessLogEntry
 {
     public required DateTimeOffset Time { get; init; }
+    /// <summary>The client the app saw (REMOTE_ADDR, %(h)s): the peer, or whom a trusted proxy named.</summary>
     public required string RemoteAddress { get; init; }
+
+    /// <summary>The connection's peer: the client itself, or the proxy in front.</summary>
+    public string? Peer { get; init; }
+
+    /// <summary>The client a trusted proxy named, when one did.</summary>
     public string? ForwardedClient { get; init; }
     public required string Method { get; init; }
     /// <summary>The request target as the client sent it: path and query.</summary>
@@ -241,7 +247,7 @@ public sealed class AccessLogFormat
             json.WriteNumber("status", entry.Status);
             json.WriteNumber("bytes", entry.BodyBytes);
             json.WriteNumber("duration_us", (long)entry.Duration.TotalMicroseconds);
-            json.WriteString("client", entry.RemoteAddress);
+            json.WriteString("client", entry.Peer ?? entry.RemoteAddress);
             WriteOptional(json, "forwarded_client", entry.ForwardedClient);
             WriteOptional(json, "user_agent", entry.RequestHeaders.UserAgent.Count > 0 ? entry.RequestHeaders.UserAgent.ToString() : null);
             WriteOptional(json, "referer", entry.RequestHeaders.Referer.Count > 0 ? entry.RequestHeaders.Referer.ToString() : null);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using PyHost.Http.Forwarding;
 
 namespace PyHost.Http.Observability;
 
@@ -7,14 +8,11 @@ namespace PyHost.Http.Observability;
 /// The outermost step of every request: gives it an id and a span, and once it is answered records it in the metrics,
 /// the live statistics and the access log. The steps inside fill in the <see cref="RequestRecord"/>.
 /// </summary>
-public sealed class RequestObserver(AccessLog? accessLog, FrontStatistics statistics)
+public sealed class RequestObserver(AccessLog? accessLog, FrontStatistics statistics, TrustedProxies trusted)
 {
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        var record = new RequestRecord(RequestRecord.RequestIdFor(context), Stopwatch.GetTimestamp(), DateTimeOffset.Now)
-        {
-            ForwardedClient = RequestRecord.ForwardedClientFor(context),
-        };
+        var record = new RequestRecord(RequestRecord.RequestIdFor(context, trusted), Stopwatch.GetTimestamp(), DateTimeOffset.Now);
         context.Features.Set(record);
         record.Activity = HttpTelemetry.StartSpan(context);
         try

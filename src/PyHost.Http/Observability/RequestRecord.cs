@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Net;
 using Microsoft.AspNetCore.Http;
+using PyHost.Http.Forwarding;
 
 namespace PyHost.Http.Observability;
 
@@ -43,9 +43,6 @@ public sealed class RequestRecord
 
     public long BodyBytesReceived { get; set; }
 
-    /// <summary>The client a trusted proxy says it forwarded (X-Forwarded-For), if any.</summary>
-    public string? ForwardedClient { get; set; }
-
     public static RequestRecord? Of(HttpContext context) => context.Features.Get<RequestRecord>();
 
     /// <summary>Says who answered: an app (null for the front itself), on which route, with how many body bytes.</summary>
@@ -57,30 +54,17 @@ public sealed class RequestRecord
         BodyBytesReceived = bodyBytesReceived;
     }
 
-    /// <summary>The request's id: a trusted proxy's X-Request-ID when it is printable and short, else a new one.</summary>
-    public static string RequestIdFor(HttpContext context)
+    /// <summary>The request's id: a trusted proxy's X-Request-ID (<c>--forwarded-allow-ips</c>) when it is printable
+    /// and short, else a new one.</summary>
+    public static string RequestIdFor(HttpContext context, TrustedProxies trusted)
     {
         if (context.Request.Headers.TryGetValue("X-Request-ID", out var given) && given.Count == 1
             && given[0] is { Length: > 0 and <= MaxRequestIdLength } id && IsPrintableAscii(id)
-            && TrustedProxies.IsTrusted(context.Connection.RemoteIpAddress))
+            && trusted.TrustsPeer(context.Connection.RemoteIpAddress))
         {
             return id;
         }
         return Guid.NewGuid().ToString("N");
-    }
-
-    /// <summary>X-Forwarded-For's last address, the one the trusted proxy itself saw.</summary>
-    public static string? ForwardedClientFor(HttpContext context)
-    {
-        if (!context.Request.Headers.TryGetValue("X-Forwarded-For", out var forwarded) || forwarded.Count == 0
-            || !TrustedProxies.IsTrusted(context.Connection.RemoteIpAddress))
-        {
-            return null;
-        }
-        string last = forwarded[^1]!;
-        int comma = last.LastIndexOf(',');
-        string client = (comma < 0 ? last : last[(comma + 1)..]).Trim();
-        return IPAddress.TryParse(client.Trim('[', ']'), out _) ? client : null;
     }
 
     private static bool IsPrintableAscii(string text)

@@ -105,7 +105,8 @@ public sealed partial class WorkerChannel
         }
     }
 
-    /// <summary>REQUEST, and with it the whole body when it is small and in memory, in one write.</summary>
+    /// <summary>REQUEST, and with it the whole body when the front holds it in memory (at most
+    /// <see cref="BufferLimits.RequestBodyMemory"/>), in one write: the worker reads it without a round trip.</summary>
     private void SendRequest(WorkerRequest request)
     {
         FrameBuffer frames = RentFrameBuffer();
@@ -114,7 +115,7 @@ public sealed partial class WorkerChannel
         request.Exchange.WriteEnviron(frames, body.Mode == RequestBodyMode.Buffered ? body.Length : null);
         byte flags = body.Mode == RequestBodyMode.None ? FrameFlags.RequestNoBody : (byte)0;
         frames.FinishFrame(payloadStart, FrameType.Request, request.Id, flags);
-        if (body.Mode == RequestBodyMode.Buffered && body.InMemory && body.Length <= FrameLimits.EagerBodyLimit)
+        if (body.Mode == RequestBodyMode.Buffered && body.InMemory)
         {
             payloadStart = frames.BeginFrame();
             int length = (int)body.Length;

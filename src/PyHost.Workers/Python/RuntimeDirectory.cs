@@ -22,16 +22,66 @@ public sealed class RuntimeDirectory : IDisposable
 
     public string WorkerSocketPath => System.IO.Path.Combine(Path, "workers.sock");
 
+    /// <summary>Where runtime directories go: $XDG_RUNTIME_DIR when PyHost can write there (not after dropping from
+    /// root to another user), else the temporary directory.</summary>
+    public static string Parent
+    {
+        get
+        {
+            string? xdg = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+            return !string.IsNullOrEmpty(xdg) && Directory.Exists(xdg) && Posix.LibC.IsWritable(xdg) ? xdg : System.IO.Path.GetTempPath();
+        }
+    }
+
     public static RuntimeDirectory Create()
     {
-        string? xdg = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-        string parent = !string.IsNullOrEmpty(xdg) && Directory.Exists(xdg) ? xdg : System.IO.Path.GetTempPath();
+        string parent = Parent;
         string path = System.IO.Path.Combine(parent, $"pyhost-{Environment.ProcessId}-{Guid.NewGuid():N}"[..32]);
         Directory.CreateDirectory(path, OwnerOnly);
         var directory = new RuntimeDirectory(path);
         directory.WritePythonPackage();
         return directory;
     }
+
+    /// <summary>
+    /// Removes the runtime directories of PyHost servers that are gone (SIGKILL, SIGQUIT, a crash): named
+    /// pyhost-PID-..., owned by this user, whose PID no longer runs. A directory of a running server is never
+    /// touched. Returns the paths removed.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveStale(string parent)
+    {
+        var removed = new List<string>();
+        IEnumerable<string> candidates;
+        try
+        {
+            candidates = Directory.EnumerateDirectories(parent, "pyhost-*").ToList();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return removed;
+        }
+        foreach (string directory in candidates)
+        {
+            string[] parts = System.IO.Path.GetFileName(directory).Split('-');
+            if (parts.Length < 3 || !int.TryParse(parts[1], out int pid) || pid <= 0 || Directory.Exists($"/proc/{pid}")
+                || !IsOwnedByMe(directory))
+            {
+                continue;
+            }
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+                removed.Add(directory);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Someone else's, or in use after all: leave it.
+            }
+        }
+        return removed;
+    }
+
+    private static bool IsOwnedByMe(string directory) => Posix.LibC.OwnerOf(directory) == Posix.LibC.GetEffectiveUserId();
 
     private void WritePythonPackage()
     {

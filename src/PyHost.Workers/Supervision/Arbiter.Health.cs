@@ -9,6 +9,7 @@ public sealed partial class Arbiter
     private void OnTick()
     {
         long now = Environment.TickCount64;
+        Volatile.Write(ref _lastTickAt, now);
         foreach (WorkerProcess worker in _workers.Values.ToList())
         {
             if (worker.State == WorkerState.Exited)

@@ -30,8 +30,7 @@ public sealed partial class Arbiter
                 worker.BootVerdictAt = null;
                 if (done.Result == HandshakeResult.BootFailed)
                 {
-                    BootFailure = done.Text.TrimEnd();
-                    LogBootFailed(worker.Name, BootFailure);
+                    ReportBootFailure(worker, done.Text);
                 }
                 OnBootFailure(worker, deferredExit);
             }
@@ -60,19 +59,19 @@ public sealed partial class Arbiter
                     _ = ReadZygoteAsync(done.Channel);
                     break;
                 }
-                _everReady = true;
-                AddChannel(worker, done.Channel);
-                if (!_booted.Task.IsCompleted && _workers.Values.Count(w => w.State == WorkerState.Ready && !w.IsZygote) >= _targetWorkers)
+                if (!_everReady)
                 {
-                    _booted.TrySetResult(0);
+                    _everReady = true;
+                    _spawnNotBefore = 0;   // the first workers that failed are retried from now on
                 }
+                AddChannel(worker, done.Channel);
+                CompleteStartIfOver();
                 CompleteReloadIfReady();
                 break;
 
             case HandshakeResult.BootFailed:
                 // The worker exits by itself after BOOT_FAILED; its exit decides what happens next.
-                BootFailure = done.Text.TrimEnd();
-                LogBootFailed(worker.Name, BootFailure);
+                ReportBootFailure(worker, done.Text);
                 await done.Channel.DisposeAsync();
                 break;
 
@@ -137,13 +136,24 @@ public sealed partial class Arbiter
                 channel.RequestRetire();
             }
         }
+        // A worker that leaves while it serves, unasked, has died: that is an error, whatever took it (a crash in C
+        // code, os._exit, the OOM killer). Leaving when told to is not.
+        bool died = previous == WorkerState.Ready && !worker.Retiring && !_stopping && !worker.IsZygote;
         if (worker.Zygote is { State: WorkerState.Exited } && reportedExitCode is null)
         {
             LogExitedWithZygote(worker.Name);
         }
+        else if (exitCode > 128 && died)
+        {
+            LogDiedBySignal(worker.Name, exitCode - 128, SignalName(exitCode - 128));
+        }
         else if (exitCode > 128)
         {
             LogExitedBySignal(worker.Name, exitCode - 128);
+        }
+        else if (died)
+        {
+            LogDied(worker.Name, exitCode);
         }
         else
         {
@@ -156,6 +166,10 @@ public sealed partial class Arbiter
         if (_stopping || previous != WorkerState.Booting || worker.Retiring)
         {
             return;   // Reconcile replaces it if it was serving
+        }
+        if (!_everReady)
+        {
+            _spawnNotBefore = long.MaxValue;   // at first start a failed slot waits for a ready worker (OnBootFailure)
         }
 
         // It died before it was ready. Its BOOT_FAILED may still be unread on the socket (a process exit is seen
@@ -170,9 +184,11 @@ public sealed partial class Arbiter
     }
 
     /// <summary>
-    /// A worker died before it was ready. At first start that ends the server. Later the running workers keep
-    /// serving (a bad deploy never takes the site down) while fresh ones are retried with back-off; a reload whose
-    /// new code fails is abandoned.
+    /// A worker died before it was ready. At first start nothing is retried until one worker is ready: when none is
+    /// left booting, the start has failed (a broken app stops PyHost at once, as gunicorn stops). Later the running
+    /// workers keep serving (a bad deploy never takes the site down) while fresh ones are retried with back-off; after
+    /// --max-boot-failures failures in a row a slot is given up, and with no worker left serving PyHost stops. A reload
+    /// whose new code fails is abandoned.
     /// </summary>
     private void OnBootFailure(WorkerProcess worker, int exitCode)
     {
@@ -181,11 +197,16 @@ public sealed partial class Arbiter
         {
             _workers.Remove(worker.Id);
         }
+        // gunicorn's statuses: 4 when the app was imported but holds no usable app, 3 for any other boot failure.
         int status = exitCode == AppLoadErrorExitCode ? AppLoadErrorExitCode : WorkerBootErrorExitCode;
         BootFailure ??= $"{worker.Name} exited with status {exitCode} before it was ready";
         if (!_everReady)
         {
-            GiveUp(status);
+            _spawnNotBefore = long.MaxValue;   // until a worker is ready, a failed slot waits
+            if (!AnyBooting())
+            {
+                GiveUp(status);
+            }
             return;
         }
         if (_reload is { } reload && worker.Generation == reload.Generation)
@@ -193,16 +214,77 @@ public sealed partial class Arbiter
             AbandonReload(reload, BootFailure);
             return;
         }
-        bool anyoneServing = _workers.Values.Any(w => w.State == WorkerState.Ready && !w.Retiring && !w.IsZygote);
-        if (++_consecutiveBootFailures >= MaxConsecutiveBootFailures && !anyoneServing)
+        if (++_consecutiveBootFailures >= _options.MaxBootFailures)
         {
-            GiveUp(status);
+            _consecutiveBootFailures = 0;
+            _targetWorkers = Math.Max(0, _targetWorkers - 1);
+            LogSlotGivenUp(_options.MaxBootFailures, _targetWorkers, FirstLines(BootFailure));
+            if (_targetWorkers == 0 || !_workers.Values.Any(w => w.State == WorkerState.Ready && !w.Retiring && !w.IsZygote))
+            {
+                LogNoWorkerLeft();
+                GiveUp(status);
+                return;
+            }
+            CompleteStartIfOver();
             return;
         }
         var backOff = TimeSpan.FromMilliseconds(250 * (1 << Math.Min(_consecutiveBootFailures, 7)));
         LogRespawnBackOff(backOff.TotalSeconds, _consecutiveBootFailures);
         _spawnNotBefore = Environment.TickCount64 + (long)backOff.TotalMilliseconds;
+        CompleteStartIfOver();
     }
+
+    /// <summary>The start is over once a worker serves and none of the first ones is still booting.</summary>
+    private void CompleteStartIfOver()
+    {
+        if (_booted.Task.IsCompleted || !_everReady)
+        {
+            return;
+        }
+        int ready = _workers.Values.Count(w => w.State == WorkerState.Ready && !w.IsZygote);
+        if (ready >= _targetWorkers || !AnyBooting())
+        {
+            _booted.TrySetResult(0);
+        }
+    }
+
+    private bool AnyBooting() => _workers.Values.Any(w => w.State == WorkerState.Booting && !w.Retiring);
+
+    /// <summary>
+    /// A BOOT_FAILED's traceback, logged once: PyHost's line at ERROR, then the traceback as the worker's own output
+    /// (never filtered by --log-level). The same traceback from the next worker is not repeated.
+    /// </summary>
+    private void ReportBootFailure(WorkerProcess worker, string text)
+    {
+        BootFailure = text.TrimEnd();
+        if (BootFailure == _lastLoggedBootFailure)
+        {
+            LogBootFailedAgain(worker.Name);
+            return;
+        }
+        _lastLoggedBootFailure = BootFailure;
+        LogBootFailed(worker.Name);
+        _workerOutput.Write(worker.Name, WorkerOutputStream.StandardError, BootFailure.Split('\n'));
+    }
+
+    /// <summary>A traceback's last lines (the exception and the hint), for one log line.</summary>
+    private static string FirstLines(string traceback)
+    {
+        string[] lines = traceback.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return string.Join(" | ", lines.Skip(Math.Max(0, lines.Length - 2)));
+    }
+
+    private static string SignalName(int signal) => signal switch
+    {
+        6 => "SIGABRT",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        15 => "SIGTERM",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        4 => "SIGILL",
+        _ => $"signal {signal}",
+    };
 
     private void OnChannelRetired(WorkerChannel channel)
     {

@@ -7,14 +7,29 @@ public sealed partial class Arbiter
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Booted {Worker} in {Milliseconds} ms (Python {PythonVersion})")]
     private partial void LogBooted(string worker, long milliseconds, string pythonVersion);
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "{Worker} could not load the app:\n{Traceback}")]
-    private partial void LogBootFailed(string worker, string traceback);
+    [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "{Worker} could not load the app; its traceback follows")]
+    private partial void LogBootFailed(string worker);
+
+    [LoggerMessage(EventId = 216, Level = LogLevel.Error, Message = "{Worker} could not load the app either (the same traceback as above)")]
+    private partial void LogBootFailedAgain(string worker);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "{Worker} exited with status {ExitCode}")]
     private partial void LogExited(string worker, int exitCode);
 
-    [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "{Worker} was killed by signal {Signal}")]
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "{Worker} was killed by signal {Signal}")]
     private partial void LogExitedBySignal(string worker, int signal);
+
+    [LoggerMessage(EventId = 217, Level = LogLevel.Error, Message = "{Worker} died: it exited with status {ExitCode} while serving; a fresh worker replaces it")]
+    private partial void LogDied(string worker, int exitCode);
+
+    [LoggerMessage(EventId = 218, Level = LogLevel.Error, Message = "{Worker} died: it was killed by signal {Signal} ({SignalName}) while serving; a fresh worker replaces it")]
+    private partial void LogDiedBySignal(string worker, int signal, string signalName);
+
+    [LoggerMessage(EventId = 219, Level = LogLevel.Error, Message = "A worker failed to boot {Failures} times in a row: giving up its slot, {Workers} workers remain. The last failure: {Failure}")]
+    private partial void LogSlotGivenUp(int failures, int workers, string failure);
+
+    [LoggerMessage(EventId = 220, Level = LogLevel.Critical, Message = "No worker is serving and none can boot: stopping")]
+    private partial void LogNoWorkerLeft();
 
     [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "{Worker} timed out after {Seconds:0.0} s handling {Request}; answered 504; its stack follows, then it is replaced")]
     private partial void LogTimeout(string worker, double seconds, string request);
@@ -52,22 +67,4 @@ public sealed partial class Arbiter
     [LoggerMessage(EventId = 208, Level = LogLevel.Error, Message = "arbiter error")]
     private partial void LogArbiterError(Exception exception);
 
-}
-
-/// <summary>The app's own output (print, logging to stderr, tracebacks), one log line each, tagged with its worker.</summary>
-internal sealed partial class WorkerOutputLog(ILogger logger, Observability.TracebackCollector tracebacks)
-{
-    private readonly ILogger _logger = logger;
-
-    public void Line(string worker, string line) => LogLine(worker, line);
-
-    /// <summary>A line of its stderr, where tracebacks go: also read for the recent errors.</summary>
-    public void ErrorLine(string worker, int workerId, string line)
-    {
-        LogLine(worker, line);
-        tracebacks.Line(worker, workerId, line);
-    }
-
-    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "[{Worker}] {Line}")]
-    private partial void LogLine(string worker, string line);
 }

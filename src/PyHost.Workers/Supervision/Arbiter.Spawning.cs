@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using PyHost.Workers.Channel;
 using PyHost.Workers.Observability;
+using PyHost.Workers.Posix;
 
 namespace PyHost.Workers.Supervision;
 
@@ -106,12 +107,14 @@ public sealed partial class Arbiter
         {
             startInfo.Environment["PYHOST_GROUP"] = group;
         }
+        if (_options.ProcessName is { } processName)
+        {
+            startInfo.Environment["PYHOST_PROC_NAME"] = processName;
+        }
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         var worker = new WorkerProcess(id, _generation, process, Environment.TickCount64, zygote ? 0 : RequestLimit()) { IsZygote = zygote };
         startInfo.Environment["PYHOST_TOKEN"] = worker.Token;
-        process.OutputDataReceived += (_, line) => { if (line.Data is not null) _workerOutput.Line(worker.Name, line.Data); };
-        process.ErrorDataReceived += (_, line) => { if (line.Data is not null) _workerOutput.ErrorLine(worker.Name, worker.Id, line.Data); };
         process.Exited += (_, _) => Post(new WorkerExited(worker, null));
 
         // Known before it starts: a fast worker's HELLO may arrive before Start() returns.
@@ -121,7 +124,10 @@ public sealed partial class Arbiter
         }
         try
         {
-            process.Start();
+            lock (DescriptorInheritance.ChildStart)
+            {
+                process.Start();
+            }
         }
         catch (Win32Exception ex)
         {
@@ -133,8 +139,9 @@ public sealed partial class Arbiter
         }
         worker.Pid = process.Id;
         process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        _ = WorkerOutputRelay.RunAsync(process.StandardOutput.BaseStream, worker, WorkerOutputStream.StandardOutput, _workerOutput);
+        _ = WorkerOutputRelay.RunAsync(process.StandardError.BaseStream, worker, WorkerOutputStream.StandardError,
+            new TracebackTap(_workerOutput, _tracebacks, worker.Id));
     }
 
     /// <summary>A zygote reports the exits of the workers it forked, which only it can wait for.</summary>

@@ -76,7 +76,7 @@ public sealed partial class Arbiter
             Generation = Volatile.Read(ref _generation),
             Reloading = _reload is not null,
             Workers = statuses,
-            Queue = new QueueStatus(_pool.Waiting, pipelined, _options.Backlog),
+            Queue = new QueueStatus(_pool.Waiting, pipelined, _options.MaxQueuedRequests),
             Restarts = restarts,
             LastRestart = last,
         };
@@ -141,7 +141,10 @@ public sealed partial class Arbiter
             StackDumpResult stack = await dump.CaptureAsync(StackDumpGrace - TimeSpan.FromMilliseconds(100));
             if (stack.Status == StackDumpStatus.Dumped)
             {
-                LogTimeoutStack(name, stack.Text.TrimEnd());
+                // Written as the worker's own stderr lines, as faulthandler's dump on SIGUSR1 would be: the same log
+                // lines whichever way the stack came.
+                LogTimeoutStack(name);
+                _workerOutput.Write(name, WorkerOutputStream.StandardError, stack.Text.TrimEnd().Split('\n'));
                 Errors.Add(_options.AppName, "timeout", summary, id, stack.Text.TrimEnd());
             }
             else
@@ -182,6 +185,6 @@ public sealed partial class Arbiter
 
     private sealed record WorkerSnapshot(WorkerProcess Worker, WorkerChannel[] Channels, WorkerState State, bool Retiring, string? Reason, int Pid);
 
-    [LoggerMessage(EventId = 216, Level = LogLevel.Error, Message = "{Worker}'s Python stack at the timeout:\n{Stack}")]
-    private partial void LogTimeoutStack(string worker, string stack);
+    [LoggerMessage(EventId = 216, Level = LogLevel.Error, Message = "{Worker}'s Python stack at the timeout follows")]
+    private partial void LogTimeoutStack(string worker);
 }

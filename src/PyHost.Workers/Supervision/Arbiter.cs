@@ -22,7 +22,6 @@ public sealed partial class Arbiter : IAsyncDisposable
     /// <summary>Exit status when workers cannot be started at all (gunicorn's WORKER_BOOT_ERROR).</summary>
     public const int WorkerBootErrorExitCode = 3;
 
-    private const int MaxConsecutiveBootFailures = 5;
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan StackDumpGrace = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan TerminateGrace = TimeSpan.FromSeconds(2);
@@ -31,7 +30,8 @@ public sealed partial class Arbiter : IAsyncDisposable
     private readonly RuntimeDirectory _runtime;
     private readonly WorkerPool _pool;
     private readonly ILogger _logger;
-    private readonly WorkerOutputLog _workerOutput;
+    private readonly IWorkerOutputSink _workerOutput;
+    private readonly TracebackCollector _tracebacks;
     private readonly WorkerChannelListener _listener;
     private readonly System.Threading.Channels.Channel<ArbiterEvent> _events =
         System.Threading.Channels.Channel.CreateUnbounded<ArbiterEvent>(new() { SingleReader = true });
@@ -49,15 +49,19 @@ public sealed partial class Arbiter : IAsyncDisposable
     private bool _stopping;
     private int _consecutiveBootFailures;
     private long _spawnNotBefore;
+    private long _lastTickAt = Environment.TickCount64;
+    private string? _lastLoggedBootFailure;
 
-    public Arbiter(WorkerOptions options, RuntimeDirectory runtime, WorkerPool pool, ILoggerFactory loggers)
+    /// <param name="output">Where the workers' own output goes; by default a logger, one call per line.</param>
+    public Arbiter(WorkerOptions options, RuntimeDirectory runtime, WorkerPool pool, ILoggerFactory loggers, IWorkerOutputSink? output = null)
     {
         _options = options;
         _runtime = runtime;
         _pool = pool;
         _targetWorkers = options.Workers;
         _logger = loggers.CreateLogger("pyhost.arbiter");
-        _workerOutput = new WorkerOutputLog(loggers.CreateLogger("pyhost.app"), new TracebackCollector(Errors, options.AppName));
+        _tracebacks = new TracebackCollector(Errors, options.AppName);
+        _workerOutput = output ?? new LoggerOutputSink(loggers.CreateLogger("pyhost.app"));
         _listener = new WorkerChannelListener(runtime.WorkerSocketPath, _logger, pool.Buffers);
     }
 
@@ -67,7 +71,17 @@ public sealed partial class Arbiter : IAsyncDisposable
     /// <summary>Completes with the exit status when the arbiter gives up (workers keep failing to boot).</summary>
     public Task<int> Fatal => _fatal.Task;
 
-    /// <summary>Starts the workers; completes with 0 once all are ready, or with an exit status if they cannot boot.</summary>
+    /// <summary>Whether the arbiter's loop is turning: the clock ticked within the last few ticks (systemd's watchdog
+    /// is pinged only then).</summary>
+    public bool IsResponsive => Environment.TickCount64 - Volatile.Read(ref _lastTickAt) < 4 * (long)TickInterval.TotalMilliseconds;
+
+    /// <summary>The number of workers the arbiter keeps (changed by scaling and by slots given up).</summary>
+    public int TargetWorkers => Volatile.Read(ref _targetWorkers);
+
+    /// <summary>
+    /// Starts the workers. Completes with 0 once the start is over and at least one worker serves: every first worker
+    /// is ready or has failed (a failed one is retried from then on), or with an exit status if none can boot.
+    /// </summary>
     public Task<int> StartAsync()
     {
         _listener.Start(Authenticate, (channel, id, result, text) => Post(new HandshakeDone(channel, id, result, text)));

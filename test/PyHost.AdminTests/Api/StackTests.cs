@@ -57,8 +57,8 @@ public sealed class StackTests(ITestOutputHelper output)
 
         (await site.GetAsync("/sleep?seconds=30")).AssertStatus(504);
 
-        await site.Process.WaitForOutputAsync(new Regex(@"Python stack at the timeout:"), TimeSpan.FromSeconds(5));
-        await site.Process.WaitForOutputAsync(new Regex(@"File "".*observed\.py"", line \d+ in sleep_for"), TimeSpan.FromSeconds(5));
+        await site.Process.WaitForOutputAsync(new Regex(@"Python stack at the timeout follows"), TimeSpan.FromSeconds(5));
+        await site.Process.WaitForOutputAsync(new Regex(@"\[ERROR\] \[worker \d+ \(pid \d+\)\] +File "".*observed\.py"", line \d+ in sleep_for"), TimeSpan.FromSeconds(5));
         JsonElement error = default;
         Assert.True(await Until.HoldsAsync(async () =>
         {

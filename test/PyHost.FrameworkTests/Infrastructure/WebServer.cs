@@ -6,7 +6,8 @@ namespace PyHost.FrameworkTests.Infrastructure;
 /// <summary>A server listening on a 127.0.0.1 port, whichever program it is: what a <see cref="Browser"/> talks to.</summary>
 public abstract class WebServer : IAsyncDisposable
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>As TestProcess.StartTimeout: pyhost's ready line comes once a worker has imported the app.</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     protected WebServer(string name, int port)
     {

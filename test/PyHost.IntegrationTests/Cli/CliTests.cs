@@ -22,7 +22,7 @@ public sealed class CliTests : IDisposable
         Assert.True(exitCode != 0, $"pyhost exited 0 for an app that cannot be imported.\n{pyhost.Describe()}");
         Assert.Contains("Traceback (most recent call last)", pyhost.Output);
         Assert.Contains("nosuchmodule", pyhost.Output);
-        Assert.Matches(new Regex(@"(?m)^\s*hint:"), pyhost.Output);
+        Assert.Matches(new Regex(@"(?m)(^\s*|\[worker \d+ \(pid \d+\)\] )hint:"), pyhost.Output);
     }
 
     [Theory]

@@ -3,13 +3,13 @@ using Xunit;
 
 namespace PyHost.IntegrationTests.Http;
 
-/// <summary>Requests wait for a free worker in a bounded queue (--backlog); beyond it, 503 with Retry-After at once.</summary>
+/// <summary>Requests wait for a free worker in a bounded queue (--max-queued-requests); beyond it, 503 with Retry-After at once.</summary>
 public sealed class QueueTests
 {
     [Fact]
-    public async Task RequestBeyondTheBacklogGets503WithRetryAfterWhileQueuedOnesAreServed()
+    public async Task RequestBeyondTheQueueGets503WithRetryAfterWhileQueuedOnesAreServed()
     {
-        await using var server = await PyHostServer.StartAsync("pep3333:app", ["--chdir", Repository.AppsDirectory, "-w", "1", "--backlog", "1"]);
+        await using var server = await PyHostServer.StartAsync("pep3333:app", ["--chdir", Repository.AppsDirectory, "-w", "1", "--max-queued-requests", "1"]);
         await using var busy = await server.ConnectAsync();
         await using var queued = await server.ConnectAsync();
         var mark = server.Process.LineCount;

@@ -60,6 +60,9 @@ public sealed class PyHostServer : IAsyncDisposable
 
     public Task<RawHttpConnection> ConnectAsync() => RawHttpConnection.OpenAsync(EndPoint);
 
+    /// <summary>A connection from another loopback address (127.0.0.2...): a client that is not a trusted proxy.</summary>
+    public Task<RawHttpConnection> ConnectFromAsync(IPAddress localAddress) => RawHttpConnection.OpenAsync(EndPoint, localAddress);
+
     /// <summary>A request as bytes on the wire: request line, Host, the given header lines, then the body.</summary>
     public string Request(string method, string target, IEnumerable<string>? headers = null, string body = "")
     {

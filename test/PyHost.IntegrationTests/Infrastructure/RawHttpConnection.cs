@@ -29,13 +29,19 @@ public sealed class RawHttpConnection : IAsyncDisposable
     /// <summary>True once the server closed (or reset) the connection.</summary>
     public bool ServerClosed { get; private set; }
 
-    public static async Task<RawHttpConnection> OpenAsync(EndPoint endPoint)
+    /// <summary>Connects to <paramref name="endPoint"/>; from <paramref name="localAddress"/> when given (any 127.0.0.0/8
+    /// address works on loopback, so a test can be a client other than 127.0.0.1).</summary>
+    public static async Task<RawHttpConnection> OpenAsync(EndPoint endPoint, IPAddress? localAddress = null)
     {
         var socket = endPoint is UnixDomainSocketEndPoint
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
             : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            if (localAddress is not null)
+            {
+                socket.Bind(new IPEndPoint(localAddress, 0));
+            }
             using var timeout = new CancellationTokenSource(DefaultTimeout);
             await socket.ConnectAsync(endPoint, timeout.Token);
             return new RawHttpConnection(socket);

@@ -9,7 +9,9 @@ namespace PyHost.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class TestProcess : IAsyncDisposable
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+    /// <summary>How long a start may take: pyhost prints "Listening on" only once a worker has imported the app, which on
+    /// a loaded two-core machine takes tens of seconds for a framework (a bound on waiting, not a speed target).</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
 

@@ -65,6 +65,28 @@ public sealed class CloseTests(Pep3333Server fixture, ITestOutputHelper output) 
         Assert.True(await Eventually.HoldsAsync(() => CloseRecorded(tag), CloseDeadline), "close() was not called within 5 s of the client going away.");
     }
 
+    [Fact]
+    public async Task AnErrorInCloseStillDeliversTheWholeResponseAndIsLoggedWithItsTraceback()
+    {
+        var tag = NewTag();
+        await using var connection = await Server.ConnectAsync();
+        await connection.SendAsync(Server.Request("GET", $"/close/raises?tag={tag}"));
+
+        var response = await connection.ReadResponseAsync();
+
+        response.AssertStatus(200);
+        Assert.True(response.IsComplete, $"The response was cut before its last chunk:\n{response}");
+        Assert.Equal("complete response", response.BodyText);
+        // Nothing was wrong with the response, so the connection is still good for the next request.
+        await connection.SendAsync(Server.Request("GET", "/echo/after-close-error"));
+        (await connection.ReadResponseAsync()).AssertStatus(200);
+        Assert.True(await Eventually.HoldsAsync(() => CloseRecorded(tag), CloseDeadline), "close() was not called.");
+        await Server.Process.WaitForOutputAsync(
+            new System.Text.RegularExpressions.Regex($@"Error closing the response of GET /close/raises\?tag={tag}"), CloseDeadline, FirstLine);
+        await Server.Process.WaitForOutputAsync(
+            new System.Text.RegularExpressions.Regex("OSError: cleanup failed in close\\(\\)"), CloseDeadline, FirstLine);
+    }
+
     private static string NewTag() => Guid.NewGuid().ToString("N");
 
     private bool CloseRecorded(string tag)

@@ -13,8 +13,8 @@ public sealed class CrashTests(ITestOutputHelper output)
     private const int Crashes = 3;
 
     [Theory]
-    [InlineData("/exit", @"exited with status 1$")]            // os._exit(1)
-    [InlineData("/segv", @"was killed by signal 11$")]         // os.kill(os.getpid(), SIGSEGV)
+    [InlineData("/exit", @"died: it exited with status 1 while serving")]                        // os._exit(1)
+    [InlineData("/segv", @"died: it was killed by signal 11 \(SIGSEGV\) while serving")]        // os.kill(os.getpid(), SIGSEGV)
     public async Task DyingWorkerFailsOnlyItsOwnRequestWhileParallelClientsAreAllServed(string crashTarget, string exitLine)
     {
         await using var site = await SupervisedServer.StartAsync(output, ["-w", "2"]);

@@ -1,34 +1,54 @@
+using PyHost.IntegrationTests.Infrastructure;
+using PyHost.IntegrationTests.Operations;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace PyHost.IntegrationTests.Supervision;
 
-/// <summary>--user: started as root, the front stays root (it keeps its privileged ports) while the workers run the
-/// app as the given user, each in a process group of its own.</summary>
+/// <summary>-u/-g: started as root, PyHost binds its ports and then drops to that user and group itself, as nginx's
+/// workers do, since the front parses requests from the internet; the workers it starts run as that user too, each
+/// in a process group of its own. The privileged port keeps answering.</summary>
 public sealed class PrivilegeTests(ITestOutputHelper output)
 {
     [RootFact]
-    public async Task WorkersRunAsNobodyWhileTheFrontStaysRoot()
+    public async Task TheFrontAndEveryWorkerRunAsTheUserWhileAPrivilegedPortAnswers()
     {
-        var nobody = UserId("nobody");
-        await using var site = await SupervisedServer.StartAsync(output, ["-w", "2", "--user", "nobody"]);
-
-        var answer = await site.GetAsync();
-
-        Assert.Equal(nobody, answer.Uid);
-        Assert.Equal(2, site.Workers.Count);
-        foreach (var worker in site.Workers)
+        var nobody = Ops.UserId("nobody");
+        var nogroup = Ops.GroupId("nogroup");
+        var port = Ops.FreePrivilegedPort();
+        var directory = Ops.OpenDirectory("pyhost-privileges-");
+        File.SetUnixFileMode(directory, (UnixFileMode)0b111_111_111);   // the pid file is written after the drop
+        try
         {
-            Assert.Equal([nobody, nobody, nobody, nobody], ProcStatus.Ids(worker, "Uid"));
-            Assert.Equal(worker, ProcStatus.ProcessGroup(worker));
-        }
-        Assert.Equal([0, 0, 0, 0], ProcStatus.Ids(site.Pid, "Uid"));
-        Assert.NotEqual(ProcStatus.ProcessGroup(site.Pid), ProcStatus.ProcessGroup(answer.Pid));
-    }
+            await using var pyhost = await Ops.StartServingAsync(port, Ops.Serve(Ops.App, "-b", Ops.Bind(port), "-w", "2", "-u", "nobody", "-g", "nogroup",
+                "--pid", Path.Combine(directory, "site.pid")));
+            output.WriteLine(pyhost.Output);
 
-    /// <summary>The user's id from /etc/passwd (65534 for nobody on Debian).</summary>
-    private static int UserId(string user) =>
-        File.ReadLines("/etc/passwd").Select(line => line.Split(':')).Where(fields => fields[0] == user).Select(fields => int.Parse(fields[2])).Single();
+            var answer = (await Ops.GetAsync(port, "/")).AssertStatus(200).Json();
+
+            Assert.Equal(nobody, answer.GetProperty("uid").GetInt32());
+            Assert.Equal(pyhost.Id, answer.GetProperty("ppid").GetInt32());
+            Assert.Equal([nobody, nobody, nobody, nobody], ProcStatus.Ids(pyhost.Id, "Uid"));
+            Assert.Equal([nogroup, nogroup, nogroup, nogroup], ProcStatus.Ids(pyhost.Id, "Gid"));
+            var workers = Posix.Descendants(pyhost.Id);
+            Assert.Equal(2, workers.Count);
+            foreach (var worker in workers)
+            {
+                Assert.Equal([nobody, nobody, nobody, nobody], ProcStatus.Ids(worker, "Uid"));
+                Assert.Equal([nogroup, nogroup, nogroup, nogroup], ProcStatus.Ids(worker, "Gid"));
+                Assert.Equal(worker, ProcStatus.ProcessGroup(worker));
+            }
+            Assert.NotEqual(ProcStatus.ProcessGroup(pyhost.Id), ProcStatus.ProcessGroup(workers[0]));
+            // Still serving after the workers have been replaced by the unprivileged front.
+            Posix.SendSignal(pyhost.Id, Signals.SigHup);
+            await pyhost.WaitForOutputAsync(new System.Text.RegularExpressions.Regex("Reloaded: 2 workers"), TimeSpan.FromSeconds(30));
+            Assert.Equal(nobody, (await Ops.GetAsync(port, "/")).AssertStatus(200).Json().GetProperty("uid").GetInt32());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
 
 /// <summary>The few fields of /proc/PID/status and /proc/PID/stat the privilege test reads.</summary>

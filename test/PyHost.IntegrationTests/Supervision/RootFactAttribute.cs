@@ -7,10 +7,16 @@ namespace PyHost.IntegrationTests.Supervision;
 public sealed class RootFactAttribute : FactAttribute
 {
     public RootFactAttribute()
+        : this("only root can start workers as another user (--user)")
+    {
+    }
+
+    /// <param name="why">Why the test needs root, for the skip message.</param>
+    public RootFactAttribute(string why)
     {
         if (GetEffectiveUserId() != 0)
         {
-            Skip = "Needs root: only root can start workers as another user (--user). CI runs the tests as root.";
+            Skip = $"Needs root: {why}. CI runs the tests as root.";
         }
     }
 

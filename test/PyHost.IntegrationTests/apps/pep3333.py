@@ -158,6 +158,19 @@ def close_error(environ: Environ, start_response: StartResponse) -> Iterable[byt
     return RecordsClose(chunks(), query(environ)["tag"])
 
 
+class RaisesInClose(RecordsClose):
+    """Records the close() call, then fails in it, as an app's cleanup (a database, a temporary file) can."""
+
+    def close(self) -> None:
+        super().close()
+        raise OSError("cleanup failed in close()")
+
+
+def close_raises(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    start_response("200 OK", TEXT)
+    return RaisesInClose(iter([b"complete ", b"response"]), query(environ)["tag"])
+
+
 def close_endless(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
     def ticks() -> Iterator[bytes]:
         # Endless for the client; bounded so a server that never stops it cannot keep a worker busy forever.
@@ -285,6 +298,7 @@ ROUTES: list[tuple[str, App]] = [
     ("/close/ok", validate.validator(close_ok)),
     ("/close/error", validate.validator(close_error)),
     ("/close/endless", validate.validator(close_endless)),
+    ("/close/raises", validate.validator(close_raises)),
     ("/exc-info/before-body", validate.validator(exc_info_before_body)),
     ("/exc-info/after-body", validate.validator(exc_info_after_body)),
     ("/error", validate.validator(error)),

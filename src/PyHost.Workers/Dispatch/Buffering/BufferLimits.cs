@@ -7,8 +7,11 @@ namespace PyHost.Workers.Dispatch.Buffering;
 /// </summary>
 public sealed record BufferLimits
 {
-    /// <summary>A request body up to this size stays in memory; a larger one goes to a temporary file.</summary>
-    public int RequestBodyMemory { get; init; } = 64 * 1024;
+    /// <summary>
+    /// A request body up to this size stays in memory (and goes to the worker with its request, no round trip); a
+    /// larger one, or any while the memory budget is used up, goes to a temporary file.
+    /// </summary>
+    public int RequestBodyMemory { get; init; } = 1024 * 1024;
 
     /// <summary>Response bytes one request may keep in memory before the rest goes to a temporary file.</summary>
     public int ResponseMemory { get; init; } = 1024 * 1024;

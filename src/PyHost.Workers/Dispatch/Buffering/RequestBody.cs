@@ -99,24 +99,33 @@ public sealed class RequestBody : IDisposable
     private async ValueTask<DispatchOutcome?> FillAsync(IWorkerExchange exchange, long? declared, long maxSize)
     {
         BufferBudget budget = _budget!;
+        // In memory while it fits; one byte of room more than the declared length tells "ended" from "full". A body
+        // known to be larger, or one that finds the memory budget used up, goes to a file from the start.
         int memorySize = (int)Math.Min(budget.Limits.RequestBodyMemory, (declared ?? budget.Limits.RequestBodyMemory) + 1);
-        if (!budget.TryReserveMemory(memorySize))
+        bool inMemory = declared is null || declared < budget.Limits.RequestBodyMemory;
+        if (inMemory && budget.TryReserveMemory(memorySize))
         {
-            return DispatchOutcome.BufferSpaceExhausted;
+            _memoryReserved = memorySize;
         }
-        _memoryReserved = memorySize;
+        else
+        {
+            memorySize = (int)Math.Min(FileChunk, memorySize);
+        }
         _memory = ArrayPool<byte>.Shared.Rent(memorySize);
         try
         {
-            // In memory while it fits; one byte of room more than the declared length tells "ended" from "full".
             var writer = new ArrayWriter(_memory, 0, memorySize);
-            while (writer.Remaining > 0)
+            while (_memoryReserved > 0 && writer.Remaining > 0)
             {
                 int read = await exchange.ReadBodyAsync(writer, writer.Remaining);
+                if (writer.Position > maxSize)
+                {
+                    return DispatchOutcome.RequestBodyTooLarge;   // at once: the client may be waiting for an answer
+                }
                 if (read == 0)
                 {
                     Length = writer.Position;
-                    return Length > maxSize ? DispatchOutcome.RequestBodyTooLarge : null;
+                    return null;
                 }
             }
             Length = writer.Position;
@@ -144,7 +153,10 @@ public sealed class RequestBody : IDisposable
         _diskReserved = Length;
         _file = TempFile.Create(budget.Limits.Directory);
         _file.Write(0, _memory.AsSpan(0, (int)Length));
-        byte[] chunk = _memory!;   // reused as the read buffer from here on
+        // The array is the read buffer from here on; the memory it held is the file's now.
+        byte[] chunk = _memory!;
+        _budget!.ReleaseMemory(_memoryReserved);
+        _memoryReserved = 0;
         while (true)
         {
             var writer = new ArrayWriter(chunk, 0, Math.Min(FileChunk, chunk.Length));

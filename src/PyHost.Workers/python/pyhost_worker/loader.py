@@ -162,6 +162,46 @@ def load_app(spec: str) -> Any:
     return target
 
 
+def detect_interface(app: Any) -> str:
+    """"asgi" for an ASGI 3 application: a coroutine function taking (scope, receive, send), or an object whose
+    __call__ is one (FastAPI, Starlette, Django's ASGIHandler); "wsgi" otherwise. ASGI 2's double callable
+    (app(scope) returning the coroutine function) cannot be told from a WSGI app without calling it: it reads as WSGI.
+    The server will choose its interface with this when it serves ASGI too."""
+    import inspect
+
+    candidates = [app]
+    call = getattr(type(app), "__call__", None) if not inspect.isroutine(app) and not inspect.isclass(app) else None
+    if call is not None:
+        candidates.append(getattr(app, "__call__", None))
+    for candidate in candidates:
+        try:
+            target = inspect.unwrap(candidate) if candidate is not None else None
+        except ValueError:  # a __wrapped__ loop
+            target = candidate
+        if target is None or not inspect.iscoroutinefunction(target):
+            continue
+        try:
+            parameters = [
+                parameter for parameter in inspect.signature(candidate).parameters.values()
+                if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+            ]
+        except (TypeError, ValueError):
+            continue
+        if len(parameters) == 3:
+            return "asgi"
+    return "wsgi"
+
+
+def require_wsgi(spec: str, app: Any) -> None:
+    """Stops the boot of an ASGI app with one clear line: PyHost serves WSGI only, for now."""
+    if detect_interface(app) == "asgi":
+        raise AppImportError(
+            f"{spec} is an ASGI application (async, called with scope, receive, send); PyHost serves WSGI apps only for now",
+            "serve a WSGI app (Django: myproject.wsgi:application, not asgi), or run this one under an ASGI server until "
+            "PyHost serves ASGI",
+        )
+
+
 def _without_loader_frames(tb: Optional[TracebackType]) -> Optional[TracebackType]:
     """Drop the leading frames of this package and of importlib: the user's code starts after them. When no frame of
     the user's is left (the module itself is missing), keep them all: a traceback with no frame reads as no traceback."""

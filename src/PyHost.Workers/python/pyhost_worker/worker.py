@@ -12,7 +12,7 @@ import socket
 import sys
 import threading
 import time
-from typing import Any, Deque, Dict, List, Optional, Tuple
+from typing import Any, Deque, Dict, List, MutableMapping, Optional, Tuple
 
 from . import loader
 from .stacks import ready_payload, register_stack_dump
@@ -47,6 +47,9 @@ from .zygote import run_zygote
 from .wsgi_input import EMPTY_INPUT, ClientDisconnected, WsgiInput
 
 DEMO_APP = "pyhost_worker.demo:app"
+# BOOT_FAILED because the app's import raised (or the worker could not become its user): the front exits 3 for it,
+# gunicorn's WORKER_BOOT_ERROR; EXIT_BOOT_FAILED (4) is for a module that holds no usable WSGI app, APP_LOAD_ERROR.
+EXIT_IMPORT_FAILED = 5
 
 
 class Worker:
@@ -291,20 +294,48 @@ def _connect(path: str) -> Channel:
 
 
 def _drop_privileges(user: str, group: str) -> None:
-    """--user/--group: the front keeps its privileges (and its ports); the app runs as this user. Done after the
-    worker connected (the socket's directory is the front's alone) and before the app is imported."""
+    """--user/--group: the front drops to them once its sockets are bound, so a worker normally starts as that user
+    already and only sets HOME and USER; a front that could not drop (not root) leaves the drop to the worker, which
+    then fails with a clear error. Done after the worker connected and before the app is imported."""
     import grp
     import pwd
 
-    entry = pwd.getpwnam(user) if user else None
-    gid = grp.getgrnam(group).gr_gid if group else (entry.pw_gid if entry else None)
-    if gid is not None:
+    entry = (pwd.getpwuid(int(user)) if user.isdigit() else pwd.getpwnam(user)) if user else None
+    gid = (int(group) if group.isdigit() else grp.getgrnam(group).gr_gid) if group else (entry.pw_gid if entry else None)
+    if gid is not None and (os.getgid() != gid or os.getegid() != gid):
         os.setgroups([gid])
         os.setgid(gid)
     if entry is not None:
-        os.setuid(entry.pw_uid)
+        if os.getuid() != entry.pw_uid or os.geteuid() != entry.pw_uid:
+            os.setuid(entry.pw_uid)
         os.environ["HOME"] = entry.pw_dir
         os.environ["USER"] = os.environ["LOGNAME"] = entry.pw_name
+
+
+# The variables the front sets for the worker (docs/protocol.md). A PYHOST_* variable the user gave with -e is the
+# app's and stays.
+SETTINGS = (
+    "PYHOST_SOCKET", "PYHOST_TOKEN", "PYHOST_WORKER_ID", "PYHOST_APP", "PYHOST_PYTHONPATH", "PYHOST_DEBUG",
+    "PYHOST_MULTIPROCESS", "PYHOST_THREADS", "PYHOST_ZYGOTE", "PYHOST_USER", "PYHOST_GROUP", "PYHOST_PROC_NAME",
+    "PYHOST_MAX_MEMORY_MIB",
+)
+
+
+def _take_settings(env: MutableMapping[str, str]) -> Dict[str, str]:
+    """The worker's settings, removed from the environment once read: the token and the socket are secrets of the
+    worker's channel, and none of them is the app's business, nor its subprocesses'."""
+    return {key: env.pop(key) for key in SETTINGS if key in env}
+
+
+def _set_process_name(name: str) -> None:
+    """--name: the kernel's process name (comm, 15 bytes), what ps, top and pgrep show; as the front sets its own."""
+    if not name:
+        return
+    try:
+        with open("/proc/self/comm", "wb") as comm:
+            comm.write(name.encode("utf-8")[:15])
+    except OSError:
+        pass
 
 
 def _serve_more_threads(count: int, socket_path: str, hello: bytes, ready: bytes, app: WsgiApp, multiprocess: bool,
@@ -322,12 +353,13 @@ def _serve_more_threads(count: int, socket_path: str, hello: bytes, ready: bytes
 
 
 def main() -> int:
-    env = os.environ
+    env = _take_settings(os.environ)
     socket_path = env.get("PYHOST_SOCKET")
     if not socket_path:
         sys.stderr.write("pyhost worker: PYHOST_SOCKET is not set; PyHost starts this module itself\n")
         return 2
     _setup_process()
+    _set_process_name(env.get("PYHOST_PROC_NAME", ""))
     # A process group of its own: a Ctrl-C or a signal to the front's group is the front's to pass on.
     try:
         os.setpgid(0, 0)
@@ -353,17 +385,20 @@ def main() -> int:
             report = f"cannot run as user {user or '-'} group {group or '-'}: {error}\nhint: check --user/--group"
             channel.send(pack_frame(BOOT_FAILED, 0, report.encode("utf-8")))
             flush_stdio()
-            os._exit(EXIT_BOOT_FAILED)
+            os._exit(EXIT_IMPORT_FAILED)
     _extend_sys_path(env.get("PYHOST_PYTHONPATH", ""))
     spec = env.get("PYHOST_APP") or DEMO_APP
     app: Any
     try:
         app = loader.load_app(spec)
+        loader.require_wsgi(spec, app)
     except BaseException as error:  # anything the app's import does, sys.exit() included
         report = loader.describe_failure(spec, error)
         channel.send(pack_frame(BOOT_FAILED, 0, report.encode("utf-8", "backslashreplace")))
         flush_stdio()
-        os._exit(EXIT_BOOT_FAILED)  # not sys.exit: threads the app's import started must not keep us alive
+        # gunicorn's statuses: 4 when the module holds no usable app, another (3 at the front) when importing it
+        # failed. Not sys.exit: threads the app's import started must not keep us alive.
+        os._exit(EXIT_BOOT_FAILED if isinstance(error, loader.AppImportError) else EXIT_IMPORT_FAILED)
     ready = ready_payload(os.getpid(), platform.python_version(), register_stack_dump())
     channel.send(pack_frame(READY, 0, ready))
 

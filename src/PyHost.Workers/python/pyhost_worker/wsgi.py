@@ -314,6 +314,18 @@ def _request_line(environ: Dict[str, Any]) -> str:
     return f"{environ.get('REQUEST_METHOD', '-')} {uri}"
 
 
+def _close_iterable(result: Any, environ: Dict[str, Any]) -> None:
+    """PEP 3333: the iterable's close() is called however the request ended. What it raises is logged with its
+    traceback and goes no further: the response it belongs to is already complete, or already failing."""
+    close = getattr(result, "close", None)
+    if close is None:
+        return
+    try:
+        close()
+    except Exception:
+        sys.stderr.write(f"Error closing the response of {_request_line(environ)}\n{traceback.format_exc()}")
+
+
 def run_app(
     app: WsgiApp, environ: Dict[str, Any], response: Response, client_gone: Callable[[], bool], debug: bool
 ) -> None:
@@ -335,11 +347,13 @@ def run_app(
                     send_chunk(chunk)
                     if client_gone():  # stop producing for a client that left
                         break
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        response.finish()
+            # The client gets the whole response before close() runs: an error in close() is the app's cleanup
+            # failing, not the response (gunicorn too writes the last chunk first and only logs what close() raises).
+            response.finish()
+        except BaseException:
+            _close_iterable(result, environ)
+            raise
+        _close_iterable(result, environ)
     except ClientDisconnected:
         response.end()
     except Exception:

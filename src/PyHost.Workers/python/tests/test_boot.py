@@ -61,18 +61,24 @@ class AppSpecForms(unittest.TestCase):
         self.assert_serves("factories:wsgi_app", b"named attribute", PYTHONSAFEPATH="1")
 
 
+# The worker's exit status after BOOT_FAILED: 4 when the module holds no usable app (the front then exits 4, as
+# gunicorn's APP_LOAD_ERROR), 5 when the import itself failed (the front then exits 3, gunicorn's WORKER_BOOT_ERROR).
+NO_APP = 4
+IMPORT_FAILED = 5
+
+
 class BootFailures(unittest.TestCase):
-    def boot_failure(self, spec: str) -> str:
+    def boot_failure(self, spec: str, status: int = NO_APP) -> str:
         with FakeFront(spec, expect_ready=False) as front:
             self.assertEqual(front.boot.type, BOOT_FAILED)
-            self.assertEqual(front.process.wait(5), 4)
+            self.assertEqual(front.process.wait(5), status)
             self.assertTrue(front.at_eof())
             text = front.boot.payload.decode("utf-8")
         self.assertTrue(text.splitlines()[-1].startswith("hint: "), text)
         return text
 
     def test_missing_module_hints_at_chdir_pythonpath_and_interpreter(self) -> None:
-        text = self.boot_failure("no_such_module:app")
+        text = self.boot_failure("no_such_module:app", IMPORT_FAILED)
         self.assertIn("ModuleNotFoundError: No module named 'no_such_module'", text)
         self.assertTrue(text.endswith(f"check --chdir / --pythonpath, or the interpreter ({sys.executable})"), text)
         self.assertIn("hint: no module named 'no_such_module' in ", text)
@@ -80,18 +86,18 @@ class BootFailures(unittest.TestCase):
         self.assertTrue(text.startswith("Traceback (most recent call last):"), text)
 
     def test_missing_dependency_of_the_app_names_the_dependency(self) -> None:
-        text = self.boot_failure("needs_missing")
+        text = self.boot_failure("needs_missing", IMPORT_FAILED)
         self.assertIn('File "', text)
         self.assertIn("needs_missing.py", text)
         self.assertIn("hint: the app imports 'pyhost_no_such_dependency', which is not installed for", text)
 
     def test_syntax_error_points_at_the_line(self) -> None:
-        text = self.boot_failure("broken_syntax")
+        text = self.boot_failure("broken_syntax", IMPORT_FAILED)
         self.assertIn("SyntaxError", text)
         self.assertIn("broken_syntax.py, line 1", text.splitlines()[-1])
 
     def test_exception_in_the_module_body_shows_its_traceback(self) -> None:
-        text = self.boot_failure("broken_body:app")
+        text = self.boot_failure("broken_body:app", IMPORT_FAILED)
         self.assertIn("RuntimeError: the app failed at import time", text)
         self.assertIn("broken_body.py", text)
         self.assertIn("hint: the app raised RuntimeError while it was being loaded", text)
@@ -149,10 +155,10 @@ class PasteDeploy(unittest.TestCase):
             log = front.wait_for_log("INI-LOGGING INFO pasteapp: serving /logged")
         self.assertNotIn("below the ini's level", log)
 
-    def boot_failure(self, spec: str) -> str:
+    def boot_failure(self, spec: str, status: int = IMPORT_FAILED) -> str:
         with FakeFront(spec, expect_ready=False) as front:
             self.assertEqual(front.boot.type, BOOT_FAILED)
-            self.assertEqual(front.process.wait(5), 4)
+            self.assertEqual(front.process.wait(5), status)  # PasteDeploy raised while loading the app, or no file
             return front.boot.payload.decode("utf-8")
 
     def test_a_missing_section_hints_at_the_ini(self) -> None:
@@ -165,7 +171,7 @@ class PasteDeploy(unittest.TestCase):
         self.assertIn("hint: " + PASTE_INI + " uses egg:pyhost_no_such_distribution", text)
 
     def test_a_missing_file_is_named(self) -> None:
-        text = self.boot_failure("config:/nonexistent/site.ini")
+        text = self.boot_failure("config:/nonexistent/site.ini", NO_APP)
         self.assertIn("no such file: /nonexistent/site.ini", text)
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import unittest
 
 import support  # noqa: F401  (puts pyhost_worker on sys.path)
-from pyhost_worker.loader import AppImportError, parse_spec, paste_config_file
+import functools
+from typing import Any
+
+from pyhost_worker.loader import AppImportError, detect_interface, parse_spec, paste_config_file, require_wsgi
 
 
 class ParseSpecTests(unittest.TestCase):
@@ -44,3 +47,53 @@ class PasteSpecTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+async def asgi_function(scope: Any, receive: Any, send: Any) -> None:
+    pass
+
+
+class AsgiApplication:
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        pass
+
+
+class WsgiApplication:
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        return []
+
+
+def wsgi_function(environ: Any, start_response: Any) -> Any:
+    return []
+
+
+async def two_parameter_coroutine(environ: Any, start_response: Any) -> None:
+    pass
+
+
+def asgi2_double_callable(scope: Any) -> Any:  # ASGI 2: cannot be told from WSGI without calling it
+    return asgi_function
+
+
+@functools.wraps(asgi_function)
+async def decorated_asgi_function(scope: Any, receive: Any, send: Any) -> None:
+    await asgi_function(scope, receive, send)
+
+
+class DetectInterfaceTests(unittest.TestCase):
+    def test_asgi_callables(self) -> None:
+        for app in [asgi_function, AsgiApplication(), decorated_asgi_function]:
+            with self.subTest(app=app):
+                self.assertEqual(detect_interface(app), "asgi")
+
+    def test_wsgi_and_undecidable_callables(self) -> None:
+        for app in [wsgi_function, WsgiApplication(), two_parameter_coroutine, asgi2_double_callable, AsgiApplication, print]:
+            with self.subTest(app=app):
+                self.assertEqual(detect_interface(app), "wsgi")
+
+    def test_an_asgi_app_is_refused_with_a_hint(self) -> None:
+        with self.assertRaises(AppImportError) as raised:
+            require_wsgi("main:app", AsgiApplication())
+        self.assertIn("main:app is an ASGI application", str(raised.exception))
+        self.assertIn("WSGI", raised.exception.hint)
+        require_wsgi("main:app", wsgi_function)

@@ -1,0 +1,123 @@
+using System.Collections.Frozen;
+using PyHost.Configuration.Model;
+
+namespace PyHost.Http.Routing;
+
+/// <summary>A request's route: its site, the route, and what answers it.</summary>
+/// <param name="MountPrefix">The route's path prefix as the app sees it in SCRIPT_NAME: "" for "/".</param>
+public sealed record RouteMatch(SiteConfig Site, RouteConfig Route, RouteEndpoint Endpoint, string MountPrefix);
+
+/// <summary>
+/// The sites and routes of one configuration, compiled for the request path: exact host names in a frozen dictionary,
+/// wildcards longest first, then the default site; each site's routes longest prefix first. Immutable: a reload
+/// builds a new table and swaps it in whole, so a request never sees half of two configurations.
+/// </summary>
+public sealed class RouteTable
+{
+    private readonly FrozenDictionary<string, CompiledSite> _exactHosts;
+    private readonly (string Suffix, CompiledSite Site)[] _wildcards;   // ".example.com", longest first
+    private readonly CompiledSite? _defaultSite;
+
+    private RouteTable(FrozenDictionary<string, CompiledSite> exactHosts, (string, CompiledSite)[] wildcards, CompiledSite? defaultSite)
+    {
+        _exactHosts = exactHosts;
+        _wildcards = wildcards;
+        _defaultSite = defaultSite;
+    }
+
+    public static RouteTable Empty { get; } = Build([], _ => throw new InvalidOperationException());
+
+    /// <summary>Compiles the sites; <paramref name="endpointFor"/> makes the endpoint of each route (the pools, the
+    /// file servers: things with a life of their own, which the caller owns).</summary>
+    public static RouteTable Build(IReadOnlyList<SiteConfig> sites, Func<RouteConfig, RouteEndpoint> endpointFor)
+    {
+        var exact = new Dictionary<string, CompiledSite>(StringComparer.OrdinalIgnoreCase);
+        var wildcards = new List<(string, CompiledSite)>();
+        CompiledSite? defaultSite = null;
+        foreach (SiteConfig site in sites)
+        {
+            var compiled = new CompiledSite(site, site.Routes
+                .OrderByDescending(route => route.Path.Length)   // stable: among equal prefixes, the first written wins
+                .Select(route => new CompiledRoute(route, endpointFor(route), route.Path == "/" ? "" : route.Path))
+                .ToArray());
+            foreach (HostPattern host in site.Hosts)
+            {
+                if (host.IsWildcard)
+                {
+                    wildcards.Add((host.Text[1..], compiled));   // "*.example.com" -> ".example.com"
+                }
+                else
+                {
+                    exact.TryAdd(host.Text, compiled);
+                }
+            }
+            if (site.IsDefault)
+            {
+                defaultSite ??= compiled;
+            }
+        }
+        return new RouteTable(
+            exact.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+            wildcards.OrderByDescending(w => w.Item1.Length).ToArray(),
+            defaultSite);
+    }
+
+    /// <summary>
+    /// The route for a request, or null when no site takes the host or no route of the site takes the path and method.
+    /// <paramref name="host"/> is the Host without its port (as resolved from trusted proxy headers); <paramref name="path"/>
+    /// is the request path as sent, still percent-encoded (a prefix "/blog" takes "/blog" and "/blog/..." only).
+    /// </summary>
+    public RouteMatch? Match(string host, string path, string method)
+    {
+        CompiledSite? site = FindSite(host);
+        if (site is null)
+        {
+            return null;
+        }
+        foreach (CompiledRoute route in site.Routes)
+        {
+            if (route.Config.MatchesPath(path) && route.Config.MatchesMethod(method))
+            {
+                return route.Match ??= new RouteMatch(site.Config, route.Config, route.Endpoint, route.MountPrefix);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The site for a host name: exact, then the longest wildcard, then the default site.</summary>
+    public SiteConfig? FindSiteFor(string host) => FindSite(host)?.Config;
+
+    private CompiledSite? FindSite(string host)
+    {
+        ReadOnlySpan<char> name = host.AsSpan().TrimEnd('.');
+        if (_exactHosts.Count > 0)
+        {
+            var lookup = _exactHosts.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (lookup.TryGetValue(name, out CompiledSite? exact))
+            {
+                return exact;
+            }
+        }
+        foreach ((string suffix, CompiledSite site) in _wildcards)
+        {
+            // One or more labels before the domain: "a.example.com" and "a.b.example.com", not "example.com".
+            if (name.Length > suffix.Length && name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+            {
+                return site;
+            }
+        }
+        return _defaultSite;
+    }
+
+    private sealed record CompiledSite(SiteConfig Config, CompiledRoute[] Routes);
+
+    private sealed class CompiledRoute(RouteConfig config, RouteEndpoint endpoint, string mountPrefix)
+    {
+        public RouteConfig Config { get; } = config;
+        public RouteEndpoint Endpoint { get; } = endpoint;
+        public string MountPrefix { get; } = mountPrefix;
+
+        /// <summary>The same answer every time: made once, so matching allocates nothing.</summary>
+        public RouteMatch? Match;
+    }
+}

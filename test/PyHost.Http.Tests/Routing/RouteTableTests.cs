@@ -1,0 +1,106 @@
+using PyHost.Configuration.Model;
+using PyHost.Http.Routing;
+using Xunit;
+
+namespace PyHost.Http.Tests.Routing;
+
+public sealed class RouteTableTests
+{
+    private static HostPattern Host(string text) =>
+        HostPattern.TryParse(text, out HostPattern? pattern, out string? error, out _) ? pattern : throw new ArgumentException(error);
+
+    private static SiteConfig Site(string name, string[] hosts, params RouteConfig[] routes) =>
+        new() { Name = name, Hosts = hosts.Select(Host).ToArray(), Routes = routes };
+
+    private static RouteConfig Route(string path, string target, params string[] methods) =>
+        new() { Path = path, Target = new RespondTarget { Body = target }, Methods = methods.Length > 0 ? methods : null };
+
+    private static RouteTable Table(params SiteConfig[] sites) =>
+        RouteTable.Build(sites, route => new RespondEndpoint((RespondTarget)route.Target!));
+
+    private static string? Answer(RouteTable table, string host, string path, string method = "GET") =>
+        (table.Match(host, path, method)?.Endpoint as RespondEndpoint)?.Target.Body;
+
+    [Fact]
+    public void AnExactHostBeatsAWildcardAndTheLongestWildcardBeatsAShorterOne()
+    {
+        RouteTable table = Table(
+            Site("wide", ["*.example.com"], Route("/", "wide")),
+            Site("narrow", ["*.shop.example.com"], Route("/", "narrow")),
+            Site("exact", ["www.shop.example.com"], Route("/", "exact")));
+
+        Assert.Equal("exact", Answer(table, "WWW.Shop.Example.COM", "/"));
+        Assert.Equal("narrow", Answer(table, "eu.shop.example.com", "/"));
+        Assert.Equal("wide", Answer(table, "a.b.example.com", "/"));
+        Assert.Null(Answer(table, "example.com", "/"));   // a wildcard takes names below the domain only
+    }
+
+    [Fact]
+    public void AHostNoSiteNamesGoesToTheDefaultSiteIfThereIsOne()
+    {
+        Assert.Null(Answer(Table(Site("one", ["one.test"], Route("/", "one"))), "other.test", "/"));
+        RouteTable withDefault = Table(Site("one", ["one.test"], Route("/", "one")), Site("default", [], Route("/", "fallback")));
+
+        Assert.Equal("fallback", Answer(withDefault, "other.test", "/"));
+        Assert.Equal("one", Answer(withDefault, "one.test.", "/"));   // a trailing dot is the same name
+    }
+
+    [Fact]
+    public void TheLongestPrefixWinsAndAPrefixTakesOnlyWholeSegments()
+    {
+        RouteTable table = Table(Site("s", [], Route("/", "root"), Route("/blog", "blog"), Route("/blog/admin", "admin")));
+
+        Assert.Equal("blog", Answer(table, "h", "/blog"));
+        Assert.Equal("blog", Answer(table, "h", "/blog/2024/post"));
+        Assert.Equal("admin", Answer(table, "h", "/blog/admin/users"));
+        Assert.Equal("root", Answer(table, "h", "/blogs"));
+        Assert.Equal("root", Answer(table, "h", "/"));
+    }
+
+    [Fact]
+    public void ARouteForOtherMethodsFallsThroughToAShorterPrefix()
+    {
+        RouteTable table = Table(Site("s", [], Route("/", "app"), Route("/api", "read-only", "GET", "HEAD")));
+
+        Assert.Equal("read-only", Answer(table, "h", "/api/items", "GET"));
+        Assert.Equal("app", Answer(table, "h", "/api/items", "POST"));
+    }
+
+    [Fact]
+    public void AmongEqualPrefixesTheFirstWrittenWins()
+    {
+        RouteTable table = Table(Site("s", [], Route("/x", "first"), Route("/x", "second")));
+
+        Assert.Equal("first", Answer(table, "h", "/x"));
+    }
+
+    [Fact]
+    public void AMountedRouteGivesItsPrefixAsTheMountAndTheRootGivesNone()
+    {
+        RouteTable table = Table(Site("s", [], Route("/", "root"), Route("/blog", "blog")));
+
+        Assert.Equal("/blog", table.Match("h", "/blog/x", "GET")!.MountPrefix);
+        Assert.Equal("", table.Match("h", "/x", "GET")!.MountPrefix);
+    }
+
+    [Fact]
+    public void NoRouteOfTheSiteTakesThePathMeansNoMatch()
+    {
+        Assert.Null(Table(Site("s", [], Route("/only", "only"))).Match("h", "/else", "GET"));
+    }
+
+    [Fact]
+    public void MatchingTheSameRouteAgainAllocatesNothing()
+    {
+        RouteTable table = Table(Site("s", ["example.com"], Route("/", "root"), Route("/blog", "blog")));
+        table.Match("example.com", "/blog/x", "GET");
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            table.Match("example.com", "/blog/x", "GET");
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
