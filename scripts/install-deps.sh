@@ -7,7 +7,7 @@ set -euo pipefail
 
 build=(gcc libc6-dev binutils)
 runtime=(python3 ca-certificates)
-test=(python3 python3-venv gunicorn wrk curl procps nginx haproxy openssl systemd logrotate iproute2 util-linux
+test=(python3 python3-venv gunicorn wrk curl procps nginx haproxy openssl systemd logrotate iproute2 util-linux pebble caddy nghttp2-client
       python3-django python3-flask python3-pyramid python3-pastedeploy python3-bottle python3-falcon python3-pywps
       prometheus chromium tmux)
 

@@ -8,6 +8,7 @@ projects=(
   test/PyHost.Protocol.Tests
   test/PyHost.Gateways.Tests
   test/PyHost.Http.Tests
+  test/PyHost.Tls.Tests
   test/PyHost.Workers.Tests
   test/PyHost.Configuration.Tests
   test/PyHost.IntegrationTests

@@ -8,6 +8,13 @@ public sealed record AdminOptions
     /// <summary>The unix socket (made 0600: only the server's user may steer it). Always on.</summary>
     public required string SocketPath { get; init; }
 
+    /// <summary>Where a server puts its control socket when the configuration names none: beside its pid file
+    /// (site.pid → site.control.sock), so scripts find it; else in its private runtime directory.</summary>
+    public static string ControlSocketPathFor(string? pidFile, string runtimeDirectory) =>
+        pidFile is null
+            ? Path.Combine(runtimeDirectory, "control.sock")
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(pidFile))!, Path.GetFileNameWithoutExtension(pidFile) + ".control.sock");
+
     /// <summary>A TCP address as well (<c>--admin HOST:PORT</c>), for Prometheus and the dashboard in a browser.</summary>
     public BindAddress? Tcp { get; init; }
 

@@ -16,18 +16,13 @@ public static class ControlCommands
     internal static readonly Option<string?> PidFile = new("--pid") { Description = "The pid file the server was started with." };
     internal static readonly Option<string?> AdminUrl = new("--admin") { Description = "The server's admin API over TCP: http://HOST:PORT (needs --admin-token-file)." };
     internal static readonly Option<string?> AdminTokenFile = new("--admin-token-file") { Description = "The file holding the admin API's bearer token." };
-    private static readonly Option<string> AppName = new("--app")
+    private static readonly Option<string?> AppName = new("--app")
     {
-        Description = "The app to act on.",
-        DefaultValueFactory = _ => "main",
+        Description = "Reload only this app of the configuration (fresh code, same settings). Default: the whole server, "
+                      + "its configuration read again, as SIGHUP does.",
     };
 
-    /// <summary>Where a server puts its control socket: beside its pid file (site.pid → site.control.sock) when it has
-    /// one, so scripts find it; else in its private runtime directory.</summary>
-    public static string SocketPathFor(string? pidFile, string runtimeDirectory) =>
-        pidFile is null
-            ? Path.Combine(runtimeDirectory, SocketName)
-            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(pidFile))!, Path.GetFileNameWithoutExtension(pidFile) + "." + SocketName);
+    public static string SocketPathFor(string? pidFile, string runtimeDirectory) => Admin.AdminOptions.ControlSocketPathFor(pidFile, runtimeDirectory);
 
     public static IEnumerable<Command> Create()
     {
@@ -38,8 +33,9 @@ public static class ControlCommands
         reload.SetAction((parsed, _) => ReloadAsync(parsed));
 
         var count = new Argument<int>("N") { Description = "The number of workers to run." };
-        var scale = new Command("scale", "Set the number of workers of a running server.") { count, ControlPath, PidFile, AdminUrl, AdminTokenFile, AppName };
-        scale.SetAction((parsed, _) => ScaleAsync(parsed, parsed.GetValue(count)));
+        var app = new Argument<string?>("APP") { Description = "The app of the configuration file to scale (needed when it has several).", Arity = ArgumentArity.ZeroOrOne };
+        var scale = new Command("scale", "Set the number of workers of a running server's app.") { count, app, ControlPath, PidFile, AdminUrl, AdminTokenFile };
+        scale.SetAction((parsed, _) => ScaleAsync(parsed, parsed.GetValue(count), parsed.GetValue(app)));
         return [reload, scale, TopCommand.Create()];
     }
 
@@ -53,13 +49,13 @@ public static class ControlCommands
         }
         return await CallAsync(client, async () =>
         {
-            AdminReply<Admin.Api.ReloadAnswer> reply = await client.ReloadAsync(parsed.GetValue(AppName)!, "pyhost reload");
+            AdminReply<Admin.Api.ReloadAnswer> reply = await client.ReloadAsync(parsed.GetValue(AppName), "pyhost reload");
             Console.WriteLine(reply.Value?.Message ?? $"error: {reply.ErrorText}");
             return reply.Value is { Ok: true } ? 0 : 1;
         });
     }
 
-    private static async Task<int> ScaleAsync(ParseResult parsed, int workers)
+    private static async Task<int> ScaleAsync(ParseResult parsed, int workers, string? app)
     {
         using AdminClient? client = Connect(parsed, TimeSpan.FromSeconds(30));
         if (client is null)
@@ -68,7 +64,7 @@ public static class ControlCommands
         }
         return await CallAsync(client, async () =>
         {
-            AdminReply<Admin.Api.ScaleAnswer> reply = await client.ScaleAsync(parsed.GetValue(AppName)!, workers);
+            AdminReply<Admin.Api.ScaleAnswer> reply = await client.ScaleAsync(app, workers);
             Console.WriteLine(reply.Succeeded ? $"ok: {reply.Value!.Workers} workers" : $"error: {reply.ErrorText}");
             return reply.Succeeded ? 0 : 1;
         });

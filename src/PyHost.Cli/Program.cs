@@ -1,6 +1,6 @@
 using System.CommandLine;
 using PyHost.Cli;
-using PyHost.Cli.Operations;
+using PyHost.Hosting.Operations;
 using PyHost.Workers.Posix;
 
 // Signals inherited as ignored (nohup, a script's background job) get their default back before .NET looks at them:
@@ -25,6 +25,13 @@ AppDomain.CurrentDomain.UnhandledException += (_, unhandled) =>
 // is set here before anything else. Measured on 2 cores: 21k → 26k req/s for hello world.
 Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 
+// `serve` reads its arguments with the configuration's own reader (one table of settings for flags, environment and
+// config files); System.CommandLine shows its help.
+if (args.Length > 0 && args[0] == "serve" && !args.Skip(1).Any(arg => arg is "--help" or "-h" or "-?"))
+{
+    return await ServeCommand.RunAsync(args[1..]);
+}
+
 var root = new RootCommand("PyHost: web server and application server for Python WSGI apps, in one program.");
 Command serve = ServeCommand.Create();
 root.Subcommands.Add(serve);
@@ -33,7 +40,12 @@ if (root.Options.OfType<System.CommandLine.Help.HelpOption>().FirstOrDefault() i
 {
     helpOption.Action = new OptionalAppHelp(help);
 }
+root.Subcommands.Add(TrustCommand.Create());
 foreach (Command command in ControlCommands.Create())
+{
+    root.Subcommands.Add(command);
+}
+foreach (Command command in ConfigCommandsCli.Create())
 {
     root.Subcommands.Add(command);
 }

@@ -17,7 +17,7 @@ namespace PyHost.Http;
 public sealed partial class HttpFront
 {
     /// <summary>Kestrel's own limits, set from <see cref="HttpLimits"/>: what Kestrel answers itself, it answers.</summary>
-    private static void ApplyLimits(KestrelServerOptions kestrel, HttpLimits limits)
+    internal static void ApplyLimits(KestrelServerOptions kestrel, HttpLimits limits)
     {
         // Kestrel counts the request line with its CRLF; the flag, as gunicorn's, without it.
         kestrel.Limits.MaxRequestLineSize = limits.MaxRequestLineBytes == 0 ? int.MaxValue : limits.MaxRequestLineBytes + 2;
@@ -38,17 +38,17 @@ public sealed partial class HttpFront
     /// (by that client), the HTTP/1.1 framing guard (on the bytes Kestrel will parse). A TLS layer belongs between
     /// the limits and the guard, so the guard reads decrypted bytes.
     /// </summary>
-    private static List<Func<ConnectionDelegate, ConnectionDelegate>> ConnectionMiddleware(HttpFrontOptions options, IServiceProvider services)
+    internal static List<Func<ConnectionDelegate, ConnectionDelegate>> ConnectionMiddleware(FrontListenerSettings listener, FrontTrust trust, IServiceProvider services)
     {
         ILoggerFactory loggers = services.GetRequiredService<ILoggerFactory>();
         var middleware = new List<Func<ConnectionDelegate, ConnectionDelegate>>();
-        if (options.ProxyProtocol)
+        if (listener.ProxyProtocol)
         {
             var proxyProtocol = new ProxyProtocolMiddleware(
-                options.ForwardedAllowIps, options.Limits.HeaderTimeout, loggers.CreateLogger("pyhost.proxy_protocol"));
+                trust.ForwardedAllowIps, listener.Limits.HeaderTimeout, loggers.CreateLogger("pyhost.proxy_protocol"));
             middleware.Add(proxyProtocol.Use);
         }
-        var limits = new ConnectionLimits(options.Limits, options.ForwardedAllowIps, loggers.CreateLogger("pyhost.limits"));
+        var limits = new ConnectionLimits(listener.Limits, trust.ForwardedAllowIps, loggers.CreateLogger("pyhost.limits"));
         if (limits.IsActive)
         {
             middleware.Add(limits.Use);
@@ -62,15 +62,15 @@ public sealed partial class HttpFront
     /// through, with a status and a short page. HTTP/1.x connections are closed after a refusal: their framing is no
     /// longer to be trusted. True when the request was answered here.
     /// </summary>
-    private async ValueTask<bool> AnsweredAtTheDoorAsync(HttpContext context)
+    private async ValueTask<bool> AnsweredAtTheDoorAsync(HttpContext context, HttpLimits limits)
     {
-        RequestOriginFeature.Attach(context, _options.ForwardedAllowIps, _options.ForwardedHeaders);
+        RequestOriginFeature.Attach(context, Trust.ForwardedAllowIps, Trust.ForwardedHeaders);
         bool http1 = HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol);
-        if (http1 && _options.Limits.KeepAliveTimeout == TimeSpan.Zero)
+        if (http1 && limits.KeepAliveTimeout == TimeSpan.Zero)
         {
             context.Response.Headers.Connection = "close";
         }
-        if (RequestRules.Check(context, _options.Limits) is not { } rejection)
+        if (RequestRules.Check(context, limits) is not { } rejection)
         {
             return false;
         }

@@ -1,175 +1,169 @@
-using System.Net.Sockets;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
-using PyHost.Http.Compression;
+using PyHost.Http.Forwarding;
 using PyHost.Http.Observability;
+using PyHost.Http.Routing;
 using PyHost.Http.StaticFiles;
 using PyHost.Workers.Dispatch;
 
 namespace PyHost.Http;
 
 /// <summary>
-/// Where an HTTP request enters: Kestrel on every bind, HTTP/1.1 and HTTP/2 (prior-knowledge h2c on cleartext), each
-/// request turned into one <see cref="WorkerPool.DispatchAsync"/>, except those under a <c>--static</c> mount, which
-/// <see cref="StaticFileRoute"/> answers itself.
+/// Where an HTTP request enters, whichever listener took it: the door (checks, trusted origin), then the route table
+/// (site by host name, route by path and method), then the route's endpoint — an app's workers through the one
+/// dispatch core (<see cref="WorkerPool.DispatchAsync"/>), files, a redirect or a fixed answer — with the site's
+/// compression and error pages. The route table is swapped whole by a reload; a request uses the one it started with.
 /// </summary>
 public sealed partial class HttpFront
 {
     private static readonly TimeSpan AbortDrainDelay = TimeSpan.FromMilliseconds(50);
 
-    private readonly WorkerPool _pool;
-    private readonly DispatchPolicy _policy;
-    private readonly string _appName;
-    private readonly StaticFileRoute? _staticFiles;
-    private readonly IReadOnlyList<ErrorPageFile> _errorPageFiles;
+    private readonly RequestObserver _observer;
     private readonly ILogger _logger;
-    private readonly HttpFrontOptions _options;
+    private RouteTable _routes;
+    private FrontTrust _trust;
 
-    private HttpFront(HttpFrontOptions options, WorkerPool pool, StaticFileRoute? staticFiles, ILogger logger)
+    public HttpFront(RouteTable routes, FrontTrust trust, AccessLog? accessLog, ILogger logger)
     {
-        _options = options;
-        _pool = pool;
-        _policy = options.Dispatch;
-        _appName = options.AppName;
-        _staticFiles = staticFiles;
-        _errorPageFiles = options.ErrorPageFiles;
+        _routes = routes;
+        _trust = trust;
+        _observer = new RequestObserver(accessLog, Statistics, () => Trust.ForwardedAllowIps);
         _logger = logger;
     }
 
-    public static WebApplication Build(HttpFrontOptions options, WorkerPool pool, AccessLog? accessLog, ILoggerProvider logging, LogLevel minimumLevel)
-    {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            Args = [],
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(logging);
-        builder.Logging.SetMinimumLevel(minimumLevel);
-        // Kestrel's own per-connection chatter (bad requests, resets) is for debugging, not for the error log.
-        builder.Logging.AddFilter("Microsoft", minimumLevel > LogLevel.Warning ? minimumLevel : LogLevel.Warning);
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.GracefulTimeout);
-        // Run socket continuations on the thread that saw the socket ready instead of queueing them to the thread
-        // pool: a request then crosses no thread between the client socket and the worker channel. Safe because
-        // nothing on this path blocks; it halves the front's CPU per request on small machines.
-        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            // WSGI has no body limit of its own; gunicorn sets none either. A limit flag comes with the web tier.
-            kestrel.Limits.MaxRequestBodySize = null;
-            // PEP 3333 native strings are latin-1: every header byte reaches the app as one code point.
-            kestrel.RequestHeaderEncodingSelector = _ => Encoding.Latin1;
-            kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1;
-            ApplyLimits(kestrel, options.Limits);
-            var connectionMiddleware = ConnectionMiddleware(options, kestrel.ApplicationServices);
-            ListenAll(kestrel, options, listen => Protocols(listen, connectionMiddleware));
-        });
-        ConfigureOperations(builder, options);
+    /// <summary>Live request rates and latencies per app, read by the admin API.</summary>
+    public FrontStatistics Statistics { get; } = new();
 
-        WebApplication app = builder.Build();
-        if (!CleartextHttp2Detection.IsAvailable)
-        {
-            app.Logger.LogWarning("This Kestrel version offers no per-connection protocol choice: cleartext binds serve HTTP/1.1 only");
-        }
-        foreach (StaticMount mount in options.StaticMounts)
-        {
-            app.Logger.LogInformation("Static files: {Prefix}/ from {Directory}, answered without a worker", mount.UrlPrefix, mount.Directory);
-        }
-        var front = new HttpFront(options, pool, options.StaticMounts.Count > 0 ? new StaticFileRoute(options.StaticMounts) : null,
-            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("pyhost.front"));
-        // Outermost: the request's id, span, metrics and access log line cover everything inside, compression too.
-        app.Use(new RequestObserver(accessLog, options.Statistics, options.ForwardedAllowIps).InvokeAsync);
-        if (options.Compression is { } compression)
-        {
-            app.Logger.LogInformation("Compression: {Codings} for responses of {MinimumLength} bytes or more", string.Join(", ", compression.Codings.Select(c => c.Token())), compression.MinimumLength);
-            app.Use(new ResponseCompressionMiddleware(compression).InvokeAsync);
-        }
-        app.Run(front.HandleAsync);
-        return app;
+    /// <summary>Whose proxy headers are believed; the same for every listener, replaced by a reload.</summary>
+    public FrontTrust Trust
+    {
+        get => Volatile.Read(ref _trust);
+        set => Volatile.Write(ref _trust, value);
     }
 
-    /// <summary>The addresses Kestrel really listens on (port 0 resolved), as URLs to print.</summary>
-    public static IEnumerable<string> ListeningUrls(WebApplication app) =>
-        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-
-    private static void Protocols(ListenOptions listen, List<Func<ConnectionDelegate, ConnectionDelegate>> connectionMiddleware)
+    /// <summary>The sites and routes in force; a reload sets a new table, which the next request uses.</summary>
+    public RouteTable Routes
     {
-        connectionMiddleware.ForEach(middleware => listen.Use(middleware));
-        listen.Protocols = HttpProtocols.Http1AndHttp2;
-        if (CleartextHttp2Detection.IsAvailable)
-        {
-            CleartextHttp2Detection.Use(listen);
-        }
+        get => Volatile.Read(ref _routes);
+        set => Volatile.Write(ref _routes, value);
     }
 
-    private static void Listen(KestrelServerOptions kestrel, BindAddress bind, Action<ListenOptions> protocols)
+    /// <summary>Answers one request that <paramref name="listener"/> took: its id, span, metrics and access log line
+    /// (<see cref="RequestObserver"/>) cover everything from the door on, compression too.</summary>
+    public Task HandleAsync(HttpContext context, FrontListenerSettings listener) =>
+        _observer.InvokeAsync(context, observed => RouteAsync(observed, listener));
+
+    private async Task RouteAsync(HttpContext context, FrontListenerSettings listener)
     {
-        if (bind.UnixSocketPath is { } path)
+        if (await AnsweredAtTheDoorAsync(context, listener.Limits))
         {
-            RemoveStaleSocket(path);
-            kestrel.ListenUnixSocket(path, protocols);
+            return;
         }
-        else if (bind.IsLocalhost)
+        RequestOrigin origin = RequestOriginFeature.Get(context);
+        string rawPath = RequestTarget.RawPath(context.Features.Get<IHttpRequestFeature>()!.RawTarget);
+        RouteMatch? match = Routes.Match(HostName(origin.Host), rawPath, context.Request.Method);
+        if (match is null)
         {
-            kestrel.ListenLocalhost(bind.Port, protocols);
+            await AnswerNoRouteAsync(context, origin);
+            return;
+        }
+        if (match.Site.Compression is { } compression)
+        {
+            await compression.InvokeAsync(context, next => ServeAsync(next, match, rawPath));
         }
         else
         {
-            kestrel.Listen(bind.Address!, bind.Port, protocols);
+            await ServeAsync(context, match, rawPath);
         }
     }
 
-    /// <summary>A socket file left by a server that died is removed; one that still answers is left alone.</summary>
-    private static void RemoveStaleSocket(string path)
+    private Task ServeAsync(HttpContext context, RouteMatch match, string rawPath) => match.Endpoint switch
     {
-        if (!File.Exists(path))
-        {
-            return;
-        }
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(new UnixDomainSocketEndPoint(path));
-        }
-        catch (SocketException)
-        {
-            File.Delete(path);
-        }
-    }
+        AppEndpoint app => DispatchAsync(context, match, app),
+        StaticEndpoint files => ServeStaticAsync(context, files, rawPath),
+        RedirectEndpoint redirect => RedirectAsync(context, match, redirect, rawPath),
+        RespondEndpoint respond => RespondAsync(context, match, respond),
+        _ => throw new InvalidOperationException($"no way to serve a {match.Endpoint.GetType().Name}"),
+    };
 
-    private async Task HandleAsync(HttpContext context)
+    private async Task DispatchAsync(HttpContext context, RouteMatch match, AppEndpoint app)
     {
-        if (await AnsweredAtTheDoorAsync(context))
-        {
-            return;
-        }
-        RequestRecord? record = RequestRecord.Of(context);
-        if (_staticFiles?.Match(context) is var (mount, pathBelow))
-        {
-            long sent = await _staticFiles.ServeAsync(context, mount, pathBelow);
-            record?.Served(null, mount.UrlPrefix, sent, 0);
-            return;
-        }
-        var exchange = new HttpWorkerExchange(context);
-        DispatchOutcome outcome = await _pool.DispatchAsync(exchange, _policy);
+        var exchange = new HttpWorkerExchange(context, match.MountPrefix);
+        DispatchOutcome outcome = await app.Pool.DispatchAsync(exchange, app.Policy);
         if (outcome != DispatchOutcome.Completed)
         {
-            await AnswerFailureAsync(context, exchange, outcome);
+            await AnswerFailureAsync(context, exchange, outcome, match.Site.ErrorPages);
         }
-        record?.Served(_appName, "/", exchange.BodyBytesSent, exchange.BodyBytesReceived);
+        RequestRecord.Of(context)?.Served(app.App, match.Route.Path, exchange.BodyBytesSent, exchange.BodyBytesReceived);
     }
 
-    private async Task AnswerFailureAsync(HttpContext context, HttpWorkerExchange exchange, DispatchOutcome outcome)
+    private async Task ServeStaticAsync(HttpContext context, StaticEndpoint files, string rawPath)
+    {
+        long sent = await files.Files.ServeAsync(context, files.Mount, files.Mount.PathBelow(rawPath) ?? "");
+        RequestRecord.Of(context)?.Served(null, files.Mount.UrlPrefix, sent, 0);
+    }
+
+    private Task RedirectAsync(HttpContext context, RouteMatch match, RedirectEndpoint redirect, string rawPath)
+    {
+        RequestOrigin origin = RequestOriginFeature.Get(context);
+        RequestTarget.Split(context.Features.Get<IHttpRequestFeature>()!.RawTarget, out _, out ReadOnlySpan<char> query);
+        string location = redirect.Target.Location.Expand(origin.Scheme, origin.Host ?? origin.ServerName, rawPath, query.ToString());
+        context.Response.StatusCode = redirect.Target.Status;
+        context.Response.Headers.Location = location;
+        context.Response.ContentLength = 0;
+        RequestRecord.Of(context)?.Served(null, match.Route.Path, 0, 0);
+        return Task.CompletedTask;
+    }
+
+    private async Task RespondAsync(HttpContext context, RouteMatch match, RespondEndpoint respond)
+    {
+        HttpResponse response = context.Response;
+        response.StatusCode = respond.Target.Status;
+        foreach (var (name, value) in respond.Target.Headers)
+        {
+            response.Headers.Append(name, value);
+        }
+        byte[] body = Encoding.UTF8.GetBytes(respond.Target.Body);
+        response.ContentLength = body.Length;
+        if (!HttpMethods.IsHead(context.Request.Method) && body.Length > 0)
+        {
+            await response.Body.WriteAsync(body);
+        }
+        RequestRecord.Of(context)?.Served(null, match.Route.Path, HttpMethods.IsHead(context.Request.Method) ? 0 : body.Length, 0);
+    }
+
+    /// <summary>No site takes the host name (421, RFC 9110 §15.5.20: this server has no authority for it), or the site
+    /// has no route for the path (404).</summary>
+    private async Task AnswerNoRouteAsync(HttpContext context, RequestOrigin origin)
+    {
+        if (Routes.FindSiteFor(HostName(origin.Host)) is { } site)
+        {
+            if (ErrorPageFile.For(site.ErrorPages, 404) is not { } page || await page.TryWriteAsync(context, 404) is null)
+            {
+                await ErrorPages.WriteAsync(context, 404, "No route of this site serves this path.");
+            }
+        }
+        else
+        {
+            await ErrorPages.WriteAsync(context, 421, $"This server has no site for the host name '{origin.Host}'.");
+        }
+        RequestRecord.Of(context)?.Served(null, "", context.Response.ContentLength ?? 0, 0);
+    }
+
+    /// <summary>The Host without its port: "example.com" of "example.com:8000", "[::1]" of "[::1]:8000".</summary>
+    internal static string HostName(string? host)
+    {
+        if (string.IsNullOrEmpty(host))
+        {
+            return "";
+        }
+        int colon = host.LastIndexOf(':');
+        return colon > 0 && host.IndexOf(']', colon) < 0 && (host[0] == '[' || host.IndexOf(':') == colon) ? host[..colon] : host;
+    }
+
+    private async Task AnswerFailureAsync(HttpContext context, HttpWorkerExchange exchange, DispatchOutcome outcome, IReadOnlyList<ErrorPageFile> errorPages)
     {
         if (outcome == DispatchOutcome.ClientGone)
         {
@@ -179,7 +173,7 @@ public sealed partial class HttpFront
         if (outcome == DispatchOutcome.RequestBodyFailed)
         {
             // A malformed, oversized or too slow body gets the status Kestrel gave it; a client that left gets nothing.
-            if (exchange.BodyError is Microsoft.AspNetCore.Http.BadHttpRequestException bad && !context.RequestAborted.IsCancellationRequested)
+            if (exchange.BodyError is BadHttpRequestException bad && !context.RequestAborted.IsCancellationRequested)
             {
                 // RFC 9112 §6.3: after a body it could not read, the server cannot find the next request's start.
                 context.Response.Headers.Connection = "close";
@@ -204,7 +198,7 @@ public sealed partial class HttpFront
                 // The rest of the body is not read: the connection cannot carry another request.
                 context.Response.Headers.Connection = "close";
             }
-            if (ErrorPageFile.For(_errorPageFiles, outcome.ErrorStatusCode()) is not { } page || await page.TryWriteAsync(context, outcome.ErrorStatusCode()) is null)
+            if (ErrorPageFile.For(errorPages, outcome.ErrorStatusCode()) is not { } page || await page.TryWriteAsync(context, outcome.ErrorStatusCode()) is null)
             {
                 await ErrorPages.WriteAsync(context, outcome);
             }

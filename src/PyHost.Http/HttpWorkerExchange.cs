@@ -12,10 +12,13 @@ namespace PyHost.Http;
 internal sealed class HttpWorkerExchange : IWorkerExchange
 {
     private readonly HttpContext _context;
+    private readonly string _scriptName;
 
-    public HttpWorkerExchange(HttpContext context)
+    /// <param name="scriptName">The route's mount prefix: the app's SCRIPT_NAME.</param>
+    public HttpWorkerExchange(HttpContext context, string scriptName = "")
     {
         _context = context;
+        _scriptName = scriptName;
         HttpRequest request = context.Request;
         IsHeadRequest = HttpMethods.IsHead(request.Method);
         Body = DescribeBody(context);
@@ -51,7 +54,7 @@ internal sealed class HttpWorkerExchange : IWorkerExchange
         return new RequestBodyInfo(true, length, context.Request.Headers.Expect.Count > 0);
     }
 
-    public void WriteEnviron(IBufferWriter<byte> output, long? bufferedBodyLength) => WsgiEnviron.Write(_context, output, bufferedBodyLength);
+    public void WriteEnviron(IBufferWriter<byte> output, long? bufferedBodyLength) => WsgiEnviron.Write(_context, output, bufferedBodyLength, _scriptName);
 
     public async ValueTask<int> ReadBodyAsync(IBufferWriter<byte> destination, int maxBytes)
     {

@@ -16,7 +16,7 @@ namespace PyHost.Http;
 /// Writes the CGI part of a WSGI environ (PEP 3333 "environ Variables") for an HTTP request, as the marshal dict the
 /// worker loads in one call. The worker adds the wsgi.* objects.
 /// </summary>
-public static class WsgiEnviron
+public static partial class WsgiEnviron
 {
     private static readonly byte[] RequestMethod = MarshalWriter.EncodeKey("REQUEST_METHOD");
     private static readonly byte[] ScriptName = MarshalWriter.EncodeKey("SCRIPT_NAME");
@@ -45,21 +45,24 @@ public static class WsgiEnviron
 
     /// <param name="bufferedBodyLength">The body's length when the front read it whole: CONTENT_LENGTH then says it,
     /// and a chunked upload reaches the app as a plain one (no HTTP_TRANSFER_ENCODING), as nginx does when it buffers.</param>
-    public static void Write(HttpContext context, IBufferWriter<byte> output, long? bufferedBodyLength = null)
+    /// <param name="scriptName">The route's mount prefix ("/blog"), "" at the root: it becomes SCRIPT_NAME, and PATH_INFO
+    /// is the rest of the path (PEP 3333 "environ Variables", as mod_wsgi's WSGIScriptAlias does).</param>
+    public static void Write(HttpContext context, IBufferWriter<byte> output, long? bufferedBodyLength = null, string scriptName = "")
     {
         HttpRequest request = context.Request;
         string rawTarget = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
 
         MarshalWriter.WriteDictStart(output);
         Add(output, RequestMethod, request.Method);
-        Add(output, ScriptName, "");
-        WritePathAndQuery(output, rawTarget);
+        Add(output, ScriptName, scriptName);
+        WritePathAndQuery(output, rawTarget, scriptName.Length);
         Add(output, RequestUri, rawTarget);
         Add(output, RawUri, rawTarget);
         Add(output, ServerProtocol, request.Protocol);
         RequestOrigin origin = RequestOriginFeature.Get(context);
         Add(output, UrlScheme, origin.Scheme);
         WriteServerAndRemote(output, origin);
+        WriteTls(output, context);
         RequestRecord? record = RequestRecord.Of(context);
         WriteHeaders(output, request.Headers, origin.Host, bufferedBodyLength is not null, skipRequestId: record is not null);
         if (record is not null)
@@ -80,9 +83,11 @@ public static class WsgiEnviron
     /// PATH_INFO is the raw path, percent-decoded to bytes and read as latin-1 (PEP 3333 and every WSGI server),
     /// so an app sees exactly the bytes the client sent, whatever their encoding. QUERY_STRING stays encoded.
     /// </summary>
-    private static void WritePathAndQuery(IBufferWriter<byte> output, string rawTarget)
+    private static void WritePathAndQuery(IBufferWriter<byte> output, string rawTarget, int mountLength)
     {
         RequestTarget.Split(rawTarget, out ReadOnlySpan<char> path, out ReadOnlySpan<char> query);
+        // The mount prefix has no escapes (the route table refuses them), so it is the raw path's first characters.
+        path = path[Math.Min(mountLength, path.Length)..];
 
         MarshalWriter.WriteEncodedKey(output, PathInfo);
         byte[]? rented = null;

@@ -6,8 +6,15 @@ public sealed record WorkerOptions
     /// <summary>The app spec as gunicorn takes it: <c>module:attr</c>, <c>module</c>, <c>module:factory(...)</c>.</summary>
     public required string App { get; init; }
 
-    /// <summary>The app's name in metrics, the status and the logs: [app.NAME]; "main" for the command line's app.</summary>
-    public string AppName { get; init; } = "main";
+    /// <summary>
+    /// The app's name in a configuration with several (<c>[app.NAME]</c>): its workers get a socket of their own and
+    /// are named "NAME worker 3" in the logs. Null for the one app of the command line.
+    /// </summary>
+    public string? AppName { get; init; }
+
+    /// <summary>The app's name in metrics, the status and the admin API: <see cref="AppName"/>, or "main" (the
+    /// configuration's name for it) for the command line's one app.</summary>
+    public string Label => AppName ?? "main";
 
     public required string Python { get; init; }
 

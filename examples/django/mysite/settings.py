@@ -28,7 +28,8 @@ SECRET_KEY = os.environ.get('DJANGO_SECRET_KEY', 'django-insecure-pyhost-example
 # Off by default, so the custom 404 page is what a visitor sees.
 DEBUG = os.environ.get('DJANGO_DEBUG') == '1'
 
-ALLOWED_HOSTS = ['127.0.0.1', 'localhost', '[::1]']
+# Loopback names, and every *.localhost name (examples/sites serves this app as notes.localhost).
+ALLOWED_HOSTS = os.environ.get('DJANGO_ALLOWED_HOSTS', '127.0.0.1,localhost,.localhost,[::1]').split(',')
 
 
 # Application definition

@@ -28,7 +28,7 @@ public sealed partial class AdminServer
                 return;
             case ["errors"]:
                 await OnlyAsync(context, "GET", () => WriteJsonAsync(context, 200,
-                    new ErrorsDocument(_targets.Apps.SelectMany(app => app.Errors.Snapshot()).OrderByDescending(e => e.Time).ToList()),
+                    new ErrorsDocument(_targets.Apps().SelectMany(app => app.Errors.Snapshot()).OrderByDescending(e => e.Time).ToList()),
                     AdminJson.Api.ErrorsDocument));
                 return;
             case ["config"] when HttpMethods.IsGet(context.Request.Method):
@@ -42,6 +42,12 @@ public sealed partial class AdminServer
                 await OnlyAsync(context, "PATCH", async () => await WriteConfigurationAsync(context,
                     await _targets.Configuration.PatchAsync(string.Join('/', segments[1..]), await ChangeFromAsync(context), context.RequestAborted)));
                 return;
+            case ["reload"]:
+                await OnlyAsync(context, "POST", () => ReloadServerAsync(context));
+                return;
+            case ["scale"]:
+                await OnlyAsync(context, "POST", () => ScaleAsync(context, null));
+                return;
             case ["apps", var name, "reload"]:
                 await OnlyAsync(context, "POST", () => ReloadAsync(context, name));
                 return;
@@ -49,11 +55,15 @@ public sealed partial class AdminServer
                 await OnlyAsync(context, "POST", () => ScaleAsync(context, name));
                 return;
             case ["workers", var id, "stack"]:
-                await OnlyAsync(context, "GET", () => StackAsync(context, id));
+                await OnlyAsync(context, "GET", () => StackAsync(context, null, id));
+                return;
+            case ["apps", var name, "workers", var id, "stack"]:
+                await OnlyAsync(context, "GET", () => StackAsync(context, name, id));
                 return;
             default:
                 await WriteErrorAsync(context, 404, "", $"no such endpoint: {path}; see GET /status, /errors, /metrics, /config, "
-                                                        + "POST /apps/NAME/reload, /apps/NAME/scale, GET /workers/ID/stack");
+                                                        + "POST /reload, /scale, /apps/NAME/reload, /apps/NAME/scale, GET /workers/ID/stack, "
+                                                        + "/apps/NAME/workers/ID/stack; PUT /config, PATCH /config/KEY/PATH");
                 return;
         }
     }
@@ -79,11 +89,39 @@ public sealed partial class AdminServer
             UptimeSeconds = Math.Round((DateTimeOffset.Now - _targets.StartedAt).TotalSeconds, 3),
         },
         Listeners = _targets.Listeners(),
-        Apps = _targets.Apps.Select(app => app.Status()).ToList(),
+        Apps = _targets.Apps().Select(app => app.Status()).ToList(),
     };
 
-    private IAdminApp? App(string name) => _targets.Apps.FirstOrDefault(app => app.Name == name);
+    private IAdminApp? App(string name) => _targets.Apps().FirstOrDefault(app => app.Name == name);
 
+    /// <summary>The server's reload, SIGHUP's: its configuration read again and applied (<see cref="IControlTarget"/>).</summary>
+    private async Task ReloadServerAsync(HttpContext context)
+    {
+        if (await ReloadRequestAsync(context) is not { } request)
+        {
+            return;
+        }
+        string answer = await _targets.Control.ReloadAsync(request.Reason ?? "admin API");
+        await WriteReloadAnswerAsync(context, answer);
+    }
+
+    private static async Task<ReloadRequest?> ReloadRequestAsync(HttpContext context)
+    {
+        if (context.Request.ContentLength is not (null or 0) || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            return await ReadJsonAsync(context, AdminJson.Api.ReloadRequest, "reason (text)");
+        }
+        return new ReloadRequest();
+    }
+
+    private static Task WriteReloadAnswerAsync(HttpContext context, string answer)
+    {
+        bool ok = answer.StartsWith("ok", StringComparison.Ordinal);
+        int status = ok ? 200 : answer.Contains("stopping", StringComparison.Ordinal) ? 503 : 422;
+        return WriteJsonAsync(context, status, new ReloadAnswer(ok, answer), AdminJson.Api.ReloadAnswer);
+    }
+
+    /// <summary>One app's reload: fresh code, the same settings.</summary>
     private async Task ReloadAsync(HttpContext context, string name)
     {
         if (App(name) is not { } app)
@@ -91,26 +129,27 @@ public sealed partial class AdminServer
             await NoSuchAppAsync(context, name);
             return;
         }
-        ReloadRequest request = new();
-        if (context.Request.ContentLength is not (null or 0) || context.Request.Headers.TransferEncoding.Count > 0)
+        if (await ReloadRequestAsync(context) is not { } request)
         {
-            if (await ReadJsonAsync(context, AdminJson.Api.ReloadRequest, "reason (text)") is not { } given)
-            {
-                return;
-            }
-            request = given;
+            return;
         }
         // Answers once every new worker is ready, or the new code failed to start: the old workers keep serving.
-        string answer = await app.ReloadAsync(request.Reason ?? "admin API");
-        bool ok = answer.StartsWith("ok", StringComparison.Ordinal);
-        int status = ok ? 200 : answer.Contains("stopping", StringComparison.Ordinal) ? 503 : 422;
-        await WriteJsonAsync(context, status, new ReloadAnswer(ok, answer), AdminJson.Api.ReloadAnswer);
+        await WriteReloadAnswerAsync(context, await app.ReloadAsync(request.Reason ?? "admin API"));
     }
 
-    private async Task ScaleAsync(HttpContext context, string name)
+    /// <summary>Scales an app; with no name (<c>POST /scale</c>) the server's only one.</summary>
+    private async Task ScaleAsync(HttpContext context, string? name)
     {
-        if (App(name) is not { } app)
+        IReadOnlyList<IAdminApp> apps = _targets.Apps();
+        IAdminApp? app = name is null ? (apps.Count == 1 ? apps[0] : null) : App(name);
+        if (app is null)
         {
+            if (name is null)
+            {
+                await WriteErrorAsync(context, 400, "", $"this server runs {apps.Count} apps ({string.Join(", ", apps.Select(a => a.Name))}): "
+                                                        + "name the one to scale, POST /apps/NAME/scale");
+                return;
+            }
             await NoSuchAppAsync(context, name);
             return;
         }
@@ -137,14 +176,21 @@ public sealed partial class AdminServer
         await WriteJsonAsync(context, 200, new ScaleAnswer(workers), AdminJson.Api.ScaleAnswer);
     }
 
-    private async Task StackAsync(HttpContext context, string idText)
+    /// <summary>A worker's stack by its id; ids are per app, so with several apps the app is named, or the first app
+    /// with that worker answers.</summary>
+    private async Task StackAsync(HttpContext context, string? appName, string idText)
     {
+        if (appName is not null && App(appName) is null)
+        {
+            await NoSuchAppAsync(context, appName);
+            return;
+        }
         if (!int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out int id))
         {
             await WriteErrorAsync(context, 400, "", $"a worker id is a number, not '{idText}'");
             return;
         }
-        foreach (IAdminApp app in _targets.Apps)
+        foreach (IAdminApp app in _targets.Apps().Where(app => appName is null || app.Name == appName))
         {
             int? pid = app.Status().Workers.FirstOrDefault(w => w.Id == id)?.Pid;
             StackDumpResult result = await app.DumpStackAsync(id);

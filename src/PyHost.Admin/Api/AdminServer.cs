@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using PyHost.Admin.Configuration;
 using PyHost.Http;
+using PyHost.Workers.Control;
 using PyHost.Workers.Posix;
 
 namespace PyHost.Admin.Api;
@@ -15,7 +16,11 @@ namespace PyHost.Admin.Api;
 /// <summary>Everything the admin API reads and steers.</summary>
 public sealed record AdminTargets
 {
-    public required IReadOnlyList<IAdminApp> Apps { get; init; }
+    /// <summary>The apps now (a reload adds and removes them).</summary>
+    public required Func<IReadOnlyList<IAdminApp>> Apps { get; init; }
+
+    /// <summary>The server's reload (its configuration read again: SIGHUP's) and its scaling by app name.</summary>
+    public required IControlTarget Control { get; init; }
 
     /// <summary>The front's listening URLs.</summary>
     public required Func<IReadOnlyList<string>> Listeners { get; init; }

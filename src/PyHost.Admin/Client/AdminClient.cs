@@ -69,12 +69,14 @@ public sealed class AdminClient : IDisposable
     public Task<AdminReply<StatusDocument>> StatusAsync(CancellationToken cancellation = default) =>
         SendAsync(HttpMethod.Get, "status", null, AdminJson.Api.StatusDocument, cancellation);
 
-    public Task<AdminReply<ReloadAnswer>> ReloadAsync(string app, string reason, CancellationToken cancellation = default) =>
-        SendAsync(HttpMethod.Post, $"apps/{Uri.EscapeDataString(app)}/reload",
+    /// <summary>One app's reload (fresh code), or with no app the server's (its configuration read again).</summary>
+    public Task<AdminReply<ReloadAnswer>> ReloadAsync(string? app, string reason, CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Post, app is null ? "reload" : $"apps/{Uri.EscapeDataString(app)}/reload",
             JsonSerializer.Serialize(new ReloadRequest { Reason = reason }, AdminJson.Api.ReloadRequest), AdminJson.Api.ReloadAnswer, cancellation);
 
-    public Task<AdminReply<ScaleAnswer>> ScaleAsync(string app, int workers, CancellationToken cancellation = default) =>
-        SendAsync(HttpMethod.Post, $"apps/{Uri.EscapeDataString(app)}/scale",
+    /// <summary>Scales an app; with no app the server's only one.</summary>
+    public Task<AdminReply<ScaleAnswer>> ScaleAsync(string? app, int workers, CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Post, app is null ? "scale" : $"apps/{Uri.EscapeDataString(app)}/scale",
             JsonSerializer.Serialize(new ScaleRequest { Workers = workers }, AdminJson.Api.ScaleRequest), AdminJson.Api.ScaleAnswer, cancellation);
 
     /// <summary>Throws HttpRequestException when the server cannot be reached at all.</summary>

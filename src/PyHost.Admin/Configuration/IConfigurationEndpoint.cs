@@ -31,21 +31,3 @@ public interface IConfigurationEndpoint
     /// <summary>Changes the value at a key path ("app/main/workers" in the URL, "app.main.workers" in errors).</summary>
     Task<ConfigurationResult> PatchAsync(string path, ConfigurationChange change, CancellationToken cancellation);
 }
-
-/// <summary>
-/// Until <c>pyhost serve</c> runs from the configuration model with live reload: the settings it runs with, read only.
-/// PUT and PATCH answer 501 and say so.
-/// </summary>
-public sealed class ReadOnlyConfigurationEndpoint(Func<string> effectiveJson) : IConfigurationEndpoint
-{
-    private const string NotYet = "changing the configuration through the admin API needs `pyhost serve` to run from a "
-                                  + "configuration file with live reload, which is not wired in yet; edit the flags or the file and run `pyhost reload`";
-
-    public ConfigurationResult Get() => ConfigurationResult.Ok(effectiveJson());
-
-    public Task<ConfigurationResult> ReplaceAsync(ConfigurationChange change, CancellationToken cancellation) =>
-        Task.FromResult(new ConfigurationResult(501, null, [new ApiError("", NotYet)]));
-
-    public Task<ConfigurationResult> PatchAsync(string path, ConfigurationChange change, CancellationToken cancellation) =>
-        Task.FromResult(new ConfigurationResult(501, null, [new ApiError(path.Replace('/', '.'), NotYet)]));
-}

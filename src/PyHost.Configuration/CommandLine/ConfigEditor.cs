@@ -161,11 +161,31 @@ public sealed class ConfigEditor
         {
             _config = _config with { Listeners = _config.Listeners.Select((listener, index) => SetListenerKey(listener, index, key, value, origin)).ToList() };
         }
+        CheckTlsSettings();
         if (_staticRoutes.Count > 0)
         {
             AddStaticRoutes();
         }
         return _config with { Provenance = new ConfigProvenance(_origins) };
+    }
+
+    /// <summary>gunicorn's TLS flags set every listener's keys one by one, so what a [[listen]] table checks as a whole is
+    /// checked here: the key and client certificates go with a certificate, client certificates with their CA.</summary>
+    private void CheckTlsSettings()
+    {
+        string[] tlsKeys = ["key", "client_ca", "client_certificates"];
+        if (_listenerSettings.FirstOrDefault(setting => tlsKeys.Contains(setting.Key)) is { Key: not null } stray
+            && _config.Listeners.Any(listener => listener.Tls == ListenerTls.None))
+        {
+            Diagnostics.Error(stray.Origin, $"listen[0].{stray.Key}", "--keyfile, --ca-certs and --cert-reqs go with --certfile, which turns TLS on",
+                "add --certfile FILE (the certificate chain)");
+            return;
+        }
+        if (_listenerSettings.FirstOrDefault(setting => setting.Key == "client_certificates") is { Key: not null } requirement
+            && _config.Listeners.Any(listener => listener.ClientCertificates != ClientCertificates.None && listener.ClientCa is null))
+        {
+            Diagnostics.Error(requirement.Origin, "listen[0].client_certificates", "--cert-reqs asks for client certificates: give --ca-certs, the CA they must chain to");
+        }
     }
 
     private ListenerConfig SetListenerKey(ListenerConfig listener, int index, string key, TomlNode value, SettingOrigin origin)

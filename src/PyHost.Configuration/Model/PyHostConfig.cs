@@ -22,6 +22,9 @@ public sealed record PyHostConfig
 
     public IReadOnlyList<AppConfig> Apps { get; init; } = [];
 
+    /// <summary>Where automatic certificates come from.</summary>
+    public AcmeConfig Acme { get; init; } = new();
+
     /// <summary>Where each setting came from.</summary>
     public ConfigProvenance Provenance { get; init; } = ConfigProvenance.Empty;
 
@@ -38,6 +41,7 @@ public sealed record PyHostConfig
         { "admin", Types.Table(AdminConfig.Table), "The admin API, its dashboard and metrics, and the OTLP export.", c => c.Admin, (c, v) => c with { Admin = v } },
         { "listen", Types.TableArray(ListenerConfig.Table), "Addresses to listen on, [[listen]].", c => c.Listeners, (c, v) => c with { Listeners = v } },
         { "site", Types.TableArray(SiteConfig.Table), "Sites, [[site]], chosen by host name.", c => c.Sites, (c, v) => c with { Sites = v } },
+        { "acme", Types.Table(AcmeConfig.Table), "Where sites with tls = \"auto\" get their certificates (ACME).", c => c.Acme, (c, v) => c with { Acme = v } },
         { "app", new TableMapType<AppConfig>(AppConfig.Table, a => a.Name, (a, name) => a with { Name = name }), "Python apps, [app.NAME], each with its own worker pool.", c => c.Apps, (c, v) => c with { Apps = v } },
     };
 }

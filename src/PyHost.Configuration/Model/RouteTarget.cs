@@ -41,7 +41,7 @@ public sealed record RedirectTarget : RouteTarget
         var table = new ConfigTable<RedirectTarget>("route.redirect", "A redirect answered by the front.", () => new RedirectTarget())
         {
             { "status", new ChoiceNumberType([301, 302, 303, 307, 308]), "The redirect status: 301, 302, 303, 307 or 308.", r => r.Status, (r, v) => r with { Status = v } },
-            { "location", new RedirectTemplateType(), "Where to: a URL or path; {scheme}, {host}, {path} (the request path, below the route's prefix kept), {query} (with its '?', or empty) and {uri} (path and query) are filled in. Required.", r => r.Location, (r, v) => r with { Location = v }, "required" },
+            { "location", new RedirectTemplateType(), "Where to: a URL or path; {scheme}, {host}, {path} (the whole request path, the route's prefix included), {query} (with its '?', or empty) and {uri} (path and query) are filled in. Required.", r => r.Location, (r, v) => r with { Location = v }, "required" },
         };
         table.Check((redirect, node, context, path) =>
         {

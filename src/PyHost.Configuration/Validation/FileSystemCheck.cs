@@ -23,6 +23,7 @@ public static class FileSystemCheck
                 ParentExists(config, diagnostics, $"listen[{i}].address", socket, "the unix socket");
             }
         }
+        Readable(config, diagnostics, "acme.ca_root", config.Acme.CaRoot);
         for (int i = 0; i < config.Sites.Count; i++)
         {
             SiteConfig site = config.Sites[i];

@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,42 +10,64 @@ using Microsoft.Extensions.Options;
 namespace PyHost.Http.Listening;
 
 /// <summary>
-/// Kestrel's socket transport with two things added for a hand-over (SIGUSR2): PyHost can stop accepting on every
-/// listener without closing a connection (Kestrel's own StopAsync does both at once), and it knows how many
-/// connections are still open. While <see cref="Draining"/>, every HTTP/1.x response says "Connection: close", so a
-/// keep-alive client is told to reconnect (to the successor) after the response it is reading, and never finds its
-/// next request cut off.
+/// The transport of one listener's Kestrel: it accepts on the <see cref="FrontListener"/>'s own socket object and hands
+/// each connection to Kestrel through Kestrel's socket connection factory. Sharing the socket object, not a descriptor,
+/// is what lets a reload run two Kestrels on one socket for a moment (the new one accepting before the old one stops):
+/// epoll registers a descriptor once, so a second Socket on the same descriptor fails (EEXIST), and a closed dup leaves
+/// a stale registration behind. It also adds what a hand-over (SIGUSR2) needs: PyHost can stop accepting without
+/// closing a connection (Kestrel's own StopAsync does both at once), and it knows how many connections are still open.
+/// While <see cref="Draining"/>, every HTTP/1.x response says "Connection: close", so a keep-alive client is told to
+/// reconnect (to the successor) after the response it is reading, and never finds its next request cut off.
 /// </summary>
-public sealed class AcceptControl : IConnectionListenerFactory, IConnectionListenerFactorySelector
+public sealed class AcceptControl : IConnectionListenerFactory, IConnectionListenerFactorySelector, IDisposable
 {
-    private readonly SocketTransportFactory _sockets;
+    private readonly Socket _socket;
+    private readonly SocketTransportOptions _options;
+    private readonly ILogger _log;
     private readonly List<IConnectionListener> _listeners = new();
     private int _openConnections;
     private volatile bool _draining;
 
-    public AcceptControl(IOptions<SocketTransportOptions> options, ILoggerFactory loggers)
+    private readonly MemoryPool<byte> _pool;
+
+    public AcceptControl(Socket socket, IOptions<SocketTransportOptions> options, ILoggerFactory loggers, IMemoryPoolFactory<byte> pools)
     {
-        _sockets = new SocketTransportFactory(options, loggers);
+        _socket = socket;
+        _options = options.Value;
+        _log = loggers.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets");
+        // Kestrel's own pool for its HTTP layer, as its socket transport gives it: the connection factory's public
+        // options cannot name one, and its fallback pool hands out empty buffers to a size-less Rent().
+        _pool = pools.Create(new MemoryPoolOptions());
     }
 
     public int OpenConnections => Volatile.Read(ref _openConnections);
 
     public bool Draining => _draining;
 
-    public bool CanBind(EndPoint endpoint) => _sockets.CanBind(endpoint);
+    public bool CanBind(EndPoint endpoint) => endpoint is FileHandleEndPoint;
 
-    public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
+    public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
-        IConnectionListener listener = new CountingListener(await _sockets.BindAsync(endpoint, cancellationToken), this);
+        // listen(2) again: on Linux it only sets the backlog, which a reload may have changed.
+        _socket.Listen(_options.Backlog);
+        var contexts = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions
+        {
+            IOQueueCount = _options.IOQueueCount,
+            WaitForDataBeforeAllocatingBuffer = _options.WaitForDataBeforeAllocatingBuffer,
+            MaxReadBufferSize = _options.MaxReadBufferSize,
+            MaxWriteBufferSize = _options.MaxWriteBufferSize,
+            UnsafePreferInlineScheduling = _options.UnsafePreferInlineScheduling,
+        }, _log);
+        IConnectionListener listener = new SharedSocketListener(_socket, contexts, _options.NoDelay, new PoolFeature(_pool), this);
         lock (_listeners)
         {
             _listeners.Add(listener);
         }
-        return listener;
+        return ValueTask.FromResult(listener);
     }
 
-    /// <summary>Stops taking connections on every listener (the listening sockets stay open); open connections are served
-    /// on, each closed after its next response.</summary>
+    /// <summary>Stops taking connections (the listening socket stays open); open connections are served on, each closed
+    /// after its next response.</summary>
     public async Task StopAcceptingAsync()
     {
         _draining = true;
@@ -57,6 +82,9 @@ public sealed class AcceptControl : IConnectionListenerFactory, IConnectionListe
         }
     }
 
+    /// <summary>With the listener's Kestrel (its DI container disposes it): the HTTP layer's buffers.</summary>
+    public void Dispose() => _pool.Dispose();
+
     /// <summary>Waits until no connection is open, or <paramref name="timeout"/> passes.</summary>
     public async Task WaitForConnectionsToCloseAsync(TimeSpan timeout)
     {
@@ -67,23 +95,66 @@ public sealed class AcceptControl : IConnectionListenerFactory, IConnectionListe
         }
     }
 
-    private sealed class CountingListener(IConnectionListener inner, AcceptControl owner) : IConnectionListener
+    /// <summary>Kestrel's view of the shared socket: unbinding or disposing it stops this Kestrel's accepts only; the
+    /// socket stays open for the other Kestrel and for a binary upgrade's successor.</summary>
+    private sealed class PoolFeature(MemoryPool<byte> pool) : IMemoryPoolFeature
     {
-        public EndPoint EndPoint => inner.EndPoint;
+        public MemoryPool<byte> MemoryPool => pool;
+    }
+
+    private sealed class SharedSocketListener(Socket socket, SocketConnectionContextFactory contexts, bool noDelay, IMemoryPoolFeature pool,
+        AcceptControl owner) : IConnectionListener
+    {
+        private readonly CancellationTokenSource _unbound = new();
+
+        public EndPoint EndPoint => socket.LocalEndPoint!;
 
         public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
         {
-            ConnectionContext? connection = await inner.AcceptAsync(cancellationToken);
-            if (connection is not null)
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _unbound.Token);
+            while (true)
             {
+                Socket accepted;
+                try
+                {
+                    accepted = await socket.AcceptAsync(stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return null;   // unbound: a connection not yet accepted stays queued for whoever accepts next
+                }
+                catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
+                {
+                    continue;      // the client gave up while queued, as Kestrel's own transport skips it
+                }
+                catch (ObjectDisposedException)
+                {
+                    return null;
+                }
+                if (noDelay && accepted.LocalEndPoint is IPEndPoint)
+                {
+                    accepted.NoDelay = true;
+                }
+                ConnectionContext connection = contexts.Create(accepted);
+                connection.Features.Set(pool);
                 Interlocked.Increment(ref owner._openConnections);
                 connection.ConnectionClosed.Register(() => Interlocked.Decrement(ref owner._openConnections));
+                return connection;
             }
-            return connection;
         }
 
-        public ValueTask UnbindAsync(CancellationToken cancellationToken = default) => inner.UnbindAsync(cancellationToken);
+        public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+        {
+            _unbound.Cancel();
+            return ValueTask.CompletedTask;
+        }
 
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
+        public ValueTask DisposeAsync()
+        {
+            _unbound.Cancel();
+            contexts.Dispose();
+            _unbound.Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
 }

@@ -74,6 +74,28 @@ public sealed class ListenerSet : IDisposable
         return new ListenerSet(listeners);
     }
 
+    /// <summary>
+    /// Binds one more address (a configuration reload added a listener): the sockets for it, also kept in the set.
+    /// Throws <see cref="ListenException"/> with a one-line message; nothing stays open then.
+    /// </summary>
+    public IReadOnlyList<FrontListener> Bind(BindAddress bind, ListenerSettings settings)
+    {
+        using ListenerSet added = Open([], settings with { Binds = [bind] });
+        List<FrontListener> taken = [.. added._listeners];
+        added._listeners.Clear();
+        _listeners.AddRange(taken);
+        return taken;
+    }
+
+    /// <summary>Closes one listener that a reload removed (its Unix socket file too, if PyHost made it).</summary>
+    public void Release(FrontListener listener)
+    {
+        if (_listeners.Remove(listener))
+        {
+            listener.Close(removeSocketFile: true);
+        }
+    }
+
     /// <summary>For a binary upgrade: the listening descriptors, made inheritable (or close-on-exec again).</summary>
     public IReadOnlyList<int> SetInheritable(bool inheritable)
     {

@@ -8,11 +8,12 @@ namespace PyHost.Http.Observability;
 /// The outermost step of every request: gives it an id and a span, and once it is answered records it in the metrics,
 /// the live statistics and the access log. The steps inside fill in the <see cref="RequestRecord"/>.
 /// </summary>
-public sealed class RequestObserver(AccessLog? accessLog, FrontStatistics statistics, TrustedProxies trusted)
+/// <param name="trusted">Whose X-Request-ID is believed: the front's trust now (a reload may change it).</param>
+public sealed class RequestObserver(AccessLog? accessLog, FrontStatistics statistics, Func<TrustedProxies> trusted)
 {
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        var record = new RequestRecord(RequestRecord.RequestIdFor(context, trusted), Stopwatch.GetTimestamp(), DateTimeOffset.Now);
+        var record = new RequestRecord(RequestRecord.RequestIdFor(context, trusted()), Stopwatch.GetTimestamp(), DateTimeOffset.Now);
         context.Features.Set(record);
         record.Activity = HttpTelemetry.StartSpan(context);
         try

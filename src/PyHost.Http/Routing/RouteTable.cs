@@ -5,7 +5,7 @@ namespace PyHost.Http.Routing;
 
 /// <summary>A request's route: its site, the route, and what answers it.</summary>
 /// <param name="MountPrefix">The route's path prefix as the app sees it in SCRIPT_NAME: "" for "/".</param>
-public sealed record RouteMatch(SiteConfig Site, RouteConfig Route, RouteEndpoint Endpoint, string MountPrefix);
+public sealed record RouteMatch(SiteFront Site, RouteConfig Route, RouteEndpoint Endpoint, string MountPrefix);
 
 /// <summary>
 /// The sites and routes of one configuration, compiled for the request path: exact host names in a frozen dictionary,
@@ -25,20 +25,20 @@ public sealed class RouteTable
         _defaultSite = defaultSite;
     }
 
-    public static RouteTable Empty { get; } = Build([], _ => throw new InvalidOperationException());
+    public static RouteTable Empty { get; } = Build([], SiteFront.Plain, (_, _) => throw new InvalidOperationException());
 
-    /// <summary>Compiles the sites; <paramref name="endpointFor"/> makes the endpoint of each route (the pools, the
-    /// file servers: things with a life of their own, which the caller owns).</summary>
-    public static RouteTable Build(IReadOnlyList<SiteConfig> sites, Func<RouteConfig, RouteEndpoint> endpointFor)
+    /// <summary>Compiles the sites; <paramref name="siteFor"/> and <paramref name="endpointFor"/> make what answers for
+    /// each site and route (the pools, the file servers: things with a life of their own, which the caller owns).</summary>
+    public static RouteTable Build(IReadOnlyList<SiteConfig> sites, Func<SiteConfig, SiteFront> siteFor, Func<SiteConfig, RouteConfig, RouteEndpoint> endpointFor)
     {
         var exact = new Dictionary<string, CompiledSite>(StringComparer.OrdinalIgnoreCase);
         var wildcards = new List<(string, CompiledSite)>();
         CompiledSite? defaultSite = null;
         foreach (SiteConfig site in sites)
         {
-            var compiled = new CompiledSite(site, site.Routes
+            var compiled = new CompiledSite(siteFor(site), site.Routes
                 .OrderByDescending(route => route.Path.Length)   // stable: among equal prefixes, the first written wins
-                .Select(route => new CompiledRoute(route, endpointFor(route), route.Path == "/" ? "" : route.Path))
+                .Select(route => new CompiledRoute(route, endpointFor(site, route), route.Path == "/" ? "" : route.Path))
                 .ToArray());
             foreach (HostPattern host in site.Hosts)
             {
@@ -78,14 +78,14 @@ public sealed class RouteTable
         {
             if (route.Config.MatchesPath(path) && route.Config.MatchesMethod(method))
             {
-                return route.Match ??= new RouteMatch(site.Config, route.Config, route.Endpoint, route.MountPrefix);
+                return route.Match ??= new RouteMatch(site.Front, route.Config, route.Endpoint, route.MountPrefix);
             }
         }
         return null;
     }
 
     /// <summary>The site for a host name: exact, then the longest wildcard, then the default site.</summary>
-    public SiteConfig? FindSiteFor(string host) => FindSite(host)?.Config;
+    public SiteFront? FindSiteFor(string host) => FindSite(host)?.Front;
 
     private CompiledSite? FindSite(string host)
     {
@@ -109,7 +109,7 @@ public sealed class RouteTable
         return _defaultSite;
     }
 
-    private sealed record CompiledSite(SiteConfig Config, CompiledRoute[] Routes);
+    private sealed record CompiledSite(SiteFront Front, CompiledRoute[] Routes);
 
     private sealed class CompiledRoute(RouteConfig config, RouteEndpoint endpoint, string mountPrefix)
     {

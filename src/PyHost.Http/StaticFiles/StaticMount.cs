@@ -63,6 +63,21 @@ public sealed record StaticMount
     }
 
     /// <summary>
+    /// A mount for a configured route: <paramref name="urlPrefix"/> ("/static", "/" for the whole site) checked by the
+    /// configuration, <paramref name="directory"/> resolved here (symbolic links included). Null when the directory
+    /// is gone.
+    /// </summary>
+    public static StaticMount? ForRoute(string urlPrefix, string directory, StaticFileOptions options)
+    {
+        string? resolved = FileSystemPaths.RealPath(directory);
+        if (resolved is null || !System.IO.Directory.Exists(resolved))
+        {
+            return null;
+        }
+        return new StaticMount(urlPrefix.TrimEnd('/'), resolved, $"{urlPrefix}={directory}") { Options = options };
+    }
+
+    /// <summary>
     /// The part of a raw request path (still percent-encoded) below this mount: "" for the prefix itself, "/rest"
     /// for a path under it, null for a path elsewhere ("/static2" is not under "/static").
     /// </summary>

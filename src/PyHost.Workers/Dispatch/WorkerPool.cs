@@ -11,8 +11,8 @@ namespace PyHost.Workers.Dispatch;
 /// </summary>
 public sealed partial class WorkerPool
 {
-    private readonly WorkerPoolOptions _options;
-    private readonly long _pipelineMaxAgeTicks;
+    private WorkerPoolOptions _options;
+    private long _pipelineMaxAgeTicks;
     private IWorker[] _workers = [];
     private int _rotor;
 
@@ -23,6 +23,13 @@ public sealed partial class WorkerPool
     }
 
     public BufferBudget Buffers => _options.Buffers;
+
+    /// <summary>A configuration reload's new queue bound and pipelining age; requests in flight are not affected.</summary>
+    public void Reconfigure(WorkerPoolOptions options)
+    {
+        _pipelineMaxAgeTicks = (long)(options.PipelineMaxAge.TotalSeconds * Stopwatch.Frequency);
+        Volatile.Write(ref _options, options);
+    }
 
     /// <summary>The workers the pool dispatches to (those not accepting are skipped).</summary>
     public IReadOnlyList<IWorker> Workers => Volatile.Read(ref _workers);

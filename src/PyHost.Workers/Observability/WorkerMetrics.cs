@@ -17,7 +17,7 @@ public sealed class WorkerMetrics : IDisposable
     private readonly Counter<long> _restarts;
     private readonly Counter<long> _timeouts;
 
-    public WorkerMetrics(string app, Func<AppStatus> status, BufferBudget buffers, bool withBuffers)
+    public WorkerMetrics(string app, Func<AppStatus> status)
     {
         _app = new("app", app);
         _restarts = _meter.CreateCounter<long>("pyhost.worker.restarts", "{worker}", "Workers replaced, by reason: timeout, crash, max_requests, memory, reload.");
@@ -31,15 +31,18 @@ public sealed class WorkerMetrics : IDisposable
         _meter.CreateObservableGauge("pyhost.workers", () => ObserveStates(status()), "{worker}", "Worker processes by state: booting, idle, busy, retiring.");
         _meter.CreateObservableGauge("pyhost.workers.memory.rss", () => ObserveMemory(status()), "By", "Resident memory of the app's workers: the sum and the largest.");
         _meter.CreateObservableGauge("pyhost.queue.requests", () => ObserveQueue(status()), "{request}", "Requests not yet running: waiting in the front's queue, or pipelined behind a busy worker's request.");
-        if (withBuffers)
+    }
+
+    /// <summary>The front's buffer budget, shared by every app: observed once, for the server's life.</summary>
+    public static IDisposable ObserveBuffers(BufferBudget buffers)
+    {
+        var meter = new Meter(MeterName);
+        meter.CreateObservableGauge("pyhost.buffers.usage", () => new[]
         {
-            // The budget is the front's, shared by every app: observed once.
-            _meter.CreateObservableGauge("pyhost.buffers.usage", () => new[]
-            {
-                new Measurement<long>(buffers.MemoryInUse, new KeyValuePair<string, object?>("storage", "memory")),
-                new Measurement<long>(buffers.DiskInUse, new KeyValuePair<string, object?>("storage", "disk")),
-            }, "By", "Request and response bytes the front holds for slow clients, in memory and in temporary files.");
-        }
+            new Measurement<long>(buffers.MemoryInUse, new KeyValuePair<string, object?>("storage", "memory")),
+            new Measurement<long>(buffers.DiskInUse, new KeyValuePair<string, object?>("storage", "disk")),
+        }, "By", "Request and response bytes the front holds for slow clients, in memory and in temporary files.");
+        return meter;
     }
 
     public void Restarted(RetireCause cause, long count = 1) => _restarts.Add(count, _app, new KeyValuePair<string, object?>("reason", cause.Label()));

@@ -20,7 +20,11 @@ public sealed class RuntimeDirectory : IDisposable
     /// <summary>The directory to put on the worker's PYTHONPATH.</summary>
     public string PythonPackageRoot => System.IO.Path.Combine(Path, "python");
 
-    public string WorkerSocketPath => System.IO.Path.Combine(Path, "workers.sock");
+    public string WorkerSocketPath => WorkerSocketPathFor(null);
+
+    /// <summary>The socket an app's workers connect to: one per app, so each arbiter knows only its own.</summary>
+    public string WorkerSocketPathFor(string? appName) =>
+        System.IO.Path.Combine(Path, appName is null ? "workers.sock" : $"workers-{appName}.sock");
 
     /// <summary>Where runtime directories go: $XDG_RUNTIME_DIR when PyHost can write there (not after dropping from
     /// root to another user), else the temporary directory.</summary>

@@ -19,7 +19,17 @@ public sealed partial class Arbiter
             AbandonReload(running, "superseded by a newer reload");
         }
         _generation++;
-        _reload = new ReloadInProgress(_generation, _generation - 1, request.Done, Environment.TickCount64);
+        _reload = new ReloadInProgress(_generation, _generation - 1, _options, request.Done, Environment.TickCount64);
+        if (request.Options is { } options)
+        {
+            // A configuration reload: the new generation runs with the new settings; a changed worker count is the
+            // new target (an unchanged one keeps what `pyhost scale` or scaling set).
+            if (options.Workers != _options.Workers)
+            {
+                _targetWorkers = options.Workers;
+            }
+            _options = options;
+        }
         LogReloadStarted(request.Reason, _generation, _targetWorkers);
     }
 
@@ -44,6 +54,14 @@ public sealed partial class Arbiter
     {
         _reload = null;
         _generation = reload.PreviousGeneration;
+        if (!ReferenceEquals(_options, reload.PreviousOptions))
+        {
+            if (_options.Workers != reload.PreviousOptions.Workers)
+            {
+                _targetWorkers = reload.PreviousOptions.Workers;
+            }
+            _options = reload.PreviousOptions;   // the old generation keeps the settings it runs with
+        }
         foreach (WorkerProcess fresh in _workers.Values.Where(w => w.Generation == reload.Generation && !w.Retiring).ToList())
         {
             Retire(fresh, RetireCause.Reload, "its reload was abandoned");

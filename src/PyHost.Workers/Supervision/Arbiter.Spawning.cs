@@ -29,7 +29,7 @@ public sealed partial class Arbiter
             return false;
         }
         int id = ++_nextWorkerId;
-        var worker = new WorkerProcess(id, _generation, null, Environment.TickCount64, RequestLimit()) { Zygote = zygote };
+        var worker = new WorkerProcess(id, _generation, null, Environment.TickCount64, RequestLimit()) { Zygote = zygote, AppName = _options.AppName };
         lock (_workers)
         {
             _workers[id] = worker;
@@ -87,7 +87,7 @@ public sealed partial class Arbiter
             : _runtime.PythonPackageRoot + Path.PathSeparator + inheritedPythonPath;
         startInfo.Environment["PYTHONUNBUFFERED"] = "1";
         startInfo.Environment.Remove("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS");   // the front's own setting
-        startInfo.Environment["PYHOST_SOCKET"] = _runtime.WorkerSocketPath;
+        startInfo.Environment["PYHOST_SOCKET"] = _runtime.WorkerSocketPathFor(_options.AppName);
         startInfo.Environment["PYHOST_WORKER_ID"] = id.ToString();
         startInfo.Environment["PYHOST_APP"] = _options.App;
         startInfo.Environment["PYHOST_PYTHONPATH"] = string.Join(Path.PathSeparator, _options.PythonPath);
@@ -113,7 +113,7 @@ public sealed partial class Arbiter
         }
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
-        var worker = new WorkerProcess(id, _generation, process, Environment.TickCount64, zygote ? 0 : RequestLimit()) { IsZygote = zygote };
+        var worker = new WorkerProcess(id, _generation, process, Environment.TickCount64, zygote ? 0 : RequestLimit()) { IsZygote = zygote, AppName = _options.AppName };
         startInfo.Environment["PYHOST_TOKEN"] = worker.Token;
         process.Exited += (_, _) => Post(new WorkerExited(worker, null));
 

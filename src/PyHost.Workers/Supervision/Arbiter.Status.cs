@@ -18,12 +18,10 @@ public sealed partial class Arbiter
     /// <summary>App tracebacks, timeouts with their stacks, crashes and boot failures, newest first.</summary>
     public RecentErrors Errors { get; } = new();
 
-    public string AppName => _options.AppName;
+    public string AppName => _options.Label;
 
-    /// <summary>Registers the worker instruments; <paramref name="withBuffers"/> for the one app that also reports the
-    /// front's shared buffer budget.</summary>
-    public void EnableMetrics(bool withBuffers = true) =>
-        _metrics ??= new WorkerMetrics(_options.AppName, Status, _pool.Buffers, withBuffers);
+    /// <summary>Registers the app's worker instruments, until the arbiter is disposed.</summary>
+    public void EnableMetrics() => _metrics ??= new WorkerMetrics(_options.Label, Status);
 
     /// <summary>The workers now: the loop's last published view, with what the channels and /proc say at this moment.</summary>
     public AppStatus Status()
@@ -68,7 +66,7 @@ public sealed partial class Arbiter
         }
         return new AppStatus
         {
-            Name = _options.AppName,
+            Name = _options.Label,
             Module = _options.App,
             TargetWorkers = Volatile.Read(ref _targetWorkers),
             WorkersMin = _options.Workers,
@@ -133,7 +131,7 @@ public sealed partial class Arbiter
         if (worker.StackDump is not { } dump)
         {
             Signals.Send(pid, Signals.SigUsr1);
-            Errors.Add(_options.AppName, "timeout", summary, id, null);
+            Errors.Add(_options.Label, "timeout", summary, id, null);
             return;
         }
         _ = Task.Run(async () =>
@@ -145,12 +143,12 @@ public sealed partial class Arbiter
                 // lines whichever way the stack came.
                 LogTimeoutStack(name);
                 _workerOutput.Write(name, WorkerOutputStream.StandardError, stack.Text.TrimEnd().Split('\n'));
-                Errors.Add(_options.AppName, "timeout", summary, id, stack.Text.TrimEnd());
+                Errors.Add(_options.Label, "timeout", summary, id, stack.Text.TrimEnd());
             }
             else
             {
                 Signals.Send(pid, Signals.SigUsr1);
-                Errors.Add(_options.AppName, "timeout", summary, id, stack.Text);
+                Errors.Add(_options.Label, "timeout", summary, id, stack.Text);
             }
         });
     }
@@ -166,7 +164,7 @@ public sealed partial class Arbiter
         if (cause == RetireCause.Crash)
         {
             string how = exitCode > 128 ? $"was killed by signal {exitCode - 128}" : $"exited with status {exitCode}";
-            Errors.Add(_options.AppName, "crash", $"{worker.Name} {how} while serving", worker.Id, null);
+            Errors.Add(_options.Label, "crash", $"{worker.Name} {how} while serving", worker.Id, null);
         }
         if (!cause.IsRestart())
         {
@@ -181,7 +179,7 @@ public sealed partial class Arbiter
     }
 
     private void NoteBootFailure(WorkerProcess worker, int exitCode) =>
-        Errors.Add(_options.AppName, "boot-failed", $"{worker.Name} could not load the app (exit status {exitCode})", worker.Id, BootFailure);
+        Errors.Add(_options.Label, "boot-failed", $"{worker.Name} could not load the app (exit status {exitCode})", worker.Id, BootFailure);
 
     private sealed record WorkerSnapshot(WorkerProcess Worker, WorkerChannel[] Channels, WorkerState State, bool Retiring, string? Reason, int Pid);
 

@@ -26,7 +26,7 @@ public sealed partial class Arbiter : IAsyncDisposable
     private static readonly TimeSpan StackDumpGrace = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan TerminateGrace = TimeSpan.FromSeconds(2);
 
-    private readonly WorkerOptions _options;
+    private WorkerOptions _options;   // replaced by a configuration reload, on the loop
     private readonly RuntimeDirectory _runtime;
     private readonly WorkerPool _pool;
     private readonly ILogger _logger;
@@ -60,9 +60,9 @@ public sealed partial class Arbiter : IAsyncDisposable
         _pool = pool;
         _targetWorkers = options.Workers;
         _logger = loggers.CreateLogger("pyhost.arbiter");
-        _tracebacks = new TracebackCollector(Errors, options.AppName);
+        _tracebacks = new TracebackCollector(Errors, options.Label);
         _workerOutput = output ?? new LoggerOutputSink(loggers.CreateLogger("pyhost.app"));
-        _listener = new WorkerChannelListener(runtime.WorkerSocketPath, _logger, pool.Buffers);
+        _listener = new WorkerChannelListener(runtime.WorkerSocketPathFor(options.AppName), _logger, pool.Buffers);
     }
 
     /// <summary>The traceback (with its hint line) of the boot failure that stopped the start, if any.</summary>
@@ -92,11 +92,12 @@ public sealed partial class Arbiter : IAsyncDisposable
     }
 
     /// <summary>Replaces every worker with one running fresh code; the old ones serve until all new ones are ready.
-    /// The task says how it went, for `pyhost reload`.</summary>
-    public Task<string> ReloadAsync(string reason)
+    /// With <paramref name="options"/> (a configuration reload), the new generation runs with them. The task says how
+    /// it went, for `pyhost reload`.</summary>
+    public Task<string> ReloadAsync(string reason, WorkerOptions? options = null)
     {
         var done = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Post(new ReloadRequested(reason, done));
+        Post(new ReloadRequested(reason, options, done));
         return done.Task;
     }
 
@@ -272,7 +273,7 @@ public sealed partial class Arbiter : IAsyncDisposable
         }
     }
 
-    private sealed record ReloadInProgress(int Generation, int PreviousGeneration, TaskCompletionSource<string> Done, long StartedAt);
+    private sealed record ReloadInProgress(int Generation, int PreviousGeneration, WorkerOptions PreviousOptions, TaskCompletionSource<string> Done, long StartedAt);
 
     private abstract record ArbiterEvent;
 
@@ -286,7 +287,7 @@ public sealed partial class Arbiter : IAsyncDisposable
 
     private sealed record RetireAnnounced(WorkerChannel Channel, string Reason) : ArbiterEvent;
 
-    private sealed record ReloadRequested(string Reason, TaskCompletionSource<string> Done) : ArbiterEvent;
+    private sealed record ReloadRequested(string Reason, WorkerOptions? Options, TaskCompletionSource<string> Done) : ArbiterEvent;
 
     private sealed record ScaleRequested(int Delta, int? Absolute, TaskCompletionSource<int> Done) : ArbiterEvent;
 

@@ -84,7 +84,10 @@ public sealed class WorkerProcess
 
     public string? RetireReason { get; set; }
 
-    public string Name => (IsZygote ? "zygote" : "worker") + (Pid == 0 ? $" {Id}" : $" {Id} (pid {Pid})");
+    public string Name => (AppName is null ? "" : AppName + " ") + (IsZygote ? "zygote" : "worker") + (Pid == 0 ? $" {Id}" : $" {Id} (pid {Pid})");
+
+    /// <summary>The app it serves, in a configuration with several; null for the command line's one app.</summary>
+    public string? AppName { get; init; }
 
     /// <summary>Ready, not retiring and not due for replacement: it counts toward the wanted number of workers.</summary>
     public bool IsServing(int generation) =>

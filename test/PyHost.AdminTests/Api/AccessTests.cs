@@ -41,14 +41,14 @@ public sealed class AccessTests(ITestOutputHelper output)
 
     public static TheoryData<string[], string> BadAdminFlags => new()
     {
-        { ["--admin", "127.0.0.1:1"], "a TCP admin address needs --admin-token-file" },
+        { ["--admin", "127.0.0.1:1"], "admin.listen: the admin address '127.0.0.1:1' has no token_file" },
         { ["--admin", "nonsense"], "--admin" },
         { ["--admin-token-file", "/nonexistent/token"], "--admin-token-file '/nonexistent/token'" },
         { ["--access-logformat", "%(nope)s"], "unknown atom %(nope)s" },
         { ["--access-logformat", "100%"], "write %% for a percent sign" },
-        { ["--error-log-format", "xml"], "--error-log-format 'xml': use text or json" },
-        { ["--otlp-endpoint", "collector:4318"], "--otlp-endpoint 'collector:4318'" },
-        { ["--otlp-protocol", "thrift"], "use http/protobuf or grpc" },
+        { ["--error-log-format", "xml"], "flag --error-log-format: error: log.error_format: \"xml\" is not one of \"text\", \"json\"" },
+        { ["--otlp-endpoint", "collector:4318"], "admin.otlp_endpoint: 'collector:4318' is not an http:// or https:// URL" },
+        { ["--otlp-protocol", "thrift"], "admin.otlp_protocol: \"thrift\" is not one of \"http/protobuf\", \"grpc\"" },
     };
 
     [Theory]

@@ -16,7 +16,7 @@ public sealed class RouteTableTests
         new() { Path = path, Target = new RespondTarget { Body = target }, Methods = methods.Length > 0 ? methods : null };
 
     private static RouteTable Table(params SiteConfig[] sites) =>
-        RouteTable.Build(sites, route => new RespondEndpoint((RespondTarget)route.Target!));
+        RouteTable.Build(sites, SiteFront.Plain, (_, route) => new RespondEndpoint((RespondTarget)route.Target!));
 
     private static string? Answer(RouteTable table, string host, string path, string method = "GET") =>
         (table.Match(host, path, method)?.Endpoint as RespondEndpoint)?.Target.Body;

@@ -18,4 +18,19 @@ public static class Eventually
         }
         return true;
     }
+
+    /// <summary>As above, for a condition that has to ask over the network.</summary>
+    public static async Task<bool> HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                return false;
+            }
+            await Task.Delay(50);
+        }
+        return true;
+    }
 }

@@ -7,6 +7,7 @@ public static class Posix
 {
     public const int SigTerm = 15;
     public const int SigKill = 9;
+    public const int SigHup = 1;
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);

@@ -26,7 +26,8 @@ public sealed class TestProcess : IAsyncDisposable
 
     public string CommandLine { get; }
 
-    public int Id => process.Id;
+    /// <summary>The pid, kept so a disposed process can still be described.</summary>
+    public int Id { get; private set; }
 
     public bool HasExited => process.HasExited;
 
@@ -91,6 +92,7 @@ public sealed class TestProcess : IAsyncDisposable
         started.process.OutputDataReceived += (_, e) => started.Append(isStandardError: false, e.Data);
         started.process.ErrorDataReceived += (_, e) => started.Append(isStandardError: true, e.Data);
         started.process.Start();
+        started.Id = started.process.Id;
         started.process.BeginOutputReadLine();
         started.process.BeginErrorReadLine();
         return started;
@@ -206,7 +208,7 @@ public sealed class TestProcess : IAsyncDisposable
     }
 
     /// <summary>The command line and everything it printed, for failure messages.</summary>
-    public string Describe() => $"--- {CommandLine} (pid {process.Id}) ---\n{Output}\n--- end of output ---";
+    public string Describe() => $"--- {CommandLine} (pid {Id}) ---\n{Output}\n--- end of output ---";
 
     public async ValueTask DisposeAsync()
     {

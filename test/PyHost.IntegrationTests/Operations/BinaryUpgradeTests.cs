@@ -37,7 +37,10 @@ public sealed class BinaryUpgradeTests(ITestOutputHelper output) : IDisposable
             await old.WaitForOutputAsync(new Regex("Control socket: "), TestProcess.StartTimeout);
             Assert.Equal(old.Id, (await Ops.GetAsync(port, "/whoami")).AssertStatus(200).Json().GetProperty("ppid").GetInt32());
 
-            var load = Wrk.RunAsync($"http://127.0.0.1:{port}/whoami", connections: 16, duration: TimeSpan.FromSeconds(10));
+            // A long run, ended a moment after the old server has gone: a busy machine may take its time to boot the
+            // new one, and the hand-over must happen under load.
+            using var stopLoad = new CancellationTokenSource();
+            var load = Wrk.RunAsync($"http://127.0.0.1:{port}/whoami", connections: 16, duration: TimeSpan.FromSeconds(120), stopLoad.Token);
             await Task.Delay(TimeSpan.FromSeconds(2));
             // A new build replaces the file: renamed over it, as `make build`, install(1) and dpkg do (the running
             // process keeps its old, now deleted, inode).
@@ -51,6 +54,8 @@ public sealed class BinaryUpgradeTests(ITestOutputHelper output) : IDisposable
             successor = int.Parse(handedOver.Groups["pid"].Value);
             Assert.Equal(0, await old.WaitForExitAsync(TimeSpan.FromSeconds(30)));
             var stillLoaded = !load.IsCompleted;
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            stopLoad.Cancel();
             var report = await load;
 
             output.WriteLine($"USR2 under load: {report.Requests} requests, {report.NonSuccessResponses} not 2xx, socket errors {report.SocketErrors}");

@@ -33,17 +33,19 @@ public sealed class GunicornHabitsTests
     }
 
     [Theory]
-    [InlineData("uvicorn.workers.UvicornWorker", "ASGI is not served yet: -k uvicorn.workers.UvicornWorker runs an ASGI app")]
-    [InlineData("uvicorn_worker.UvicornWorker", "ASGI is not served yet: -k uvicorn_worker.UvicornWorker runs an ASGI app")]
-    [InlineData("gevent", "-k gevent: green-thread workers are not supported")]
-    [InlineData("nonsense.Worker", "-k nonsense.Worker: unknown worker class")]
-    public async Task OtherWorkerClassesAreRefusedWithOneLine(string workerClass, string message)
+    [InlineData("uvicorn.workers.UvicornWorker", "'uvicorn.workers.UvicornWorker' serves ASGI apps, which PyHost does not serve yet")]
+    [InlineData("uvicorn_worker.UvicornWorker", "'uvicorn_worker.UvicornWorker' serves ASGI apps, which PyHost does not serve yet")]
+    [InlineData("gevent", "worker class 'gevent' is not supported")]
+    [InlineData("nonsense.Worker", "worker class 'nonsense.Worker' is not supported")]
+    public async Task OtherWorkerClassesAreRefusedWithTheFlagAndAHint(string workerClass, string message)
     {
         var run = await Ops.RunAsync(Repository.PyHostExecutable, Ops.Serve(Ops.App, "-b", Ops.Bind(Ops.FreePort()), "-k", workerClass));
 
         Assert.True(run.ExitCode == 2, $"exit status {run.ExitCode}:\n{run.Output}");
-        string line = Assert.Single(run.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith($"pyhost: error: {message}", line);
+        string[] lines = run.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($"pyhost: flag -k: error: worker_class: {message}", lines[0]);
+        Assert.StartsWith("  hint: ", lines[1]);
+        Assert.DoesNotContain("   at ", run.Output);
     }
 
     [Fact]
