@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Xunit.Abstractions;
 
 namespace PyHost.AdminTests.Api;
@@ -68,6 +69,10 @@ public sealed class ConfigurationTests(ITestOutputHelper output)
             .GetProperty("workers")[0].GetProperty("pid").GetInt32();
         Assert.Equal(secondPid, (await site.GetAsync("/second/x")).AssertStatus(200).Json().GetProperty("pid").GetInt32());
         Assert.NotEqual(secondPid, (await site.GetAsync("/x")).AssertStatus(200).Json().GetProperty("pid").GetInt32());
+        // The app the reload made has its instruments too.
+        string metrics = (await site.Api.GetJsonlessAsync("/metrics")).Body;
+        Assert.Matches(new Regex(@"pyhost_workers\{[^}]*app=""second""[^}]*state=""idle""[^}]*\} 1"), metrics);
+        Assert.Matches(new Regex(@"pyhost_http_requests_total\{[^}]*app=""second""[^}]*route=""/second""[^}]*\} 1"), metrics);
     }
 
     [Fact]
