@@ -12,7 +12,7 @@ JIT_OUTPUT ?= $(ARTIFACTS)/jit
 READY_TO_RUN ?= false
 DIST := dist
 
-.PHONY: build build-deps build-jit dist deb demo test deps test-deps clean bench-quick compat-report
+.PHONY: build build-deps build-jit dist deb demo test deps test-deps clean bench-quick compat-report dashboard-screenshot
 
 # NativeAOT (PublishAot in src/PyHost.Cli): one self-contained executable that needs only glibc.
 build: build-deps
@@ -69,3 +69,9 @@ bench-quick: test-deps build
 clean:
 	rm -rf $(ARTIFACTS) $(DIST)
 	find src test -name '*.csproj' -execdir rm -rf bin obj \;
+
+# The README's picture of the dashboard: taken by the dashboard test (artifacts/dashboard/), copied into docs/ only here,
+# so a normal test run changes no tracked file.
+dashboard-screenshot: build
+	$(DOTNET) test test/PyHost.AdminTests -c $(CONFIGURATION) --nologo -v quiet --filter "FullyQualifiedName~DashboardTests"
+	cp $(ARTIFACTS)/dashboard/dashboard.png docs/dashboard.png

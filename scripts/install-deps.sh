@@ -11,7 +11,8 @@ test=(python3 python3-venv gunicorn wrk curl procps nginx haproxy openssl system
       apache2 lighttpd lighttpd-mod-openssl python3-zmq
       python3-django python3-flask python3-pyramid python3-pastedeploy python3-bottle python3-falcon python3-pywps
       python3-uvicorn python3-hypercorn python3-websockets python3-uvloop python3-httptools
-      python3-fastapi python3-starlette python3-quart python3-multipart)
+      python3-fastapi python3-starlette python3-quart python3-multipart
+      prometheus chromium tmux)
 
 case "${1:-runtime}" in
   build) wanted=("${build[@]}") ;;

@@ -12,6 +12,7 @@ projects=(
   test/PyHost.Workers.Tests
   test/PyHost.Configuration.Tests
   test/PyHost.IntegrationTests
+  test/PyHost.AdminTests
   test/PyHost.FrameworkTests
 )
 passed=0 failed=0 skipped=0 status=0

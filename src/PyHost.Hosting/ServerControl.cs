@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using PyHost.Configuration;
 using PyHost.Configuration.Diagnostics;
+using PyHost.Configuration.Model;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 using PyHost.Hosting.Operations;
 using PyHost.Workers.Control;
 
@@ -16,25 +18,31 @@ public sealed partial class ServerControl(ServerHost server, Func<ConfigLoadResu
     public string Summary() =>
         $"serving {server.TargetWorkers} workers on {string.Join(", ", server.ListenerUrls)}";
 
+    /// <summary>SIGHUP, <c>pyhost reload</c>, <c>POST /reload</c>: the configuration read again from its sources.</summary>
     public async Task<string> ReloadAsync(string reason)
     {
-        notifier.Reloading($"reloading ({reason})");
-        string outcome;
         ConfigLoadResult loaded = reread();
         if (!loaded.Succeeded)
         {
             string errors = string.Join("\n", loaded.Errors.Select(error => error.ToString()));
             LogConfigBroken(reason, errors);
-            outcome = $"error: the configuration has errors; nothing changed, the running one keeps serving.\n{errors}";
+            return $"error: the configuration has errors; nothing changed, the running one keeps serving.\n{errors}";
         }
-        else
+        foreach (ConfigDiagnostic warning in loaded.Warnings)
         {
-            foreach (ConfigDiagnostic warning in loaded.Warnings)
-            {
-                LogConfigWarning(warning.ToString());
-            }
-            outcome = await server.ReloadAsync(loaded.Config!, reason);
+            LogConfigWarning(warning.ToString());
         }
+        return await ApplyAsync(loaded.Config!, reason);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="next"/>, a checked configuration, from now on: the one path by which a reload and the admin
+    /// API's <c>PUT /config</c> and <c>PATCH /config/PATH</c> change the running server (systemd hears of it too).
+    /// </summary>
+    public async Task<string> ApplyAsync(PyHostConfig next, string reason)
+    {
+        notifier.Reloading($"reloading ({reason})");
+        string outcome = await server.ReloadAsync(next, reason);
         notifier.Reloaded(outcome.StartsWith("ok", StringComparison.Ordinal) ? Summary() : $"reload failed, the old configuration serves; {Summary()}");
         return outcome;
     }

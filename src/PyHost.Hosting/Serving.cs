@@ -7,7 +7,11 @@ using PyHost.Hosting.Logging;
 using PyHost.Hosting.Operations;
 using PyHost.Http;
 using PyHost.Http.Listening;
-using PyHost.Workers.Control;
+using PyHost.Admin.Api;
+using PyHost.Admin.Telemetry;
+using PyHost.Hosting.Admin;
+using PyHost.Http.Observability;
+using PyHost.Workers.Observability;
 using PyHost.Workers.Dispatch.Buffering;
 using PyHost.Workers.Posix;
 using PyHost.Workers.Python;
@@ -58,7 +62,7 @@ public static partial class Serving
     {
         PyHostConfig config = request.Config;
         LogLevel level = LevelOf(config.Log.Level);
-        using ErrorLog errorLog = StartupStep(() => ErrorLog.Open(config.Log.ErrorLog));
+        using ErrorLog errorLog = StartupStep(() => ErrorLog.Open(config.Log.ErrorLog, json: config.Log.ErrorFormat == ErrorLogFormat.Json));
         using var logging = new ServerLoggerProvider(errorLog, level);
         using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logging).SetMinimumLevel(level));
         ILogger log = loggerFactory.CreateLogger("pyhost");
@@ -74,7 +78,11 @@ public static partial class Serving
         Environment.SetEnvironmentVariable("JOURNAL_STREAM", null);
 
         Privileges.Target? privileges = FrontPrivileges(config, log);
-        await using AccessLog? accessLog = config.Log.AccessLog is { } accessTarget ? StartupStep(() => new AccessLog(accessTarget)) : null;
+        AccessLogFormat accessFormat = AccessLogFormatOf(config.Log);
+        AdminHosting.AdminPlan admin = AdminHosting.Prepare(config.Admin);
+        await using AccessLog? accessLog = config.Log.AccessLog is { } accessTarget
+            ? StartupStep(() => new AccessLog(accessTarget, accessFormat))
+            : null;
         IReadOnlyList<FrontListener> inherited = StartupStep(InheritedSockets.Take);
         config = ServeInheritedSockets(config, inherited, log);
         var socketSettings = new ListenerSettings
@@ -114,6 +122,8 @@ public static partial class Serving
             AccessLog = accessLog,
         };
 
+        using TelemetryExport telemetry = AdminHosting.StartTelemetry(config.Admin);
+        using IDisposable bufferMetrics = WorkerMetrics.ObserveBuffers(context.Buffers);
         ServerHost? server = null;
         var quitting = new TaskCompletionSource();
         signals.On(SignalRouter.SigQuit, () =>
@@ -157,7 +167,8 @@ public static partial class Serving
         await using ServerHost running = server;
 
         var control = new ServerControl(running, request.Reread, notifier, log);
-        await using var controlSocket = new ControlSocket(ControlSocket.PathFor(pidFile?.Path, runtime.Path), control, log);
+        await using AdminServer controlSocket = await AdminHosting.StartAsync(admin, running, control, pidFile?.Path, runtime.Path,
+            takeOver: handoff is not null, telemetry, logging, level);
         var upgrade = new BinaryUpgrade(sockets, notifier, TimeSpan.FromMinutes(5), loggerFactory.CreateLogger("pyhost.upgrade"))
         {
             SuccessorEnvironment = journalStream is null ? [] : [new("JOURNAL_STREAM", journalStream)],
@@ -167,7 +178,11 @@ public static partial class Serving
         {
             log.LogInformation("Listening on {Url}", url);
         }
-        log.LogInformation("Control socket: {Path} (pyhost reload / pyhost scale N)", controlSocket.Path);
+        log.LogInformation("Control socket: {Path} (the admin API: pyhost reload, scale N, top)", controlSocket.SocketPath);
+        if (controlSocket.TcpUrl is { } adminUrl)
+        {
+            log.LogInformation("Admin API and dashboard: {Url} (bearer token from [admin] token_file)", adminUrl);
+        }
         signals.On(SignalRouter.SigHup, () => _ = control.ReloadAsync("SIGHUP"));
         signals.On(SignalRouter.SigTtin, () => _ = control.ScaleForSignalAsync(+1));
         signals.On(SignalRouter.SigTtou, () => _ = control.ScaleForSignalAsync(-1));
@@ -213,6 +228,12 @@ public static partial class Serving
         log.LogInformation("Stopped");
         return exitStatus;
     }
+
+    /// <summary>[log] access_format, checked when the configuration was read.</summary>
+    private static AccessLogFormat AccessLogFormatOf(LogConfig log) =>
+        AccessLogFormat.TryParse(log.AccessFormat, out AccessLogFormat format, out string? error)
+            ? format
+            : throw new StartupException($"[log] access_format: {error}", exitStatus: 2);
 
     private static LogLevel LevelOf(Configuration.Model.LogLevel level) => level switch
     {

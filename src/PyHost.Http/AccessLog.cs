@@ -1,15 +1,16 @@
-using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 using Microsoft.AspNetCore.Http.Features;
 using PyHost.Http.Forwarding;
+using PyHost.Http.Observability;
 
 namespace PyHost.Http;
 
 /// <summary>
-/// The access log in Apache/nginx "combined" format, written by one background task so requests never wait on the
-/// disk: <c>%h - %u [%t] "%r" %s %b "%{Referer}i" "%{User-Agent}i"</c>.
+/// The access log, one line per request in the chosen <see cref="AccessLogFormat"/> (Apache's combined by default,
+/// gunicorn's atoms, or JSON lines), written by one background task so requests never wait on the disk.
 /// </summary>
 public sealed class AccessLog : IAsyncDisposable
 {
@@ -19,16 +20,27 @@ public sealed class AccessLog : IAsyncDisposable
     private static readonly string ReopenMarker = new('\0', 1);
 
     private readonly string _target;
+    private readonly AccessLogFormat _format;
     private TextWriter _writer;
     private readonly Task _pump;
 
     /// <summary>Opens the log: '-' is stdout, anything else a file opened for appending (O_APPEND); throws
     /// <see cref="Workers.Posix.FileOpenException"/> with a one-line message.</summary>
-    public AccessLog(string target)
+    public AccessLog(string target, AccessLogFormat? format = null)
     {
         _target = target;
+        _format = format ?? DefaultFormat;
         _writer = Open(target);
         _pump = Task.Run(PumpAsync);
+    }
+
+    private static AccessLogFormat DefaultFormat
+    {
+        get
+        {
+            AccessLogFormat.TryParse("combined", out AccessLogFormat format, out _);
+            return format;
+        }
     }
 
     /// <summary>SIGUSR1: the file is opened again by its name (logrotate moved the old one away). Done by the writing
@@ -42,50 +54,73 @@ public sealed class AccessLog : IAsyncDisposable
         ? new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false }
         : new StreamWriter(Workers.Posix.AppendOnlyFile.Open(target, "open the access log"), new UTF8Encoding(false));
 
-    public void Write(HttpContext context, long bodyBytes)
+    public void Write(HttpContext context, RequestRecord record, TimeSpan duration)
     {
         HttpRequest request = context.Request;
-        string target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? "/";
+        System.Net.IPAddress? peer = context.Connection.RemoteIpAddress;
+        if (peer is { IsIPv4MappedToIPv6: true })
+        {
+            peer = peer.MapToIPv4();
+        }
         // The client the app saw: a trusted proxy's X-Forwarded-For or the PROXY protocol may have named it.
-        string remote = RequestOriginFeature.Get(context).RemoteAddress is { Length: > 0 } client ? client : "-";
-        string user = context.User.Identity?.Name ?? "-";
-        Write(remote, user, request.Method, target, request.Protocol, context.Response.StatusCode,
-            bodyBytes, request.Headers.Referer.Count > 0 ? request.Headers.Referer.ToString() : null,
-            request.Headers.UserAgent.Count > 0 ? request.Headers.UserAgent.ToString() : null);
+        RequestOrigin origin = RequestOriginFeature.Get(context);
+        var entry = new AccessLogEntry
+        {
+            Time = record.StartTime,
+            RemoteAddress = origin.RemoteAddress is { Length: > 0 } client ? client : "-",
+            RemotePort = origin.RemotePort,
+            Peer = peer?.ToString() ?? "-",
+            ForwardedClient = origin.ViaTrustedProxy && origin.RemoteAddress.Length > 0 ? origin.RemoteAddress : null,
+            Method = request.Method,
+            Target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? "/",
+            Protocol = request.Protocol,
+            Status = context.Response.StatusCode,
+            BodyBytes = record.BodyBytesSent,
+            Duration = duration,
+            RequestHeaders = request.Headers,
+            ResponseHeaders = context.Response.Headers,
+            RequestId = record.RequestId,
+            App = record.App,
+            WorkerId = record.WorkerId,
+            Scheme = origin.Scheme,
+            ServerName = origin.ServerName,
+            ServerPort = origin.ServerPort,
+        };
+        _lines.Writer.TryWrite(_format.Format(entry));
     }
 
     /// <summary>A request that came from a web server in front (uwsgi, FastCGI, SCGI, Mongrel2): the client's
-    /// address, target and headers as the front server passed them.</summary>
+    /// address, target and headers as the front server passed them, in the same format as the HTTP lines.</summary>
     public void Write(string? remoteAddress, string? user, string method, string target, string protocol, int status, long bodyBytes,
         string? referer, string? userAgent)
     {
-        string remote = string.IsNullOrEmpty(remoteAddress) ? "-" : remoteAddress;
-        string time = FormatTime(DateTimeOffset.Now);
-        string bytes = bodyBytes > 0 ? bodyBytes.ToString(CultureInfo.InvariantCulture) : "-";
-        _lines.Writer.TryWrite(
-            $"{remote} - {(string.IsNullOrEmpty(user) ? "-" : Escape(user))} [{time}] \"{Escape(method)} {Escape(target)} {Escape(protocol)}\" {status} {bytes} "
-            + $"\"{(referer is null ? "-" : Escape(referer))}\" \"{(userAgent is null ? "-" : Escape(userAgent))}\"");
+        var requestHeaders = new HeaderDictionary();
+        if (referer is not null)
+        {
+            requestHeaders[HeaderNames.Referer] = referer;
+        }
+        if (userAgent is not null)
+        {
+            requestHeaders[HeaderNames.UserAgent] = userAgent;
+        }
+        _lines.Writer.TryWrite(_format.Format(new AccessLogEntry
+        {
+            Time = DateTimeOffset.Now,
+            RemoteAddress = string.IsNullOrEmpty(remoteAddress) ? "-" : remoteAddress,
+            Method = method,
+            Target = target,
+            Protocol = protocol,
+            Status = status,
+            BodyBytes = bodyBytes,
+            Duration = TimeSpan.Zero,
+            RequestHeaders = requestHeaders,
+            ResponseHeaders = new HeaderDictionary(),
+            RequestId = "-",
+        }));
     }
 
     /// <summary>Apache's %t: "21/Nov/2026:06:32:45 +0000", the offset without a colon.</summary>
-    public static string FormatTime(DateTimeOffset time)
-    {
-        TimeSpan offset = time.Offset;
-        char sign = offset < TimeSpan.Zero ? '-' : '+';
-        offset = offset.Duration();
-        return time.ToString("dd/MMM/yyyy:HH:mm:ss ", CultureInfo.InvariantCulture)
-               + $"{sign}{offset.Hours:00}{offset.Minutes:00}";
-    }
-
-    // Quotes and control characters from the client must not forge log fields or lines.
-    private static string Escape(string value)
-    {
-        if (!value.AsSpan().ContainsAny("\"\\\r\n\t"))
-        {
-            return value;
-        }
-        return value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\r", "\\r").Replace("\n", "\\n").Replace("\t", "\\t");
-    }
+    public static string FormatTime(DateTimeOffset time) => AccessLogFormat.FormatTime(time);
 
     private async Task PumpAsync()
     {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PyHost.Http.Connections;
 using PyHost.Http.Forwarding;
+using PyHost.Http.Observability;
 using PyHost.Http.RequestValidation;
 
 namespace PyHost.Http;
@@ -78,7 +79,7 @@ public sealed partial class HttpFront
             context.Response.Headers.Connection = "close";
         }
         await ErrorPages.WriteAsync(context, rejection.StatusCode, rejection.Reason);
-        _accessLog?.Write(context, context.Response.ContentLength ?? 0);
+        RequestRecord.Of(context)?.Served(null, "/", context.Response.ContentLength ?? 0, 0);
         return true;
     }
 }

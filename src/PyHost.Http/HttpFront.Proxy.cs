@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using PyHost.Http.Health;
+using PyHost.Http.Observability;
 using PyHost.Http.Routing;
 
 namespace PyHost.Http;
@@ -16,8 +17,8 @@ public sealed partial class HttpFront
         {
             return false;
         }
-        long sent = await health.AnswerAsync(context);   // not inside _accessLog?.Write(...): without a log it would not run
-        _accessLog?.Write(context, sent);
+        long sent = await health.AnswerAsync(context);
+        RequestRecord.Of(context)?.Served(null, context.Request.Path.Value ?? "", sent, 0);
         return true;
     }
 
@@ -28,7 +29,7 @@ public sealed partial class HttpFront
         {
             return true;
         }
-        _accessLog?.Write(context, context.Response.ContentLength ?? 0);
+        RequestRecord.Of(context)?.Served(null, match.Route.Path, context.Response.ContentLength ?? 0, 0);
         return false;
     }
 
@@ -36,6 +37,6 @@ public sealed partial class HttpFront
     private async Task ProxyAsync(HttpContext context, RouteMatch match, ProxyEndpoint proxy)
     {
         long sent = await proxy.Proxy.ServeAsync(context, match.Site.ErrorPages);
-        _accessLog?.Write(context, sent);
+        RequestRecord.Of(context)?.Served(null, match.Route.Path, sent, 0);
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using PyHost.Http.Forwarding;
+using PyHost.Http.Observability;
 using PyHost.Http.Routing;
 using PyHost.Http.StaticFiles;
 using PyHost.Workers.Dispatch;
@@ -19,7 +20,7 @@ public sealed partial class HttpFront
 {
     private static readonly TimeSpan AbortDrainDelay = TimeSpan.FromMilliseconds(50);
 
-    private readonly AccessLog? _accessLog;
+    private readonly RequestObserver _observer;
     private readonly ILogger _logger;
     private RouteTable _routes;
     private FrontTrust _trust;
@@ -28,12 +29,16 @@ public sealed partial class HttpFront
     {
         _routes = routes;
         _trust = trust;
-        _accessLog = accessLog;
+        _observer = new RequestObserver(accessLog, Statistics, () => Trust.ForwardedAllowIps);
+        AccessLog = accessLog;
         _logger = logger;
     }
 
     /// <summary>The access log every listener writes to, the gateway listeners' too.</summary>
-    internal AccessLog? AccessLog => _accessLog;
+    internal AccessLog? AccessLog { get; }
+
+    /// <summary>Live request rates and latencies per app, read by the admin API.</summary>
+    public FrontStatistics Statistics { get; } = new();
 
     /// <summary>Whose proxy headers are believed; the same for every listener, replaced by a reload.</summary>
     public FrontTrust Trust
@@ -49,8 +54,12 @@ public sealed partial class HttpFront
         set => Volatile.Write(ref _routes, value);
     }
 
-    /// <summary>Answers one request that <paramref name="listener"/> took.</summary>
-    public async Task HandleAsync(HttpContext context, FrontListenerSettings listener)
+    /// <summary>Answers one request that <paramref name="listener"/> took: its id, span, metrics and access log line
+    /// (<see cref="RequestObserver"/>) cover everything from the door on, compression too.</summary>
+    public Task HandleAsync(HttpContext context, FrontListenerSettings listener) =>
+        _observer.InvokeAsync(context, observed => RouteAsync(observed, listener));
+
+    private async Task RouteAsync(HttpContext context, FrontListenerSettings listener)
     {
         if (await AnsweredAtTheDoorAsync(context, listener.Limits))
         {
@@ -91,7 +100,7 @@ public sealed partial class HttpFront
         AppEndpoint app => DispatchAsync(context, match, app),
         StaticEndpoint files => ServeStaticAsync(context, files, rawPath),
         RedirectEndpoint redirect => RedirectAsync(context, match, redirect, rawPath),
-        RespondEndpoint respond => RespondAsync(context, respond),
+        RespondEndpoint respond => RespondAsync(context, match, respond),
         ProxyEndpoint proxy => ProxyAsync(context, match, proxy),
         _ => throw new InvalidOperationException($"no way to serve a {match.Endpoint.GetType().Name}"),
     };
@@ -104,21 +113,21 @@ public sealed partial class HttpFront
         {
             await AnswerFailureAsync(context, exchange, outcome, match.Site.ErrorPages);
         }
-        _accessLog?.Write(context, exchange.BodyBytesSent);
+        RequestRecord.Of(context)?.Served(app.App, match.Route.Path, exchange.BodyBytesSent, exchange.BodyBytesReceived);
     }
 
     private async Task ServeCgiAsync(HttpContext context, CgiEndpoint cgi, Func<HttpContext, Task> serveAgain)
     {
         if (await cgi.Scripts.ServeAsync(context, cgi, serveAgain) is { } sent)
         {
-            _accessLog?.Write(context, sent);
+            RequestRecord.Of(context)?.Served(null, context.Request.Path.Value ?? "", sent, 0);
         }
     }
 
     private async Task ServeStaticAsync(HttpContext context, StaticEndpoint files, string rawPath)
     {
         long sent = await files.Files.ServeAsync(context, files.Mount, files.Mount.PathBelow(rawPath) ?? "");
-        _accessLog?.Write(context, sent);
+        RequestRecord.Of(context)?.Served(null, files.Mount.UrlPrefix, sent, 0);
     }
 
     private Task RedirectAsync(HttpContext context, RouteMatch match, RedirectEndpoint redirect, string rawPath)
@@ -129,11 +138,11 @@ public sealed partial class HttpFront
         context.Response.StatusCode = redirect.Target.Status;
         context.Response.Headers.Location = location;
         context.Response.ContentLength = 0;
-        _accessLog?.Write(context, 0);
+        RequestRecord.Of(context)?.Served(null, match.Route.Path, 0, 0);
         return Task.CompletedTask;
     }
 
-    private async Task RespondAsync(HttpContext context, RespondEndpoint respond)
+    private async Task RespondAsync(HttpContext context, RouteMatch match, RespondEndpoint respond)
     {
         HttpResponse response = context.Response;
         response.StatusCode = respond.Target.Status;
@@ -147,7 +156,7 @@ public sealed partial class HttpFront
         {
             await response.Body.WriteAsync(body);
         }
-        _accessLog?.Write(context, HttpMethods.IsHead(context.Request.Method) ? 0 : body.Length);
+        RequestRecord.Of(context)?.Served(null, match.Route.Path, HttpMethods.IsHead(context.Request.Method) ? 0 : body.Length, 0);
     }
 
     /// <summary>No site takes the host name (421, RFC 9110 §15.5.20: this server has no authority for it), or the site
@@ -165,7 +174,7 @@ public sealed partial class HttpFront
         {
             await ErrorPages.WriteAsync(context, 421, $"This server has no site for the host name '{origin.Host}'.");
         }
-        _accessLog?.Write(context, context.Response.ContentLength ?? 0);
+        RequestRecord.Of(context)?.Served(null, "", context.Response.ContentLength ?? 0, 0);
     }
 
     /// <summary>The Host without its port: "example.com" of "example.com:8000", "[::1]" of "[::1]:8000".</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using PyHost.Http.Observability;
 using PyHost.Protocol;
 using PyHost.Workers.Dispatch;
 
@@ -37,6 +38,9 @@ internal sealed partial class HttpWorkerExchange : IWorkerExchange
 
     /// <summary>Body bytes handed to Kestrel, for the access log.</summary>
     public long BodyBytesSent { get; private set; }
+
+    /// <summary>Request body bytes taken from the client, for the metrics.</summary>
+    public long BodyBytesReceived { get; private set; }
 
     /// <summary>Why reading the request body failed, if it did: a malformed or too slow body (Kestrel's
     /// BadHttpRequestException, with the status to answer), or a client that went away.</summary>
@@ -86,6 +90,7 @@ internal sealed partial class HttpWorkerExchange : IWorkerExchange
                     destination.Write(segment.Span);
                 }
                 body.AdvanceTo(taken.End);
+                BodyBytesReceived += length;
                 return length;
             }
             body.AdvanceTo(buffer.End);
@@ -137,5 +142,14 @@ internal sealed partial class HttpWorkerExchange : IWorkerExchange
         }
     }
 
-    public string Describe() => $"{_context.Request.Method} {_context.Features.Get<IHttpRequestFeature>()!.RawTarget}";
+    // Goes into log lines: a client's control characters are escaped there.
+    public string Describe() => LogEscaping.Escape($"{_context.Request.Method} {_context.Features.Get<IHttpRequestFeature>()!.RawTarget}");
+
+    public void WorkerAssigned(IWorker worker)
+    {
+        if (RequestRecord.Of(_context) is { } record)
+        {
+            record.WorkerId = worker.WorkerId;
+        }
+    }
 }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using PyHost.Http.Forwarding;
+using PyHost.Http.Observability;
 using PyHost.Protocol;
 
 namespace PyHost.Http;
@@ -31,6 +32,10 @@ public static partial class WsgiEnviron
     private static readonly byte[] RequestUri = MarshalWriter.EncodeKey("REQUEST_URI");
     private static readonly byte[] RawUri = MarshalWriter.EncodeKey("RAW_URI");
     private static readonly byte[] UrlScheme = MarshalWriter.EncodeKey("wsgi.url_scheme");
+    private static readonly byte[] RequestIdKey = MarshalWriter.EncodeKey("HTTP_X_REQUEST_ID");
+    private static readonly byte[] TraceIdKey = MarshalWriter.EncodeKey("pyhost.trace_id");
+    private static readonly byte[] SpanIdKey = MarshalWriter.EncodeKey("pyhost.span_id");
+    private static readonly byte[] TraceParentKey = MarshalWriter.EncodeKey("pyhost.traceparent");
     private static readonly byte[] HttpHost = MarshalWriter.EncodeKey("HTTP_HOST");
 
     // HTTP_* keys by header name. Header names repeat endlessly, so each is converted once; the cache is bounded
@@ -58,7 +63,12 @@ public static partial class WsgiEnviron
         Add(output, UrlScheme, origin.Scheme);
         WriteServerAndRemote(output, origin);
         WriteTls(output, context);
-        WriteHeaders(output, request.Headers, origin.Host, bufferedBodyLength is not null);
+        RequestRecord? record = RequestRecord.Of(context);
+        WriteHeaders(output, request.Headers, origin.Host, bufferedBodyLength is not null, skipRequestId: record is not null);
+        if (record is not null)
+        {
+            WriteRequestIdentity(output, record);
+        }
         if (bufferedBodyLength is { } length)
         {
             MarshalWriter.WriteEncodedKey(output, ContentLength);
@@ -143,19 +153,37 @@ public static partial class WsgiEnviron
     }
 
     /// <summary>
+    /// HTTP_X_REQUEST_ID is the request's id as the logs know it (a trusted proxy's, or made here; a client's own is
+    /// replaced, as nginx's proxy_set_header X-Request-ID $request_id does). With tracing on, the front's server span:
+    /// pyhost.trace_id and pyhost.span_id for the app's log lines, pyhost.traceparent for its calls onward.
+    /// HTTP_TRACEPARENT stays the caller's.
+    /// </summary>
+    private static void WriteRequestIdentity(IBufferWriter<byte> output, RequestRecord record)
+    {
+        Add(output, RequestIdKey, record.RequestId);
+        if (record.Activity is { } span)
+        {
+            Add(output, TraceIdKey, span.TraceId.ToHexString());
+            Add(output, SpanIdKey, span.SpanId.ToHexString());
+            Add(output, TraceParentKey, span.Id ?? "");
+        }
+    }
+
+    /// <summary>
     /// Every request header as HTTP_NAME, repeated fields joined with ", " (RFC 9110 §5.3) except Cookie, joined with
     /// "; " (RFC 9113 §8.2.3, RFC 6265 §5.4). Content-Type and Content-Length lose the prefix (PEP 3333).
     /// Names with "_" are dropped: X_Forwarded_For would otherwise pass for X-Forwarded-For (nginx's
     /// underscores_in_headers off, gunicorn's header_map "drop"). HTTP_HOST is <paramref name="host"/>, the Host the
     /// client used, which a trusted proxy may have named.
     /// </summary>
-    private static void WriteHeaders(IBufferWriter<byte> output, IHeaderDictionary headers, string? host, bool bodyBuffered)
+    private static void WriteHeaders(IBufferWriter<byte> output, IHeaderDictionary headers, string? host, bool bodyBuffered, bool skipRequestId)
     {
         bool hostWritten = false;
         foreach (KeyValuePair<string, StringValues> header in headers)
         {
             string name = header.Key;
-            if (name.Contains('_') || name.StartsWith(':'))
+            if (name.Contains('_') || name.StartsWith(':')
+                || (skipRequestId && name.Equals("X-Request-ID", StringComparison.OrdinalIgnoreCase)))
             {
                 continue;
             }

@@ -12,6 +12,10 @@ public sealed record WorkerOptions
     /// </summary>
     public string? AppName { get; init; }
 
+    /// <summary>The app's name in metrics, the status and the admin API: <see cref="AppName"/>, or "main" (the
+    /// configuration's name for it) for the command line's one app.</summary>
+    public string Label => AppName ?? "main";
+
     public required string Python { get; init; }
 
     public int Workers { get; init; } = System.Environment.ProcessorCount;

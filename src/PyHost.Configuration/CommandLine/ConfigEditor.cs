@@ -96,6 +96,13 @@ public sealed partial class ConfigEditor
         _origins[path] = origin;
     }
 
+    public void SetAdmin(string key, TomlNode value, SettingOrigin origin)
+    {
+        string path = $"admin.{key}";
+        _config = _config with { Admin = AdminConfig.Table.Find(key)!.Read(_config.Admin, value, Context, path) };
+        _origins[path] = origin;
+    }
+
     /// <summary>A key of every listener ("backlog", "limits.keepalive_timeout"), applied when the listeners are known.</summary>
     public void SetListeners(string key, TomlNode value, SettingOrigin origin) => _listenerSettings.Add((key, value, origin));
 

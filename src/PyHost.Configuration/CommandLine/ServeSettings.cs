@@ -86,6 +86,11 @@ public static partial class ServeSettings
         new("errorlog", ["--error-logfile", "--log-file"], SettingArity.Value, "Where to write the error log; '-' is stderr (the default).", "errorlog", Log("error_log")),
         new("loglevel", ["--log-level"], SettingArity.Value, "debug, info, warning, error or critical: PyHost's own messages. Default: info.", "loglevel", Log("level")),
         new("access_log_format", ["--access-logformat"], SettingArity.Value, "combined, json, or a gunicorn format of %(h)s-style atoms.", "access_log_format", Log("access_format")),
+        new("error_log_format", ["--error-log-format"], SettingArity.Value, "text (gunicorn's lines) or json (one object per line).", null, Log("error_format")),
+        new("admin", ["--admin"], SettingArity.Value, "Also serve the admin API on HOST:PORT (needs --admin-token-file); unix:PATH moves its unix socket.", null, Custom("admin.listen, or admin.socket for unix:PATH", AdminAddress)),
+        new("admin_token_file", ["--admin-token-file"], SettingArity.Value, "The file holding the bearer token for the --admin TCP address.", null, Admin("token_file")),
+        new("otlp_endpoint", ["--otlp-endpoint"], SettingArity.Value, "Push metrics and a span per request over OTLP to this collector.", null, Admin("otlp_endpoint")),
+        new("otlp_protocol", ["--otlp-protocol"], SettingArity.Value, "http/protobuf or grpc.", null, Admin("otlp_protocol")),
         new("capture_output", ["--capture-output"], SettingArity.Switch, "Accepted for gunicorn: the app's stdout and stderr always go to the error log.", "capture_output", Custom("— (always so)", (_, _, _) => { })),
 
         // How requests reach the app, on every site and app route.
@@ -121,6 +126,20 @@ public static partial class ServeSettings
 
     private static SettingEffect Server(string key, Func<TomlNode, SettingOrigin, TomlNode?>? convert = null) =>
         new($"server.{key}", (editor, value, origin) => Converted(value, origin, convert, node => editor.SetServer(key, node, origin)));
+
+    private static SettingEffect Admin(string key) => new($"admin.{key}", (editor, value, origin) => editor.SetAdmin(key, value, origin));
+
+    /// <summary>--admin HOST:PORT is the TCP address; --admin unix:PATH is the unix socket's place.</summary>
+    private static void AdminAddress(ConfigEditor editor, TomlNode value, SettingOrigin origin)
+    {
+        string text = Text(value).Trim();
+        if (text.StartsWith("unix:", StringComparison.Ordinal))
+        {
+            editor.SetAdmin("socket", TomlValues.Text(text["unix:".Length..], origin), origin);
+            return;
+        }
+        editor.SetAdmin("listen", value, origin);
+    }
 
     private static SettingEffect Log(string key) => new($"log.{key}", (editor, value, origin) => editor.SetLog(key, value, origin));
 

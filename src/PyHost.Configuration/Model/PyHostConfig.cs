@@ -14,6 +14,8 @@ public sealed record PyHostConfig
 
     public LogConfig Log { get; init; } = new();
 
+    public AdminConfig Admin { get; init; } = new();
+
     public IReadOnlyList<ListenerConfig> Listeners { get; init; } = [];
 
     public IReadOnlyList<SiteConfig> Sites { get; init; } = [];
@@ -38,6 +40,7 @@ public sealed record PyHostConfig
     {
         { "server", Types.Table(ServerConfig.Table), "Settings of the PyHost process, and defaults the apps inherit.", c => c.Server, (c, v) => c with { Server = v } },
         { "log", Types.Table(LogConfig.Table), "The error log and the access log.", c => c.Log, (c, v) => c with { Log = v } },
+        { "admin", Types.Table(AdminConfig.Table), "The admin API, its dashboard and metrics, and the OTLP export.", c => c.Admin, (c, v) => c with { Admin = v } },
         { "listen", Types.TableArray(ListenerConfig.Table), "Addresses to listen on, [[listen]].", c => c.Listeners, (c, v) => c with { Listeners = v } },
         { "site", Types.TableArray(SiteConfig.Table), "Sites, [[site]], chosen by host name.", c => c.Sites, (c, v) => c with { Sites = v } },
         { "acme", Types.Table(AcmeConfig.Table), "Where sites with tls = \"auto\" get their certificates (ACME).", c => c.Acme, (c, v) => c with { Acme = v } },

@@ -18,6 +18,17 @@ public static class ConfigValidator
         CheckRoutes(config, diagnostics);
         CheckUpstreams(config, diagnostics);
         CheckTls(config, diagnostics);
+        CheckAdmin(config, diagnostics);
+    }
+
+    /// <summary>An admin address on TCP without a token would let anyone who reaches it reload or scale the site.</summary>
+    private static void CheckAdmin(PyHostConfig config, DiagnosticBag diagnostics)
+    {
+        if (config.Admin.Listen is { } listen && config.Admin.TokenFile is null)
+        {
+            diagnostics.Error(At(config, "admin.listen"), "admin.listen", $"the admin address '{listen}' has no token_file",
+                "set admin.token_file (--admin-token-file) to a file holding a secret of 16 or more characters");
+        }
     }
 
     private static SettingOrigin? At(PyHostConfig config, string path) => config.Provenance.Locate(path);

@@ -49,6 +49,8 @@ public sealed class AppHost : IAsyncDisposable
         WorkerOptions options = OptionsFor(config, server, log);
         var pool = new WorkerPool(PoolOptionsFor(config, server, buffers));
         var arbiter = new Arbiter(options, runtime, pool, loggers, output);
+        // Its workers, restarts and queue in /metrics from its first worker on; removed with the app.
+        arbiter.EnableMetrics();
         return new AppHost(config, options, pool, arbiter, runtime, log);
     }
 
@@ -129,6 +131,7 @@ public sealed class AppHost : IAsyncDisposable
         MaxQueued = config.MaxQueuedRequests ?? server.MaxQueuedRequests,
         PipelineMaxAge = config.PipelineAge,
         Buffers = buffers,
+        AppName = config.Name,
     };
 
     /// <summary>Boots the workers; 0 once all are ready, else the exit status of the failure.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using PyHost.Http.Observability;
 using PyHost.Workers.Posix;
 using PyHost.Workers.Supervision;
 
@@ -12,7 +13,9 @@ namespace PyHost.Hosting.Logging;
 /// each batch of lines in one write. Lines are in gunicorn's format, <c>[2026-11-21 10:00:00 +0000] [1234] [INFO] ...</c>,
 /// except when stderr is the journal ($JOURNAL_STREAM names it): then each line starts with its sd-daemon priority
 /// (<c>&lt;3&gt;</c> for an error, sd-daemon(3)) and carries no time or pid, which journald records itself, so
-/// <c>journalctl -p err</c> finds tracebacks and worker deaths.
+/// <c>journalctl -p err</c> finds tracebacks and worker deaths. With <c>--error-log-format json</c> each message is one
+/// JSON object on one line (<see cref="JsonErrorLogFormatter"/>). Control characters from clients and apps (ESC, BEL,
+/// CR) are escaped in text lines (<see cref="LogEscaping"/>): they must not rewrite a terminal that tails the log.
 /// </summary>
 public sealed class ErrorLog : IWorkerOutputSink, IDisposable
 {
@@ -26,12 +29,16 @@ public sealed class ErrorLog : IWorkerOutputSink, IDisposable
     private long _prefixSecond = -1;
     private readonly string[] _prefixes = new string[(int)LogLevel.None];
 
-    private ErrorLog(string? path, TextWriter writer, bool journal)
+    private ErrorLog(string? path, TextWriter writer, bool journal, bool json)
     {
         _path = path;
         _writer = writer;
         IsJournal = journal;
+        IsJson = json;
     }
+
+    /// <summary>Whether messages are written as JSON lines.</summary>
+    public bool IsJson { get; }
 
     /// <summary>Whether lines carry sd-daemon priority prefixes (stderr is connected to the journal).</summary>
     public bool IsJournal { get; }
@@ -40,14 +47,14 @@ public sealed class ErrorLog : IWorkerOutputSink, IDisposable
     public string? Path => _path;
 
     /// <summary>'-' or null is stderr; anything else a file. Throws <see cref="FileOpenException"/> with one line.</summary>
-    public static ErrorLog Open(string? target)
+    public static ErrorLog Open(string? target, bool json = false)
     {
         if (target is null or "-")
         {
-            return new ErrorLog(null, NewWriter(Console.OpenStandardError()), StandardErrorIsJournal());
+            return new ErrorLog(null, NewWriter(Console.OpenStandardError()), StandardErrorIsJournal(), json);
         }
         string path = System.IO.Path.GetFullPath(target);
-        return new ErrorLog(path, NewWriter(AppendOnlyFile.Open(path, "open the error log")), journal: false);
+        return new ErrorLog(path, NewWriter(AppendOnlyFile.Open(path, "open the error log")), journal: false, json);
     }
 
     /// <summary>SIGUSR1: opens the file again by its name; on failure keeps the old one and returns why.</summary>
@@ -77,12 +84,17 @@ public sealed class ErrorLog : IWorkerOutputSink, IDisposable
     }
 
     /// <summary>One of PyHost's own messages; a multi-line one keeps its level on every line in the journal.</summary>
-    public void Write(LogLevel level, string message, Exception? exception)
+    public void Write(LogLevel level, string category, EventId eventId, string message, Exception? exception)
     {
+        if (IsJson)
+        {
+            WriteJson(level, JsonErrorLogFormatter.Format(DateTimeOffset.Now, Environment.ProcessId, level, category, eventId, message, exception));
+            return;
+        }
         lock (_gate)
         {
             string prefix = Prefix(level);
-            AppendLines(prefix, message);
+            AppendLines(prefix, LogEscaping.EscapeControls(message));
             if (exception is not null)
             {
                 AppendLines(prefix, exception.ToString());
@@ -94,21 +106,53 @@ public sealed class ErrorLog : IWorkerOutputSink, IDisposable
     /// <summary>A batch of a worker's output lines: stderr at ERROR, stdout at INFO, in one write.</summary>
     public void Write(string worker, WorkerOutputStream stream, IReadOnlyList<string> lines)
     {
+        LogLevel level = stream == WorkerOutputStream.StandardError ? LogLevel.Error : LogLevel.Information;
+        if (IsJson)
+        {
+            DateTimeOffset now = DateTimeOffset.Now;
+            foreach (string line in lines)
+            {
+                WriteJson(level, JsonErrorLogFormatter.Format(now, Environment.ProcessId, level, "pyhost.app", default, line, null, worker));
+            }
+            return;
+        }
         lock (_gate)
         {
-            string prefix = Prefix(stream == WorkerOutputStream.StandardError ? LogLevel.Error : LogLevel.Information) + "[" + worker + "] ";
+            string prefix = Prefix(level) + "[" + worker + "] ";
             try
             {
                 foreach (string line in lines)
                 {
                     _writer.Write(prefix);
-                    _writer.Write(line);
+                    _writer.Write(LogEscaping.EscapeControls(line));
                     _writer.Write('\n');
                 }
             }
             catch (IOException)
             {
                 // A full disk or a closed stderr must not take the server down; the lines are lost.
+            }
+            Flush();
+        }
+    }
+
+    /// <summary>One JSON line; in the journal it starts with its priority, which journald takes off.</summary>
+    private void WriteJson(LogLevel level, string line)
+    {
+        lock (_gate)
+        {
+            try
+            {
+                if (IsJournal)
+                {
+                    _writer.Write(JournalPriority(level));
+                }
+                _writer.Write(line);
+                _writer.Write('\n');
+            }
+            catch (IOException)
+            {
+                // A full disk or a closed stderr must not take the server down; the line is lost.
             }
             Flush();
         }

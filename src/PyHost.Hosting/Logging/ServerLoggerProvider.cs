@@ -14,13 +14,13 @@ public sealed class ServerLoggerProvider : ILoggerProvider
         _minimum = minimum;
     }
 
-    public ILogger CreateLogger(string categoryName) => new ServerLogger(this);
+    public ILogger CreateLogger(string categoryName) => new ServerLogger(this, categoryName);
 
     public void Dispose()
     {
     }
 
-    private sealed class ServerLogger(ServerLoggerProvider provider) : ILogger
+    private sealed class ServerLogger(ServerLoggerProvider provider, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -30,7 +30,7 @@ public sealed class ServerLoggerProvider : ILoggerProvider
         {
             if (IsEnabled(logLevel))
             {
-                provider._log.Write(logLevel, formatter(state, exception), exception);
+                provider._log.Write(logLevel, category, eventId, formatter(state, exception), exception);
             }
         }
     }

@@ -50,7 +50,10 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
     /// <summary>"worker 3 (pid 1234)", for log lines.</summary>
     public string Name { get; set; }
 
-    /// <summary>Requests the worker runs at once; set before <see cref="StartServing"/>, from what READY says.</summary>
+    /// <summary>Set with the name once the worker's HELLO was accepted.</summary>
+    public int WorkerId { get; set; }
+
+        /// <summary>Requests the worker runs at once; set before <see cref="StartServing"/>, from what READY says.</summary>
     public int Capacity { get; set; } = 1;
 
     public int PipelineDepth { get; set; }

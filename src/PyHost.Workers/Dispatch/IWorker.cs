@@ -11,6 +11,9 @@ public interface IWorker
     /// <summary>"worker 3 (pid 1234)", for log lines.</summary>
     string Name { get; }
 
+    /// <summary>The worker's id (PYHOST_WORKER_ID), for the access log; 0 when unknown.</summary>
+    int WorkerId => 0;
+
     /// <summary>False once it retires, breaks or dies: no new request may be given to it.</summary>
     bool IsAccepting { get; }
 

@@ -60,4 +60,9 @@ public interface IWorkerExchange
 
     /// <summary>"GET /path", for log lines about this request (timeouts, invalid responses).</summary>
     string Describe();
+
+    /// <summary>Told which worker runs the request (again if it was given back and runs elsewhere), for the logs.</summary>
+    void WorkerAssigned(IWorker worker)
+    {
+    }
 }

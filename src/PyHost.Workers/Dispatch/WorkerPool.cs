@@ -69,14 +69,21 @@ public sealed partial class WorkerPool
             while (true)
             {
                 IWorker? worker = TryTakeSlot(pipelinable);
+                long waitStartedAt = 0;
                 if (worker is null)
                 {
+                    waitStartedAt = Stopwatch.GetTimestamp();
                     (worker, DispatchOutcome failure) = await WaitForSlotAsync(exchange, pipelinable, requeued);
                     if (worker is null)
                     {
                         return failure;
                     }
                 }
+                if (!requeued)
+                {
+                    RecordWait(waitStartedAt);
+                }
+                exchange.WorkerAssigned(worker);
                 DispatchOutcome outcome = await worker.RunAsync(exchange, body, policy);
                 if (outcome != DispatchOutcome.NotStarted)
                 {

@@ -14,4 +14,7 @@ public sealed record WorkerPoolOptions
     public TimeSpan PipelineMaxAge { get; init; } = TimeSpan.FromMilliseconds(1);
 
     public required BufferBudget Buffers { get; init; }
+
+    /// <summary>The app's name in metrics: [app.NAME], "main" for the command line's app.</summary>
+    public string AppName { get; init; } = "main";
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using PyHost.Workers.Channel;
+using PyHost.Workers.Observability;
 
 namespace PyHost.Workers.Supervision;
 
@@ -53,7 +54,7 @@ public sealed partial class Arbiter
             {
                 LogCancellationIgnored(worker.Name, ignoring.TotalSeconds);
                 Signals.Send(worker.Pid, Signals.SigUsr1);   // every thread's stack, for the log
-                Retire(worker, "a request ignored its cancellation");
+                Retire(worker, RetireCause.Timeout, "a request ignored its cancellation");
             }
         }
     }

@@ -1,4 +1,5 @@
 using PyHost.Workers.Channel;
+using PyHost.Workers.Observability;
 
 namespace PyHost.Workers.Supervision;
 
@@ -86,19 +87,20 @@ public sealed partial class Arbiter
     private TimeSpan BootTimeout => _options.Timeout > TimeSpan.FromSeconds(60) ? _options.Timeout : TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// The request gets its 504 now; the worker is asked for every thread's stack (faulthandler on SIGUSR1, written
-    /// to its stderr and so to our log under this line), then terminated and replaced.
+    /// The request gets its 504 now; the worker is asked for every thread's stack (faulthandler into its stack file,
+    /// read into our log under this line), then terminated and replaced.
     /// </summary>
     private void TimeOut(WorkerProcess worker, WorkerChannel channel, TimeSpan age, long now)
     {
-        LogTimeout(worker.Name, age.TotalSeconds, channel.DescribeCurrentRequest() ?? "a request");
+        string request = channel.DescribeCurrentRequest() ?? "a request";
+        LogTimeout(worker.Name, age.TotalSeconds, request);
         worker.Retiring = true;
         channel.AbandonForTimeout();
         foreach (WorkerChannel other in worker.Channels)
         {
             other.RequestRetire();
         }
-        Signals.Send(worker.Pid, Signals.SigUsr1);
+        DumpStackAtTimeout(worker, request, age.TotalSeconds);
         worker.TerminateAt = now + (long)StackDumpGrace.TotalMilliseconds;
     }
 
@@ -127,7 +129,7 @@ public sealed partial class Arbiter
             {
                 _targetWorkers--;
                 LogScaled(_targetWorkers, $"{idle.Name} was idle for {_options.IdleTimeout.TotalSeconds:0} s");
-                Retire(idle, "idle (--idle-timeout)");
+                Retire(idle, RetireCause.ScaledDown, "idle (--idle-timeout)");
             }
         }
     }

@@ -1,4 +1,5 @@
 using PyHost.Workers.Channel;
+using PyHost.Workers.Observability;
 
 namespace PyHost.Workers.Supervision;
 
@@ -40,14 +41,20 @@ public sealed partial class Arbiter
             case HandshakeResult.Ready:
                 worker.State = WorkerState.Ready;
                 _consecutiveBootFailures = 0;
-                // READY's payload is "pid python-version interface [loop]"; a forked worker's pid is known only from it.
-                string[] ready = done.Text.Split(' ', 3);
+                // READY's payload is "pid python-version interface[ loop][ stack=FD]"; a forked worker's pid is known only from it.
+                string[] ready = done.Text.Split(' ');
                 if (worker.Pid == 0 && int.TryParse(ready[0], out int pid))
                 {
                     worker.Pid = pid;
                     done.Channel.Name = worker.Name;
                 }
-                worker.Interface = ready.Length > 2 ? ready[2] : "wsgi";
+                string[] details = ready.Skip(2).Where(token => !token.StartsWith("stack=", StringComparison.Ordinal)).ToArray();
+                worker.Interface = details.Length > 0 ? string.Join(' ', details) : "wsgi";
+                if (ready.FirstOrDefault(token => token.StartsWith("stack=", StringComparison.Ordinal)) is { } stack
+                    && int.TryParse(stack["stack=".Length..], out int stackFd))
+                {
+                    worker.StackDump = new StackDump(worker.Pid, stackFd);
+                }
                 LogBooted(worker.Name, Environment.TickCount64 - worker.StartedAt, ready.Length > 1 ? ready[1] : "?", DescribeInterface(worker.Interface));
                 if (worker.IsZygote)
                 {
@@ -94,7 +101,7 @@ public sealed partial class Arbiter
         if (worker is not null && !worker.Retiring)
         {
             LogRecycling(worker.Name, reason);
-            Retire(worker, reason);
+            Retire(worker, RetireCause.Memory, reason);
         }
     }
 
@@ -109,6 +116,7 @@ public sealed partial class Arbiter
         int exitCode = reportedExitCode ?? (worker.Process is { } process ? SafeExitCode(process) : -1);
         worker.ExitCode = exitCode;
         worker.Process?.Dispose();
+        NoteExit(worker, previous, exitCode);
         if (worker.IsZygote)
         {
             // Its children leave with it (their watchdog sees the parent go); no one else can report their exits.
@@ -187,6 +195,7 @@ public sealed partial class Arbiter
     /// </summary>
     private void OnBootFailure(WorkerProcess worker, int exitCode)
     {
+        NoteBootFailure(worker, exitCode);
         lock (_workers)
         {
             _workers.Remove(worker.Id);
@@ -297,9 +306,11 @@ public sealed partial class Arbiter
         }
     }
 
-    private void Retire(WorkerProcess worker, string reason)
+    private void Retire(WorkerProcess worker, RetireCause cause, string reason)
     {
         worker.Retiring = true;
+        worker.RetireCause ??= cause;
+        worker.RetireReason ??= reason;
         LogRetiring(worker.Name, reason);
         if (worker.IsZygote && worker.State == WorkerState.Ready)
         {

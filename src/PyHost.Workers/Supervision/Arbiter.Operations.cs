@@ -1,4 +1,5 @@
 using PyHost.Workers.Channel;
+using PyHost.Workers.Observability;
 
 namespace PyHost.Workers.Supervision;
 
@@ -63,7 +64,7 @@ public sealed partial class Arbiter
         }
         foreach (WorkerProcess fresh in _workers.Values.Where(w => w.Generation == reload.Generation && !w.Retiring).ToList())
         {
-            Retire(fresh, "its reload was abandoned");
+            Retire(fresh, RetireCause.Reload, "its reload was abandoned");
         }
         LogReloadFailed(reason);
         reload.Done.TrySetResult($"error: the new code did not start; the running workers keep serving.\n{reason}");

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using PyHost.Workers.Channel;
+using PyHost.Workers.Observability;
 using PyHost.Workers.Posix;
 
 namespace PyHost.Workers.Supervision;
@@ -58,7 +59,7 @@ public sealed partial class Arbiter
         {
             if (!_workers.Values.Any(w => w.Zygote == zygote && w.State != WorkerState.Exited))
             {
-                Retire(zygote, "its generation has drained");
+                Retire(zygote, RetireCause.Reload, "its generation has drained");
             }
         }
     }
@@ -140,7 +141,8 @@ public sealed partial class Arbiter
         worker.Pid = process.Id;
         process.StandardInput.Close();
         _ = WorkerOutputRelay.RunAsync(process.StandardOutput.BaseStream, worker, WorkerOutputStream.StandardOutput, _workerOutput);
-        _ = WorkerOutputRelay.RunAsync(process.StandardError.BaseStream, worker, WorkerOutputStream.StandardError, _workerOutput);
+        _ = WorkerOutputRelay.RunAsync(process.StandardError.BaseStream, worker, WorkerOutputStream.StandardError,
+            new TracebackTap(_workerOutput, _tracebacks, worker.Id));
     }
 
     /// <summary>A zygote reports the exits of the workers it forked, which only it can wait for.</summary>

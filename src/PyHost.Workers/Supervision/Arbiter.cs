@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using PyHost.Workers.Channel;
 using PyHost.Workers.Dispatch;
+using PyHost.Workers.Observability;
 using PyHost.Workers.Python;
 
 namespace PyHost.Workers.Supervision;
@@ -30,6 +31,7 @@ public sealed partial class Arbiter : IAsyncDisposable
     private readonly WorkerPool _pool;
     private readonly ILogger _logger;
     private readonly IWorkerOutputSink _workerOutput;
+    private readonly TracebackCollector _tracebacks;
     private readonly WorkerChannelListener _listener;
     private readonly System.Threading.Channels.Channel<ArbiterEvent> _events =
         System.Threading.Channels.Channel.CreateUnbounded<ArbiterEvent>(new() { SingleReader = true });
@@ -58,6 +60,7 @@ public sealed partial class Arbiter : IAsyncDisposable
         _pool = pool;
         _targetWorkers = options.Workers;
         _logger = loggers.CreateLogger("pyhost.arbiter");
+        _tracebacks = new TracebackCollector(Errors, options.Label);
         _workerOutput = output ?? new LoggerOutputSink(loggers.CreateLogger("pyhost.app"));
         _listener = new WorkerChannelListener(runtime.WorkerSocketPathFor(options.AppName), _logger, pool.Buffers);
     }
@@ -138,6 +141,7 @@ public sealed partial class Arbiter : IAsyncDisposable
             if (_workers.TryGetValue(workerId, out WorkerProcess? worker) && worker.TokenMatches(token))
             {
                 channel.Name = worker.Name;
+                channel.WorkerId = worker.Id;
                 return true;
             }
             return false;
@@ -168,6 +172,7 @@ public sealed partial class Arbiter : IAsyncDisposable
                     case StopRequested stop: BeginStop(stop.Grace); break;
                 }
                 Reconcile();
+                Publish();
             }
             catch (Exception ex)
             {
@@ -207,7 +212,7 @@ public sealed partial class Arbiter : IAsyncDisposable
                      .OrderBy(w => w.State == WorkerState.Ready ? 1 : 0).ThenBy(w => IsBusy(w) ? 1 : 0).ThenByDescending(w => w.Id)
                      .Take(Math.Max(0, serving - _targetWorkers)))
         {
-            Retire(extra, "scaled down");
+            Retire(extra, RetireCause.ScaledDown, "scaled down");
         }
 
         // Replacing: an old worker leaves only once a fresh ready one covers it. A reload waits for all of its
@@ -222,14 +227,14 @@ public sealed partial class Arbiter : IAsyncDisposable
         {
             if (old.State == WorkerState.Booting)
             {
-                Retire(old, "replaced while booting");
+                Retire(old, RetireCause.Reload, "replaced while booting");
                 continue;
             }
             if (freshReady + stale - 1 < _targetWorkers)
             {
                 break;
             }
-            Retire(old, old.ReplaceReason ?? $"code reloaded (generation {_generation})");
+            Retire(old, old.ReplaceReason is null ? RetireCause.Reload : RetireCause.MaxRequests, old.ReplaceReason ?? $"code reloaded (generation {_generation})");
             stale--;
         }
     }
@@ -259,6 +264,7 @@ public sealed partial class Arbiter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _ticker?.Dispose();
+        _metrics?.Dispose();
         _events.Writer.TryComplete();
         await _listener.DisposeAsync();
         if (_loop is not null)

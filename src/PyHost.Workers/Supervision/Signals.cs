@@ -7,6 +7,7 @@ public static partial class Signals
 {
     public const int SigKill = 9;
     public const int SigUsr1 = 10;   // the worker's faulthandler dumps every thread's stack
+    public const int SigUsr2 = 12;   // ... into its stack file, for a dump on demand (StackDump)
     public const int SigTerm = 15;
 
     /// <summary>Signals one process. A pid of 0 or less would signal a whole process group (ours included), so it is

@@ -85,6 +85,14 @@ public sealed class WorkerProcess
 
     public long? KillAt { get; set; }
 
+    /// <summary>Reads its stacks on demand; set at READY when the worker has a stack file.</summary>
+    public StackDump? StackDump { get; set; }
+
+    /// <summary>Why it leaves, once it was told to (or timed out): counted when it exits.</summary>
+    public Observability.RetireCause? RetireCause { get; set; }
+
+    public string? RetireReason { get; set; }
+
     public string Name => (AppName is null ? "" : AppName + " ") + (IsZygote ? "zygote" : "worker") + (Pid == 0 ? $" {Id}" : $" {Id} (pid {Pid})");
 
     /// <summary>The app it serves, in a configuration with several; null for the command line's one app.</summary>

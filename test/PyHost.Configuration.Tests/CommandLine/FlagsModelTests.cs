@@ -115,6 +115,9 @@ public class FlagsModelTests
         ["websocket_ping_interval"] = ["--ws-ping-interval", "5"], ["websocket_ping_timeout"] = ["--ws-ping-timeout", "10"],
         ["websocket_per_message_deflate"] = ["--ws-per-message-deflate", "false"],
 
+        ["debug"] = ["--debug"], ["error_log_format"] = ["--error-log-format", "json"],
+        ["admin"] = ["--admin", "127.0.0.1:9000", "--admin-token-file", "admin.token"], ["admin_token_file"] = ["--admin-token-file", "admin.token"],
+        ["otlp_endpoint"] = ["--otlp-endpoint", "http://127.0.0.1:4318"], ["otlp_protocol"] = ["--otlp-protocol", "grpc"],
     };
 
     public static TheoryData<string> SettingNames() => new(ServeSettings.All.Select(setting => setting.Name));

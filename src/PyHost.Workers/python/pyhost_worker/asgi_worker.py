@@ -394,7 +394,9 @@ class LoopWatchdog:
 
 
 def ready_payload(interface_detail: str) -> bytes:
-    return f"{os.getpid()} {platform.python_version()} {interface_detail}".encode("utf-8")
+    # A stack file as the WSGI worker has one: the admin API's stack dump works for ASGI workers too.
+    from .stacks import ready_payload as payload, register_stack_dump
+    return payload(os.getpid(), platform.python_version(), register_stack_dump(), interface_detail)
 
 
 def serve_asgi(channel: Channel, app: AsgiApp, settings: AsgiSettings) -> NoReturn:

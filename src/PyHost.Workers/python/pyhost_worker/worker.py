@@ -16,6 +16,7 @@ import time
 from typing import Any, Deque, Dict, List, MutableMapping, Optional, Tuple
 
 from . import loader
+from .stacks import ready_payload, register_stack_dump
 from .channel import Channel, flush_stdio, protocol_error
 from .protocol import (
     ABORT,
@@ -402,7 +403,7 @@ def main() -> int:
     zygote = env.get("PYHOST_ZYGOTE") == "1"
     if interface == loader.ASGI:
         return _serve_asgi(channel, app, socket_path, zygote, env)
-    ready = f"{os.getpid()} {platform.python_version()} wsgi".encode("utf-8")
+    ready = ready_payload(os.getpid(), platform.python_version(), register_stack_dump())
     channel.send(pack_frame(READY, 0, ready))
 
     multiprocess, debug = env.get("PYHOST_MULTIPROCESS") == "1", env.get("PYHOST_DEBUG") == "1"
@@ -420,7 +421,7 @@ def main() -> int:
         def serve_forked_worker(worker_id: str, token: str) -> None:
             _start_watchdog()  # its parent is now the zygote: it leaves when the zygote does
             child_hello = f"{worker_id}:{token}".encode("ascii")
-            child_ready = f"{os.getpid()} {platform.python_version()} wsgi".encode("utf-8")
+            child_ready = ready_payload(os.getpid(), platform.python_version(), register_stack_dump())
             child = _connect(socket_path)
             child.send(pack_frame(HELLO, 0, child_hello) + pack_frame(READY, 0, child_ready))
             serve(child, child_hello, child_ready)

@@ -57,11 +57,29 @@ class ServingRequests(unittest.TestCase):
     def tearDownClass(cls) -> None:
         cls.front.close()
 
-    def test_ready_names_pid_python_version_and_the_wsgi_interface(self) -> None:
-        pid, version, interface = self.front.boot.payload.decode().split(" ")
+    def test_ready_names_pid_python_version_the_wsgi_interface_and_the_stack_file(self) -> None:
+        pid, version, interface, stack = self.front.boot.payload.decode().split(" ")
         self.assertEqual(int(pid), self.front.process.pid)
         self.assertEqual(version, ".".join(map(str, sys.version_info[:3])))
         self.assertEqual(interface, "wsgi")
+        self.assertTrue(stack.startswith("stack="))
+        self.assertTrue(os.readlink(f"/proc/{pid}/fd/{stack[len('stack='):]}").startswith("/memfd:pyhost-stacks"))
+
+    def test_sigusr2_appends_every_threads_stack_to_the_stack_file(self) -> None:
+        pid, _, _, stack = self.front.boot.payload.decode().split(" ")
+        path = f"/proc/{pid}/fd/{stack[len('stack='):]}"
+        before = os.stat(path).st_size
+        os.kill(int(pid), signal.SIGUSR2)
+        deadline = time.monotonic() + 5
+        while os.stat(path).st_size == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05)
+        with open(path, "rb") as stacks:
+            stacks.seek(before)
+            dump = stacks.read().decode()
+        self.assertIn("(most recent call first)", dump)
+        self.assertIn(" in watch", dump)  # the watchdog thread's too: every thread is dumped
+        self.assertEqual(self.front.request("/hello").body, b"Hello, world!")  # it kept serving
 
     def test_hello_list_gets_start_body_end_and_a_computed_content_length(self) -> None:
         response = self.front.request("/hello", request_id=41)
