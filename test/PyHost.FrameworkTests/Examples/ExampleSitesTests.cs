@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using PyHost.FrameworkTests.Infrastructure;
 using PyHost.IntegrationTests.Infrastructure;
@@ -42,33 +41,12 @@ public sealed class ExampleSitesTests(ExampleSitesServer sites) : IClassFixture<
         using X509Certificate2 authority = X509Certificate2.CreateFromPem(File.ReadAllText(root));
         foreach (string host in new[] { "notes.localhost", "gallery.localhost" })
         {
-            X509Certificate2? served = null;
-            using var handler = new SocketsHttpHandler
-            {
-                ConnectCallback = async (context, token) =>
-                {
-                    var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-                    await socket.ConnectAsync(IPAddress.Loopback, sites.HttpsPort, token);
-                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-                },
-                SslOptions = new SslClientAuthenticationOptions
-                {
-                    RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                    {
-                        served = certificate is null ? null : new X509Certificate2(certificate);
-                        using var chain = new X509Chain();
-                        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                        chain.ChainPolicy.CustomTrustStore.Add(authority);
-                        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                        return served is not null && chain.Build(served) && served.MatchesHostname(host);
-                    },
-                },
-            };
-            using var client = new HttpClient(handler);
+            // TlsClient checks the chain against the local CA alone and the name against the certificate.
+            using var client = new TlsClient(sites.HttpsPort, [authority]);
             using HttpResponseMessage response = await client.GetAsync($"https://{host}:{sites.HttpsPort}/");
 
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.NotNull(served);
+            Assert.Single(client.Seen);
         }
     }
 }
