@@ -125,10 +125,11 @@ internal sealed class FakeExchange(string target = "GET /", byte[]? body = null,
 internal static class Budgets
 {
     public static BufferBudget Create(string directory, long memoryTotal = 256L << 20, long diskTotal = 4L << 30,
-        int responseMemory = 1 << 20, long responseDisk = 1L << 30) =>
+        int responseMemory = 1 << 20, long responseDisk = 1L << 30, int requestBodyMemory = 1 << 20) =>
         new(new BufferLimits
         {
             Directory = directory,
+            RequestBodyMemory = requestBodyMemory,
             MemoryTotal = memoryTotal,
             DiskTotal = diskTotal,
             ResponseMemory = responseMemory,

@@ -99,10 +99,12 @@ public sealed class RequestBody : IDisposable
     private async ValueTask<DispatchOutcome?> FillAsync(IWorkerExchange exchange, long? declared, long maxSize)
     {
         BufferBudget budget = _budget!;
-        // In memory while it fits; one byte of room more than the declared length tells "ended" from "full". A body
-        // known to be larger, or one that finds the memory budget used up, goes to a file from the start.
-        int memorySize = (int)Math.Min(budget.Limits.RequestBodyMemory, (declared ?? budget.Limits.RequestBodyMemory) + 1);
-        bool inMemory = declared is null || declared < budget.Limits.RequestBodyMemory;
+        // In memory while it fits (a body of exactly the limit fits); one byte of room more than the body can have
+        // tells "ended" from "full". A body known to be larger, or one that finds the memory budget used up, goes to a
+        // file from the start.
+        int limit = budget.Limits.RequestBodyMemory;
+        int memorySize = (int)Math.Min(limit, declared ?? limit) + 1;
+        bool inMemory = declared is null || declared <= limit;
         if (inMemory && budget.TryReserveMemory(memorySize))
         {
             _memoryReserved = memorySize;
@@ -157,26 +159,38 @@ public sealed class RequestBody : IDisposable
         byte[] chunk = _memory!;
         _budget!.ReleaseMemory(_memoryReserved);
         _memoryReserved = 0;
-        while (true)
+        bool ended = false;
+        while (!ended)
         {
+            // A whole chunk per write: the client's reads come in socket-sized pieces (a few KiB), and one pwrite per
+            // piece cost more than the copy.
             var writer = new ArrayWriter(chunk, 0, Math.Min(FileChunk, chunk.Length));
-            int read = await exchange.ReadBodyAsync(writer, writer.Remaining);
-            if (read == 0)
+            while (writer.Remaining > 0)
             {
-                return null;
+                if (await exchange.ReadBodyAsync(writer, writer.Remaining) == 0)
+                {
+                    ended = true;
+                    break;
+                }
+                if (Length + writer.Position > maxSize)
+                {
+                    return DispatchOutcome.RequestBodyTooLarge;   // at once: the client may be waiting for an answer
+                }
             }
-            if (Length + read > maxSize)
+            int filled = writer.Position;
+            if (filled == 0)
             {
-                return DispatchOutcome.RequestBodyTooLarge;
+                break;
             }
-            if (!budget.TryReserveDisk(read))
+            if (!budget.TryReserveDisk(filled))
             {
                 return DispatchOutcome.BufferSpaceExhausted;
             }
-            _diskReserved += read;
-            _file.Write(Length, chunk.AsSpan(0, read));
-            Length += read;
+            _diskReserved += filled;
+            _file.Write(Length, chunk.AsSpan(0, filled));
+            Length += filled;
         }
+        return null;
     }
 
     public void Dispose()

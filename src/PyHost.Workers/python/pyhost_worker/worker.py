@@ -53,6 +53,11 @@ DEMO_APP = "pyhost_worker.demo:app"
 EXIT_IMPORT_FAILED = 5
 
 
+# How often a streaming response looks for an ABORT from the front between its chunks.
+ABORT_CHECK_INTERVAL_NS = 1_000_000
+_monotonic_ns = time.monotonic_ns
+
+
 class Worker:
     """Serves the requests of one channel one at a time, in the order they came. The front may send a REQUEST
     while another runs (pipelining, docs/protocol.md): it waits in `_pending` until its turn, and can be taken
@@ -83,6 +88,7 @@ class Worker:
         self._body_end = False
         self._pull_pending = False
         self._aborted = False
+        self._abort_checked_ns = 0  # when _client_gone() last looked at the socket
         self._credit = ResponseCredit(self._wait_for_credit)
 
     def serve(self) -> None:
@@ -226,8 +232,13 @@ class Worker:
             frame = poll()
 
     def _client_gone(self) -> bool:
-        """Between response chunks: did an ABORT for this request arrive?"""
-        self._take_arrived_frames()
+        """Between response chunks: did an ABORT for this request arrive? The socket is looked at once a millisecond
+        at most: a look is a recv() (and an exception when nothing came) that cost more than a small chunk's own
+        write, and a generator that runs on for a millisecond after its client left loses nothing."""
+        now = _monotonic_ns()
+        if now - self._abort_checked_ns >= ABORT_CHECK_INTERVAL_NS:
+            self._abort_checked_ns = now
+            self._take_arrived_frames()
         return self._aborted
 
 
