@@ -4,6 +4,7 @@ using PyHost.Configuration.Model;
 using PyHost.Hosting.Apps;
 using PyHost.Hosting.Front;
 using PyHost.Http.Health;
+using PyHost.Http.Proxy;
 using PyHost.Http.Routing;
 
 namespace PyHost.Hosting;
@@ -14,6 +15,9 @@ public sealed partial class ServerHost
     private readonly DrainState _drain = new(TimeSpan.Zero);
     private RouteResources? _resources;
     private AppHost[] _appList = [];   // the apps for the readiness check, published whole: request threads read it
+
+    /// <summary>The upstreams of the proxy routes in force, for the admin status; null before the first route table.</summary>
+    public UpstreamSet? Upstreams => Volatile.Read(ref _resources)?.Upstreams;
 
     /// <summary>
     /// Compiles a configuration's routes with their endpoints and access rules, and the upstreams and rule state they
@@ -41,7 +45,7 @@ public sealed partial class ServerHost
     private void UseResources(RouteResources next, TimeSpan grace)
     {
         RouteResources? previous = _resources;
-        _resources = next;
+        Volatile.Write(ref _resources, next);
         next.Start();
         if (previous is not null)
         {
