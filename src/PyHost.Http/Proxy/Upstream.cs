@@ -66,9 +66,10 @@ public sealed partial class Upstream : IHealthObserver, IAsyncDisposable
     /// <summary>The checker of <c>health_check</c>, null without one; tests step it by hand.</summary>
     public ActiveHealthChecker? Checker => _checker;
 
-    /// <summary>Starts the active health checks, if any.</summary>
+    /// <summary>Starts the active health checks, if any, and the metrics' gauges of its servers.</summary>
     public void Start()
     {
+        ProxyTelemetry.Observe(this);
         if (_checker is not null)
         {
             LogChecking(Name, Config.HealthCheck!.Path, Config.HealthCheck.Interval.TotalSeconds, Servers.Count);
@@ -117,6 +118,7 @@ public sealed partial class Upstream : IHealthObserver, IAsyncDisposable
     /// proxied through it finish.</summary>
     public async Task StopChecksAsync()
     {
+        ProxyTelemetry.Forget(this);
         if (_checker is not null && Interlocked.Exchange(ref _checksStopped, 1) == 0)
         {
             await _checker.DisposeAsync();
