@@ -10,7 +10,8 @@ namespace PyHost.IntegrationTests.Proxy;
 
 /// <summary>
 /// The admin API's GET /status names every upstream of the proxy routes in force with each server's state: a server
-/// nobody listens on is down, since when and why; started, it turns healthy; a reload's new upstreams replace the old.
+/// nobody listens on is down, since when and why (and so says pyhost top); started, it turns healthy; a reload's new
+/// upstreams replace the old.
 /// </summary>
 public sealed class UpstreamStatusTests(ITestOutputHelper output)
 {
@@ -65,6 +66,17 @@ public sealed class UpstreamStatusTests(ITestOutputHelper output)
         Assert.True(healthy.GetProperty("healthy").GetBoolean(), healthy.ToString());
         Assert.Equal(JsonValueKind.Null, healthy.GetProperty("reason").ValueKind);
         Assert.Equal(0, healthy.GetProperty("in_flight").GetInt32());
+
+        // pyhost top shows the same, one line per server.
+        await using (TestProcess top = TestProcess.Start(Repository.PyHostExecutable, ["top", "--control", Path.Combine(front.Directory, "site.control.sock"), "--once"], front.Directory))
+        {
+            Assert.Equal(0, await top.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+            string shown = System.Text.RegularExpressions.Regex.Replace(top.Output, @"\s+", " ");
+            Assert.Contains("upstream back round_robin", shown);
+            Assert.Contains($"{upUrl} up, 0 in flight", shown);
+            Assert.Contains($"{downUrl} DOWN since ", shown);
+            Assert.Contains("health check /_pyhost/ready failed: connection refused", shown);
+        }
 
         // Requests go to the healthy one only; the down one is passed over, not tried.
         for (int i = 0; i < 4; i++)
