@@ -26,7 +26,7 @@ public sealed partial class ServerHost
     /// </summary>
     private (RouteTable Routes, RouteResources Resources) BuildRoutes(PyHostConfig config, IReadOnlyDictionary<string, AppHost> apps)
     {
-        var resources = RouteResources.Create(config, _context.Loggers);
+        var resources = RouteResources.Create(config, _context.Loggers, Volatile.Read(ref _resources));
         try
         {
             RouteTable routes = RouteTable.Build(config.Sites, SiteFrontFactory.For,

@@ -107,6 +107,18 @@ public sealed partial class Upstream : IHealthObserver, IAsyncDisposable
     /// <summary>Whether a response status counts as a failed request for the passive checks.</summary>
     public bool IsUnhealthyStatus(int status) => _unhealthyStatus.Contains(status);
 
+    /// <summary>Each server that <paramref name="previous"/> (the same upstream before a reload) has too keeps its health.</summary>
+    public void TakeOverHealth(Upstream previous)
+    {
+        foreach (UpstreamServer server in Servers)
+        {
+            if (previous.Servers.FirstOrDefault(old => old.Address.Text == server.Address.Text) is { } same)
+            {
+                server.Health.TakeOver(same.Health);
+            }
+        }
+    }
+
     /// <summary>Every server's state, for the admin status.</summary>
     public IReadOnlyList<ServerStatus> Status() => Servers.Select(server => server.Health.Status(server.InFlight)).ToArray();
 

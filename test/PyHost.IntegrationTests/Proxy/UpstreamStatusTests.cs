@@ -112,6 +112,41 @@ public sealed class UpstreamStatusTests(ITestOutputHelper output)
         Assert.Equal(downUrl, after[0].GetProperty("servers")[0].GetProperty("address").GetString());
     }
 
+    [Fact]
+    public async Task AServerThatIsDownStaysDownAcrossAReloadThatKeepsIt()
+    {
+        int upPort = PyHostServer.FreePort(IPAddress.Loopback);
+        int downPort = PyHostServer.FreePort(IPAddress.Loopback);
+        await using ConfiguredServer up = await ConfiguredServer.StartAsync(output, Backend(upPort));
+        string upUrl = $"http://127.0.0.1:{upPort}", downUrl = $"http://127.0.0.1:{downPort}";
+        string servers = $"\"{upUrl}\", \"{downUrl}\"";
+        await using var front = await ConfiguredServer.StartAsync(output, Front("back", servers), 1, "--pid", "site.pid");
+        using var admin = new AdminSocket(Path.Combine(front.Directory, "site.control.sock"));
+        JsonElement down = default;
+        Assert.True(await Eventually.HoldsAsync(async () =>
+        {
+            down = Server(await admin.StatusAsync(), "back", downUrl);
+            return !down.GetProperty("healthy").GetBoolean();
+        }, TimeSpan.FromSeconds(15)), $"{downUrl} never reported down: {down}");
+
+        // The same upstream, now with a second route to it: a new set of upstreams, the same servers.
+        front.WriteConfig(Front("back", servers) + """
+
+              [[site.route]]
+              path = "/other"
+              proxy = "back"
+            """);
+        var (exit, said) = await front.ReloadAsync();
+        Assert.True(exit == 0, said);
+
+        // Down since the same moment, for the same reason: not trusted afresh until its first check fails again.
+        JsonElement after = Server(await admin.StatusAsync(), "back", downUrl);
+        Assert.False(after.GetProperty("healthy").GetBoolean(), after.ToString());
+        Assert.Equal(down.GetProperty("since").GetDateTimeOffset(), after.GetProperty("since").GetDateTimeOffset());
+        Assert.Equal(down.GetProperty("reason").GetString(), after.GetProperty("reason").GetString());
+        Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(front.Process.Output, $"server {System.Text.RegularExpressions.Regex.Escape(downUrl)} is down"));
+    }
+
     private static JsonElement Server(JsonElement status, string upstream, string address) =>
         status.GetProperty("upstreams").EnumerateArray().Single(u => u.GetProperty("name").GetString() == upstream)
             .GetProperty("servers").EnumerateArray().Single(s => s.GetProperty("address").GetString() == address);

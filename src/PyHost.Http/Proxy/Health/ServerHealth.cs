@@ -58,6 +58,30 @@ public sealed class ServerHealth(string name, int healthyThreshold, int unhealth
         }
     }
 
+    /// <summary>
+    /// Starts from where <paramref name="previous"/> is: the same server in the configuration a reload replaces. A server
+    /// that was down stays down (since the same time, for the same reason) instead of being trusted again until its
+    /// first check or failed request, which a request not safe to retry would pay for.
+    /// </summary>
+    public void TakeOver(ServerHealth previous)
+    {
+        lock (previous._lock)
+        {
+            lock (_lock)
+            {
+                _activeDown = previous._activeDown;
+                _checkStreak = previous._checkStreak;
+                _failedRequests = previous._failedRequests;
+                _passiveDownUntil = previous._passiveDownUntil;
+                _downSince = previous._downSince;
+                _since = previous._since;
+                _reason = previous._reason;
+                _lastFailure = previous._lastFailure;
+                _lastFailureAt = previous._lastFailureAt;
+            }
+        }
+    }
+
     public void CheckPassed()
     {
         lock (_lock)

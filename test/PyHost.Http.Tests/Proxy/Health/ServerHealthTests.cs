@@ -78,6 +78,29 @@ public sealed class ServerHealthTests
     }
 
     [Fact]
+    public void AReloadsNewHealthTakesOverTheOldOnesStateWithoutTellingAnyoneAgain()
+    {
+        ServerHealth before = Health(healthy: 2, unhealthy: 1, maxFails: 1, failTimeoutSeconds: 10);
+        DateTimeOffset downAt = _time.GetUtcNow();
+        before.CheckFailed("health check / failed: connection refused");
+        before.RequestFailed("connection refused");
+        _time.Advance(TimeSpan.FromSeconds(3));
+        ServerHealth after = Health(healthy: 2, unhealthy: 1, maxFails: 1, failTimeoutSeconds: 10);
+        Assert.True(after.IsAvailable);
+
+        after.TakeOver(before);
+
+        Assert.False(after.IsAvailable);
+        Assert.Equal((false, downAt, "health check / failed: connection refused"), (after.Status(0).Available, after.Status(0).Since, after.Status(0).Reason));
+        Assert.Single(_events.Lines);                 // the one "down" of the old health: taking over says nothing
+        after.CheckPassed();
+        Assert.False(after.IsAvailable);              // healthy_threshold = 2: one passed check is not enough
+        _time.Advance(TimeSpan.FromSeconds(7));       // the passive back-off from the old one's failed request ends too
+        after.CheckPassed();
+        Assert.True(after.IsAvailable);
+    }
+
+    [Fact]
     public void MaxFailsZeroNeverMarksItDown()
     {
         ServerHealth health = Health(maxFails: 0);
