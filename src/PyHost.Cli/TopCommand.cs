@@ -122,9 +122,20 @@ public static class TopCommand
                 rows.Add(new Markup($"[grey]last restart: worker {restart.Worker}, {Markup.Escape(restart.Reason)} ({Markup.Escape(restart.Detail)}) at {restart.Time:HH:mm:ss}[/]"));
             }
         }
+        foreach (UpstreamStatus upstream in status.Upstreams)
+        {
+            rows.Add(Text.Empty);
+            rows.Add(new Markup($"[bold blue]upstream {Markup.Escape(upstream.Name)}[/] {Markup.Escape(upstream.Policy)}"));
+            rows.AddRange(upstream.Servers.Select(ServerLine));
+        }
         rows.Add(new Markup("[grey]q quits[/]"));
         return new Rows(rows);
     }
+
+    /// <summary>"  127.0.0.1:8001 up, 2 in flight" or "  127.0.0.1:8002 DOWN since 12:00:01: connection refused".</summary>
+    private static Markup ServerLine(UpstreamServerStatus server) => new(server.Healthy
+        ? $"  {Markup.Escape(server.Address)} [green]up[/], {server.InFlight} in flight"
+        : $"  {Markup.Escape(server.Address)} [red]DOWN[/] since {server.Since.ToLocalTime():HH:mm:ss}: {Markup.Escape(server.Reason ?? "")}");
 
     private static Markup AppLine(AppStatus app)
     {

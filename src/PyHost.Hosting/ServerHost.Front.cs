@@ -4,6 +4,7 @@ using PyHost.Configuration.Model;
 using PyHost.Hosting.Apps;
 using PyHost.Hosting.Front;
 using PyHost.Http.Health;
+using PyHost.Http.Proxy;
 using PyHost.Http.Routing;
 
 namespace PyHost.Hosting;
@@ -15,6 +16,9 @@ public sealed partial class ServerHost
     private RouteResources? _resources;
     private AppHost[] _appList = [];   // the apps for the readiness check, published whole: request threads read it
 
+    /// <summary>The upstreams of the proxy routes in force, for the admin status; null before the first route table.</summary>
+    public UpstreamSet? Upstreams => Volatile.Read(ref _resources)?.Upstreams;
+
     /// <summary>
     /// Compiles a configuration's routes with their endpoints and access rules, and the upstreams and rule state they
     /// share (not started yet: <see cref="UseResources"/> does once the table is in force). Throws
@@ -22,7 +26,7 @@ public sealed partial class ServerHost
     /// </summary>
     private (RouteTable Routes, RouteResources Resources) BuildRoutes(PyHostConfig config, IReadOnlyDictionary<string, AppHost> apps)
     {
-        var resources = RouteResources.Create(config, _context.Loggers);
+        var resources = RouteResources.Create(config, _context.Loggers, Volatile.Read(ref _resources));
         try
         {
             RouteTable routes = RouteTable.Build(config.Sites, SiteFrontFactory.For,
@@ -41,7 +45,7 @@ public sealed partial class ServerHost
     private void UseResources(RouteResources next, TimeSpan grace)
     {
         RouteResources? previous = _resources;
-        _resources = next;
+        Volatile.Write(ref _resources, next);
         next.Start();
         if (previous is not null)
         {

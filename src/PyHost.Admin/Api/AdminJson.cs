@@ -17,7 +17,7 @@ public sealed record ServerInfo
 }
 
 /// <summary><c>GET /status</c>: the server, its listeners, every app's workers, queue and requests, and the
-/// upstreams (empty until the reverse proxy routes exist).</summary>
+/// upstreams of the proxy routes in force (<see cref="UpstreamStatus"/>).</summary>
 public sealed record StatusDocument
 {
     public required ServerInfo Server { get; init; }
@@ -28,9 +28,6 @@ public sealed record StatusDocument
 
     public IReadOnlyList<UpstreamStatus> Upstreams { get; init; } = [];
 }
-
-/// <summary>A reverse proxy upstream's health and latency: the place is kept for the proxy routes.</summary>
-public sealed record UpstreamStatus(string Name, string Address, bool Healthy, double? LatencyMilliseconds);
 
 /// <summary>One problem with a request, with the JSON path (or config key path) it is about; "" for the whole.</summary>
 public sealed record ApiError(string Path, string Message);

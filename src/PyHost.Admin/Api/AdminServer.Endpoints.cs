@@ -90,6 +90,7 @@ public sealed partial class AdminServer
         },
         Listeners = _targets.Listeners(),
         Apps = _targets.Apps().Select(app => app.Status()).ToList(),
+        Upstreams = _targets.Upstreams().Select(UpstreamStatus.Of).ToList(),
     };
 
     private IAdminApp? App(string name) => _targets.Apps().FirstOrDefault(app => app.Name == name);

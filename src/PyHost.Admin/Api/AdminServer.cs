@@ -27,6 +27,9 @@ public sealed record AdminTargets
 
     public required IConfigurationEndpoint Configuration { get; init; }
 
+    /// <summary>The upstreams of the proxy routes in force (a reload replaces them).</summary>
+    public Func<IEnumerable<PyHost.Http.Proxy.Upstream>> Upstreams { get; init; } = () => [];
+
     /// <summary>Serves <c>/metrics</c> in Prometheus text format; null: no metrics.</summary>
     public MeterProvider? Metrics { get; init; }
 

@@ -14,10 +14,6 @@ namespace PyHost.Admin.Telemetry;
 /// </summary>
 public sealed class TelemetryExport : IDisposable
 {
-    /// <summary>The reverse proxy's meter, for per-upstream health and latency (pyhost.upstream.*): added here now so its
-    /// instruments are exported the day the proxy routes create them; GET /status has "upstreams" for the same.</summary>
-    public const string ProxyMeterName = "PyHost.Proxy";
-
     /// <summary>The runtime's and Kestrel's own meters (.NET 9+): GC, thread pool, exceptions, connections.</summary>
     private static readonly string[] RuntimeMeters = ["System.Runtime", "Microsoft.AspNetCore.Server.Kestrel"];
 
@@ -53,7 +49,7 @@ public sealed class TelemetryExport : IDisposable
 
         MeterProviderBuilder metrics = Sdk.CreateMeterProviderBuilder()
             .SetResourceBuilder(resource)
-            .AddMeter(HttpTelemetry.MeterName, WorkerMetrics.MeterName, FrontMeterName, ProxyMeterName)
+            .AddMeter(HttpTelemetry.MeterName, WorkerMetrics.MeterName, FrontMeterName, PyHost.Http.Proxy.ProxyTelemetry.MeterName)
             .AddMeter(RuntimeMeters)
             // Prometheus' naming rules (promtool check metrics): a gauge must not end in _count, so the runtime's
             // counts get plural names, and the ones that say nothing about a server are left out. The thread pool's

@@ -64,6 +64,7 @@ public static class AdminHosting
             Apps = () => server.Apps.Select(app => (IAdminApp)new ArbiterApp(app.Arbiter, server.Front.Statistics.For(app.Arbiter.AppName))).ToList(),
             Control = control,
             Listeners = () => server.ListenerUrls,
+            Upstreams = () => server.Upstreams?.Upstreams ?? [],
             Configuration = new LiveConfiguration(server, control),
             Metrics = telemetry.Metrics,
         };

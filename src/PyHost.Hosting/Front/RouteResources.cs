@@ -24,8 +24,10 @@ public sealed class RouteResources : IAsyncDisposable
 
     public RouteGuardFactory Guards { get; }
 
-    public static RouteResources Create(PyHostConfig config, ILoggerFactory loggers) =>
-        new(UpstreamSet.Create(config, loggers), new RouteGuardFactory(loggers));
+    /// <param name="previous">The resources of the configuration in force, when a reload makes these: upstream
+    /// servers kept by the new configuration keep their health.</param>
+    public static RouteResources Create(PyHostConfig config, ILoggerFactory loggers, RouteResources? previous = null) =>
+        new(UpstreamSet.Create(config, loggers, previous: previous?.Upstreams), new RouteGuardFactory(loggers));
 
     /// <summary>The access rules of a route; a password file that cannot be used is a configuration the server cannot run.</summary>
     public RouteGuards GuardsFor(SiteConfig site, RouteConfig route)

@@ -49,6 +49,10 @@ public sealed class HttpListenerHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(minimumLevel);
         // Kestrel's own per-connection chatter (bad requests, resets) is for debugging, not for the error log.
         builder.Logging.AddFilter("Microsoft", minimumLevel > LogLevel.Warning ? minimumLevel : LogLevel.Warning);
+        // ASP.NET Core's hosting makes an Activity and a log scope for every request whenever this category is enabled
+        // at all (HostingApplicationDiagnostics.BeginRequest), for request-start/finish lines PyHost never writes (its
+        // access log does): off, it costs nothing per request. PyHost's own span (HttpTelemetry) does not depend on it.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = gracefulTimeout);
         // Run socket continuations on the thread that saw the socket ready instead of queueing them to the thread
         // pool: a request then crosses no thread between the client socket and the worker channel. Safe because

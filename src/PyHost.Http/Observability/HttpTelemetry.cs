@@ -22,10 +22,12 @@ public static class HttpTelemetry
     private static readonly Counter<long> Requests = Meter.CreateCounter<long>("pyhost.http.requests", "{request}",
         "Requests answered, by app, route, method and status class.");
 
-    // From 1 ms to a minute: the shape of web latency, fine where most requests are and coarse in the tail.
+    /// <summary>From 1 ms to a minute: the shape of web latency, fine where most requests are and coarse in the tail.</summary>
+    public static readonly double[] LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30, 60];
+
     private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("pyhost.http.request.duration", "s",
         "Time from the request's arrival to the end of its response.",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30, 60] });
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
 
     private static readonly Counter<long> Received = Meter.CreateCounter<long>("pyhost.http.received", "By",
         "Request body bytes taken from clients.");
@@ -34,6 +36,9 @@ public static class HttpTelemetry
         "Response body bytes given to clients.");
 
     private static readonly string[] StatusClasses = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
+
+    /// <summary>"2xx" for 200..299: the status label of every PyHost metric (a client must not grow the label set).</summary>
+    public static string StatusClass(int status) => StatusClasses[Math.Clamp(status / 100, 0, 5)];
 
     public static void Record(RequestRecord record, string method, int status, TimeSpan duration)
     {
@@ -46,7 +51,7 @@ public static class HttpTelemetry
             { "app", record.App ?? "" },
             { "route", record.Route },
             { "method", MethodLabel(method) },
-            { "status", StatusClasses[Math.Clamp(status / 100, 0, 5)] },
+            { "status", StatusClass(status) },
         };
         Requests.Add(1, tags);
         Duration.Record(duration.TotalSeconds, tags);

@@ -67,13 +67,15 @@ public sealed class RequestRecord
         return NewRequestId();
     }
 
-    /// <summary>128 random bits as 32 hex digits, as nginx's $request_id. An id only has to be unique in the logs, not
-    /// secret: Guid.NewGuid costs a read of /dev/urandom per request, Random.Shared none.</summary>
-    internal static string NewRequestId()
+    /// <summary>
+    /// 32 hex digits, as nginx's $request_id: unique, not secret, so a fast generator will do. Not Guid.NewGuid: on
+    /// Linux .NET reads /dev/urandom for each one, a system call per request.
+    /// </summary>
+    public static string NewRequestId()
     {
-        Span<byte> bits = stackalloc byte[16];
-        Random.Shared.NextBytes(bits);
-        return Convert.ToHexStringLower(bits);
+        Span<byte> bytes = stackalloc byte[16];
+        Random.Shared.NextBytes(bytes);
+        return Convert.ToHexStringLower(bytes);
     }
 
     private static bool IsPrintableAscii(string text)

@@ -51,6 +51,7 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
         for (int attempt = 1; server is not null; attempt++)
         {
             server.RequestStarted();
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 error = await forwarder.SendAsync(context, server.UrlPrefix, server.Invoker, Upstream.RequestConfig,
@@ -63,11 +64,17 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
             if (error == ForwarderError.None)
             {
                 RecordAnswer(server, response.StatusCode);
+                ProxyTelemetry.Answered(Upstream, server, response.StatusCode, started);
                 return;
             }
             failure = context.Features.Get<IForwarderErrorFeature>()?.Exception;
             if (IsClientSide(error) || context.RequestAborted.IsCancellationRequested)
             {
+                if (response.HasStarted)
+                {
+                    // The server answered; the client left during the body.
+                    ProxyTelemetry.Answered(Upstream, server, response.StatusCode, started);
+                }
                 // The client went away or sent a broken body: nothing against the server. A client still there gets
                 // the status YARP chose (400, 408, 413) with a page.
                 if (!response.HasStarted && !context.RequestAborted.IsCancellationRequested && response.StatusCode >= 400)
@@ -78,6 +85,7 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
             }
             string reason = ProxyErrors.Describe(failure);
             server.Health.RequestFailed(reason);
+            ProxyTelemetry.Failed(Upstream, server, ProxyErrors.IsConnectFailure(failure), error == ForwarderError.RequestTimedOut, started);
             if (!replayable || error != ForwarderError.Request || response.HasStarted || attempt >= attempts)
             {
                 break;

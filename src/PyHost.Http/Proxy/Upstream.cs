@@ -66,9 +66,10 @@ public sealed partial class Upstream : IHealthObserver, IAsyncDisposable
     /// <summary>The checker of <c>health_check</c>, null without one; tests step it by hand.</summary>
     public ActiveHealthChecker? Checker => _checker;
 
-    /// <summary>Starts the active health checks, if any.</summary>
+    /// <summary>Starts the active health checks, if any, and the metrics' gauges of its servers.</summary>
     public void Start()
     {
+        ProxyTelemetry.Observe(this);
         if (_checker is not null)
         {
             LogChecking(Name, Config.HealthCheck!.Path, Config.HealthCheck.Interval.TotalSeconds, Servers.Count);
@@ -106,6 +107,18 @@ public sealed partial class Upstream : IHealthObserver, IAsyncDisposable
     /// <summary>Whether a response status counts as a failed request for the passive checks.</summary>
     public bool IsUnhealthyStatus(int status) => _unhealthyStatus.Contains(status);
 
+    /// <summary>Each server that <paramref name="previous"/> (the same upstream before a reload) has too keeps its health.</summary>
+    public void TakeOverHealth(Upstream previous)
+    {
+        foreach (UpstreamServer server in Servers)
+        {
+            if (previous.Servers.FirstOrDefault(old => old.Address.Text == server.Address.Text) is { } same)
+            {
+                server.Health.TakeOver(same.Health);
+            }
+        }
+    }
+
     /// <summary>Every server's state, for the admin status.</summary>
     public IReadOnlyList<ServerStatus> Status() => Servers.Select(server => server.Health.Status(server.InFlight)).ToArray();
 
@@ -117,6 +130,7 @@ public sealed partial class Upstream : IHealthObserver, IAsyncDisposable
     /// proxied through it finish.</summary>
     public async Task StopChecksAsync()
     {
+        ProxyTelemetry.Forget(this);
         if (_checker is not null && Interlocked.Exchange(ref _checksStopped, 1) == 0)
         {
             await _checker.DisposeAsync();

@@ -30,7 +30,9 @@ public sealed class UpstreamSet : IAsyncDisposable
     public IEnumerable<Upstream> Upstreams => _upstreams.Values;
 
     /// <param name="time">The clock of the health checks; tests give their own.</param>
-    public static UpstreamSet Create(PyHostConfig config, ILoggerFactory loggers, TimeProvider? time = null)
+    /// <param name="previous">The set of the configuration a reload replaces: its servers' health carries over to the
+    /// same servers (by upstream name and address) here.</param>
+    public static UpstreamSet Create(PyHostConfig config, ILoggerFactory loggers, TimeProvider? time = null, UpstreamSet? previous = null)
     {
         // YARP's forwarder, alone: its own logging stays silent (it logs every failed request with a stack trace);
         // PyHost says what happened in its own words.
@@ -46,6 +48,16 @@ public sealed class UpstreamSet : IAsyncDisposable
             if (route.Target is ProxyTarget { Server: { } server } && !set._upstreams.ContainsKey(server.Text))
             {
                 set._upstreams[server.Text] = new Upstream(UpstreamConfig.ForOneServer(server), logger, time);
+            }
+        }
+        if (previous is not null)
+        {
+            foreach (var (name, upstream) in set._upstreams)
+            {
+                if (previous._upstreams.TryGetValue(name, out Upstream? before))
+                {
+                    upstream.TakeOverHealth(before);
+                }
             }
         }
         return set;

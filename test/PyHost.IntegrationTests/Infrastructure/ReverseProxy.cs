@@ -7,7 +7,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace PyHost.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Debian's nginx or HAProxy in front of a pyhost, on a free 127.0.0.1 port, with its configuration, certificate and
+/// Debian's nginx, HAProxy or Caddy in front of a pyhost, on a free 127.0.0.1 port, with its configuration, certificate and
 /// logs in a temporary directory of its own; run in the foreground as this user, and stopped by DisposeAsync.
 /// </summary>
 public sealed class ReverseProxy : IAsyncDisposable
@@ -105,6 +105,21 @@ public sealed class ReverseProxy : IAsyncDisposable
         string configurationPath = Path.Combine(directory, "haproxy.cfg");
         await File.WriteAllTextAsync(configurationPath, configuration + "\n");
         var process = TestProcess.Start(Executable("haproxy"), ["-db", "-f", configurationPath], directory);
+        return await WaitUntilListeningAsync(new ReverseProxy(process, port, directory, null));
+    }
+
+    /// <summary>
+    /// Debian's Caddy (2.6) serving <paramref name="sites"/>, a Caddyfile's site blocks given the free port it listens
+    /// on; no admin endpoint, no automatic HTTPS, its data and config directories in the temporary one.
+    /// </summary>
+    public static async Task<ReverseProxy> StartCaddyAsync(Func<int, string> sites)
+    {
+        string directory = System.IO.Directory.CreateTempSubdirectory("pyhost-caddy-").FullName;
+        int port = PyHostServer.FreePort(IPAddress.Loopback);
+        string configurationPath = Path.Combine(directory, "Caddyfile");
+        await File.WriteAllTextAsync(configurationPath, "{\n\tadmin off\n\tauto_https off\n}\n" + sites(port) + "\n");
+        var process = TestProcess.Start(Executable("caddy"), ["run", "--config", configurationPath, "--adapter", "caddyfile"], directory,
+            new Dictionary<string, string?> { ["HOME"] = directory, ["XDG_DATA_HOME"] = directory, ["XDG_CONFIG_HOME"] = directory });
         return await WaitUntilListeningAsync(new ReverseProxy(process, port, directory, null));
     }
 

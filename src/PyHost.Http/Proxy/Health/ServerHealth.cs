@@ -1,9 +1,13 @@
 namespace PyHost.Http.Proxy.Health;
 
 /// <summary>Whether a server takes requests, and since when and why not: what the logs and the admin status show.</summary>
-/// <param name="DownSince">When it was marked down (UTC); null while it is up.</param>
-/// <param name="Reason">Why it is down: the last failed check or request.</param>
-public sealed record ServerStatus(string Server, bool Available, DateTimeOffset? DownSince, string? Reason, int InFlight);
+/// <param name="Since">When it went into its present state (UTC): marked down, up again, or, never down, when the
+/// configuration that has it came into force.</param>
+/// <param name="Reason">Why it is down: the failed check or request that marked it down; null while it is up.</param>
+/// <param name="LastFailure">The last failed check or request, whether or not it changed anything (kept while up).</param>
+/// <param name="FailedRequests">Failed requests in a row, counted towards max_fails (nginx's passive check).</param>
+public sealed record ServerStatus(string Server, bool Available, DateTimeOffset Since, string? Reason, string? LastFailure,
+    DateTimeOffset? LastFailureAt, int FailedRequests, int InFlight);
 
 /// <summary>A change of a server's state, for the log.</summary>
 public interface IHealthObserver
@@ -28,7 +32,10 @@ public sealed class ServerHealth(string name, int healthyThreshold, int unhealth
     private int _failedRequests;       // in a row
     private long _passiveDownUntil;    // time.GetTimestamp(); 0 = not down
     private DateTimeOffset? _downSince;
+    private DateTimeOffset _since = time.GetUtcNow();
     private string? _reason;
+    private string? _lastFailure;
+    private DateTimeOffset? _lastFailureAt;
 
     public string Name { get; } = name;
 
@@ -47,7 +54,31 @@ public sealed class ServerHealth(string name, int healthyThreshold, int unhealth
         bool available = IsAvailable;
         lock (_lock)
         {
-            return new ServerStatus(Name, available, available ? null : _downSince, available ? null : _reason, inFlight);
+            return new ServerStatus(Name, available, _since, available ? null : _reason, _lastFailure, _lastFailureAt, _failedRequests, inFlight);
+        }
+    }
+
+    /// <summary>
+    /// Starts from where <paramref name="previous"/> is: the same server in the configuration a reload replaces. A server
+    /// that was down stays down (since the same time, for the same reason) instead of being trusted again until its
+    /// first check or failed request, which a request not safe to retry would pay for.
+    /// </summary>
+    public void TakeOver(ServerHealth previous)
+    {
+        lock (previous._lock)
+        {
+            lock (_lock)
+            {
+                _activeDown = previous._activeDown;
+                _checkStreak = previous._checkStreak;
+                _failedRequests = previous._failedRequests;
+                _passiveDownUntil = previous._passiveDownUntil;
+                _downSince = previous._downSince;
+                _since = previous._since;
+                _reason = previous._reason;
+                _lastFailure = previous._lastFailure;
+                _lastFailureAt = previous._lastFailureAt;
+            }
         }
     }
 
@@ -74,6 +105,7 @@ public sealed class ServerHealth(string name, int healthyThreshold, int unhealth
         lock (_lock)
         {
             _checkStreak = _checkStreak < 0 ? _checkStreak - 1 : -1;
+            NoteFailure(reason);
             if (_activeDown || -_checkStreak < unhealthyThreshold)
             {
                 return;
@@ -102,13 +134,10 @@ public sealed class ServerHealth(string name, int healthyThreshold, int unhealth
 
     public void RequestFailed(string reason)
     {
-        if (maxFails == 0)
-        {
-            return;
-        }
         lock (_lock)
         {
-            if (++_failedRequests < maxFails || _passiveDownUntil != 0)
+            NoteFailure(reason);
+            if (maxFails == 0 || ++_failedRequests < maxFails || _passiveDownUntil != 0)
             {
                 return;
             }
@@ -152,16 +181,24 @@ public sealed class ServerHealth(string name, int healthyThreshold, int unhealth
         }
     }
 
+    private void NoteFailure(string reason)
+    {
+        _lastFailure = reason;
+        _lastFailureAt = time.GetUtcNow();
+    }
+
     private void WentDown(string reason, string how)
     {
-        _downSince = time.GetUtcNow();
+        _downSince = _since = time.GetUtcNow();
         observer.ServerDown(this, reason, how);
     }
 
     private void WentUp(string how)
     {
-        TimeSpan downFor = _downSince is { } since ? time.GetUtcNow() - since : TimeSpan.Zero;
+        DateTimeOffset now = time.GetUtcNow();
+        TimeSpan downFor = _downSince is { } since ? now - since : TimeSpan.Zero;
         _downSince = null;
+        _since = now;
         _reason = null;
         observer.ServerUp(this, downFor, how);
     }

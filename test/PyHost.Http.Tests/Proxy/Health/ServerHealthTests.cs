@@ -50,15 +50,54 @@ public sealed class ServerHealthTests
         health.RequestSucceeded();             // the streak is broken
         health.RequestFailed("connection refused");
         Assert.True(health.IsAvailable);
+        DateTimeOffset failedAt = _time.GetUtcNow();
         health.RequestFailed("answered 502");
         Assert.False(health.IsAvailable);
-        Assert.NotNull(health.Status(0).DownSince);
+        Assert.Equal((failedAt, "answered 502"), (health.Status(0).Since, health.Status(0).Reason));
 
         _time.Advance(TimeSpan.FromSeconds(9.9));
         Assert.False(health.IsAvailable);
         _time.Advance(TimeSpan.FromSeconds(0.1));
         Assert.True(health.IsAvailable);
         Assert.Equal(["down after 2 failed requests in a row; left out for 10 s: answered 502", "up after its 10 s back-off ended (down 10 s)"], _events.Lines);
+        // Up since the back-off ended; the failure that sent it away is still there to read.
+        ServerStatus status = health.Status(3);
+        Assert.Equal((true, failedAt.AddSeconds(10), null, "answered 502", failedAt, 3), (status.Available, status.Since, status.Reason, status.LastFailure, status.LastFailureAt, status.InFlight));
+    }
+
+    [Fact]
+    public void FailedRequestsBelowMaxFailsAreCountedAndASuccessClearsThem()
+    {
+        ServerHealth health = Health(maxFails: 3);
+        DateTimeOffset created = _time.GetUtcNow();
+        health.RequestFailed("connection reset by the server");
+        health.RequestFailed("answered 503");
+        Assert.Equal((true, created, 2, "answered 503"), (health.Status(0).Available, health.Status(0).Since, health.Status(0).FailedRequests, health.Status(0).LastFailure));
+        health.RequestSucceeded();
+        Assert.Equal(0, health.Status(0).FailedRequests);
+    }
+
+    [Fact]
+    public void AReloadsNewHealthTakesOverTheOldOnesStateWithoutTellingAnyoneAgain()
+    {
+        ServerHealth before = Health(healthy: 2, unhealthy: 1, maxFails: 1, failTimeoutSeconds: 10);
+        DateTimeOffset downAt = _time.GetUtcNow();
+        before.CheckFailed("health check / failed: connection refused");
+        before.RequestFailed("connection refused");
+        _time.Advance(TimeSpan.FromSeconds(3));
+        ServerHealth after = Health(healthy: 2, unhealthy: 1, maxFails: 1, failTimeoutSeconds: 10);
+        Assert.True(after.IsAvailable);
+
+        after.TakeOver(before);
+
+        Assert.False(after.IsAvailable);
+        Assert.Equal((false, downAt, "health check / failed: connection refused"), (after.Status(0).Available, after.Status(0).Since, after.Status(0).Reason));
+        Assert.Single(_events.Lines);                 // the one "down" of the old health: taking over says nothing
+        after.CheckPassed();
+        Assert.False(after.IsAvailable);              // healthy_threshold = 2: one passed check is not enough
+        _time.Advance(TimeSpan.FromSeconds(7));       // the passive back-off from the old one's failed request ends too
+        after.CheckPassed();
+        Assert.True(after.IsAvailable);
     }
 
     [Fact]
