@@ -177,7 +177,7 @@ public sealed partial class ServerHost
         {
             try
             {
-                foreach (FrontListener socket in _context.Sockets.Bind(ListenerSettingsFactory.BindOf(listener), _context.SocketSettings))
+                foreach (FrontListener socket in _context.Sockets.Bind(listener.Address, _context.SocketSettings))
                 {
                     _listeners.Add(await StartListenerAsync(listener, socket));
                     LogListenerAdded(socket.Url);

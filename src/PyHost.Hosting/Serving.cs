@@ -87,7 +87,7 @@ public static partial class Serving
         config = ServeInheritedSockets(config, inherited, log);
         var socketSettings = new ListenerSettings
         {
-            Binds = config.Listeners.Select(ListenerSettingsFactory.BindOf).ToList(),
+            Binds = config.Listeners.Select(listener => listener.Address).ToList(),
             UnixSocketMode = config.Server.Umask is { } mask ? (UnixFileMode)(0b110_110_110 & ~mask) : (UnixFileMode)0b110_110_000,
             UnixSocketGroup = privileges?.Group is null ? null : privileges.GroupId,
         };
@@ -278,7 +278,7 @@ public static partial class Serving
         foreach (FrontListener socket in inherited)
         {
             string address = socket.UnixSocketPath is { } path ? $"unix:{path}" : socket.EndPoint!.ToString();
-            if (listeners.Any(listener => socket.Serves(ListenerSettingsFactory.BindOf(listener))))
+            if (listeners.Any(listener => socket.Serves(listener.Address)))
             {
                 continue;
             }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using PyHost.Configuration.Model;
 using PyHost.Workers.Posix;
 
 namespace PyHost.Http.Listening;
@@ -8,7 +9,7 @@ namespace PyHost.Http.Listening;
 public sealed record ListenerSettings
 {
     /// <summary>The binds to serve besides the inherited sockets (each served by an inherited one when it matches).</summary>
-    public required IReadOnlyList<BindAddress> Binds { get; init; }
+    public required IReadOnlyList<ListenAddress> Binds { get; init; }
 
     /// <summary>Mode of the Unix socket files PyHost makes: 0660 by default, so a web server in the group may connect.</summary>
     public UnixFileMode UnixSocketMode { get; init; } = (UnixFileMode)0b110_110_000;
@@ -39,7 +40,7 @@ public sealed class ListenerSet : IDisposable
         var listeners = new List<FrontListener>(inherited);
         try
         {
-            foreach (BindAddress bind in settings.Binds)
+            foreach (ListenAddress bind in settings.Binds)
             {
                 if (listeners.FirstOrDefault(listener => listener.InheritedFrom is not null && listener.Serves(bind)) is { } inheritedListener)
                 {
@@ -53,7 +54,7 @@ public sealed class ListenerSet : IDisposable
                 }
                 else if (bind.IsLocalhost)
                 {
-                    listeners.Add(BindTcp(new IPEndPoint(IPAddress.Loopback, bind.Port), bind.Text));
+                    listeners.Add(BindTcp(new IPEndPoint(IPAddress.Loopback, bind.Port), bind.CanonicalUrl));
                     if (Socket.OSSupportsIPv6 && TryBindTcp(new IPEndPoint(IPAddress.IPv6Loopback, listeners[^1].EndPoint!.Port)) is { } ipv6)
                     {
                         listeners.Add(ipv6);   // "localhost" is both loopbacks, where the machine has IPv6
@@ -61,7 +62,7 @@ public sealed class ListenerSet : IDisposable
                 }
                 else
                 {
-                    listeners.Add(BindTcp(new IPEndPoint(bind.Address!, bind.Port), bind.Text));
+                    listeners.Add(BindTcp(new IPEndPoint(bind.Address!, bind.Port), bind.CanonicalUrl));
                 }
                 for (int i = before; i < listeners.Count; i++)
                 {
@@ -84,7 +85,7 @@ public sealed class ListenerSet : IDisposable
     /// Binds one more address (a configuration reload added a listener): the sockets for it, also kept in the set.
     /// Throws <see cref="ListenException"/> with a one-line message; nothing stays open then.
     /// </summary>
-    public IReadOnlyList<FrontListener> Bind(BindAddress bind, ListenerSettings settings)
+    public IReadOnlyList<FrontListener> Bind(ListenAddress bind, ListenerSettings settings)
     {
         using ListenerSet added = Open([], settings with { Binds = [bind] });
         List<FrontListener> taken = [.. added._listeners];
