@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using PyHost.IntegrationTests.Configuration;
-using ConfiguredServer = PyHost.IntegrationTests.Configuration.ConfiguredServer;   // the one that serves a pyhost.toml text
 using PyHost.IntegrationTests.Infrastructure;
 using PyHost.IntegrationTests.Supervision;
 using Xunit;
