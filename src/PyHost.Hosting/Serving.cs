@@ -41,6 +41,10 @@ public static partial class Serving
 {
     public static async Task<int> RunAsync(ServeRequest request)
     {
+        if (!ConfiguredFilesExist(request.Config))
+        {
+            return ConfigurationMistake;
+        }
         using var signals = SignalRouter.Install();
         try
         {
@@ -153,7 +157,7 @@ public static partial class Serving
         }
         catch (Exception ex) when (ex is AppConfigurationException or ServerConfigurationException)
         {
-            throw new StartupException(ex.Message, exitStatus: 2);   // the configuration asks for what cannot be: a usage error
+            throw new StartupException(ex.Message, exitStatus: ConfigurationMistake);   // the configuration asks for what cannot be
         }
         if (server is null)
         {
