@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using PyHost.IntegrationTests.Configuration;
 using PyHost.IntegrationTests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using PyHost.IntegrationTests.Configuration;
 using PyHost.IntegrationTests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using PyHost.IntegrationTests.Configuration;
 using PyHost.IntegrationTests.Infrastructure;
 using PyHost.IntegrationTests.Supervision;
 using Xunit;
