@@ -1,3 +1,4 @@
+using PyHost.Configuration.Model;
 using PyHost.Http;
 
 namespace PyHost.Admin;
@@ -16,7 +17,7 @@ public sealed record AdminOptions
             : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(pidFile))!, Path.GetFileNameWithoutExtension(pidFile) + ".control.sock");
 
     /// <summary>A TCP address as well (<c>--admin HOST:PORT</c>), for Prometheus and the dashboard in a browser.</summary>
-    public BindAddress? Tcp { get; init; }
+    public ListenAddress? Tcp { get; init; }
 
     /// <summary>The bearer token every TCP request must carry (<c>--admin-token-file</c>); required with <see cref="Tcp"/>.</summary>
     public string? Token { get; init; }

@@ -11,20 +11,6 @@ namespace PyHost.Gateways;
 // through as uWSGI and flup pass it.
 public sealed partial class GatewayRequest
 {
-    private static readonly byte[] RequestMethodKey = MarshalWriter.EncodeKey("REQUEST_METHOD");
-    private static readonly byte[] ScriptNameKey = MarshalWriter.EncodeKey("SCRIPT_NAME");
-    private static readonly byte[] PathInfoKey = MarshalWriter.EncodeKey("PATH_INFO");
-    private static readonly byte[] QueryStringKey = MarshalWriter.EncodeKey("QUERY_STRING");
-    private static readonly byte[] RequestUriKey = MarshalWriter.EncodeKey("REQUEST_URI");
-    private static readonly byte[] RawUriKey = MarshalWriter.EncodeKey("RAW_URI");
-    private static readonly byte[] ServerProtocolKey = MarshalWriter.EncodeKey("SERVER_PROTOCOL");
-    private static readonly byte[] UrlSchemeKey = MarshalWriter.EncodeKey("wsgi.url_scheme");
-    private static readonly byte[] ServerNameKey = MarshalWriter.EncodeKey("SERVER_NAME");
-    private static readonly byte[] ServerPortKey = MarshalWriter.EncodeKey("SERVER_PORT");
-    private static readonly byte[] RemoteAddrKey = MarshalWriter.EncodeKey("REMOTE_ADDR");
-    private static readonly byte[] RemotePortKey = MarshalWriter.EncodeKey("REMOTE_PORT");
-    private static readonly byte[] ContentTypeKey = MarshalWriter.EncodeKey("CONTENT_TYPE");
-    private static readonly byte[] ContentLengthKey = MarshalWriter.EncodeKey("CONTENT_LENGTH");
 
     // Written above from computed values, or dropped: HTTP_CONTENT_* duplicate CONTENT_* (nginx sends both; PEP 3333
     // and the HTTP front have only the unprefixed pair), SCGI=1 is the protocol's own marker.
@@ -53,22 +39,22 @@ public sealed partial class GatewayRequest
         }
 
         MarshalWriter.WriteDictStart(output);
-        Add(output, RequestMethodKey, Method);
-        Add(output, ScriptNameKey, scriptName);
-        Add(output, PathInfoKey, Path.AsSpan(scriptName.Length));
-        Add(output, QueryStringKey, QueryString);
-        Add(output, RequestUriKey, RequestUri);
-        Add(output, RawUriKey, RequestUri);
-        Add(output, ServerProtocolKey, Variables.GetLatin1("SERVER_PROTOCOL") is { Length: > 0 } protocol ? protocol : "HTTP/1.1");
-        Add(output, UrlSchemeKey, Scheme);
-        Add(output, ServerNameKey, ServerName());
-        Add(output, ServerPortKey, ServerPort());
-        Add(output, RemoteAddrKey, Variables.GetLatin1("REMOTE_ADDR") ?? "");
-        Add(output, RemotePortKey, Variables.GetLatin1("REMOTE_PORT") ?? "0");
-        AddIfNotEmpty(output, ContentTypeKey, "CONTENT_TYPE", "HTTP_CONTENT_TYPE");
+        Add(output, EnvironKeys.RequestMethod, Method);
+        Add(output, EnvironKeys.ScriptName, scriptName);
+        Add(output, EnvironKeys.PathInfo, Path.AsSpan(scriptName.Length));
+        Add(output, EnvironKeys.QueryString, QueryString);
+        Add(output, EnvironKeys.RequestUri, RequestUri);
+        Add(output, EnvironKeys.RawUri, RequestUri);
+        Add(output, EnvironKeys.ServerProtocol, Variables.GetLatin1("SERVER_PROTOCOL") is { Length: > 0 } protocol ? protocol : "HTTP/1.1");
+        Add(output, EnvironKeys.UrlScheme, Scheme);
+        Add(output, EnvironKeys.ServerName, ServerName());
+        Add(output, EnvironKeys.ServerPort, ServerPort());
+        Add(output, EnvironKeys.RemoteAddr, Variables.GetLatin1("REMOTE_ADDR") ?? "");
+        Add(output, EnvironKeys.RemotePort, Variables.GetLatin1("REMOTE_PORT") ?? "0");
+        AddIfNotEmpty(output, EnvironKeys.ContentType, "CONTENT_TYPE", "HTTP_CONTENT_TYPE");
         if ((bufferedBodyLength ?? ContentLength) is { } length)
         {
-            Add(output, ContentLengthKey, length.ToString(CultureInfo.InvariantCulture));
+            Add(output, EnvironKeys.ContentLength, length.ToString(CultureInfo.InvariantCulture));
         }
         WritePassedVariables(output);
         MarshalWriter.WriteDictEnd(output);

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+using PyHost.Configuration.Diagnostics;
 using PyHost.Configuration.Model;
+using PyHost.Configuration.Validation;
 using PyHost.Hosting.Apps;
 using PyHost.Hosting.Front;
 using PyHost.Http;
@@ -55,6 +57,13 @@ public sealed partial class ServerHost
 
     private async Task<string> ApplyAsync(PyHostConfig next, string reason, TlsFront? nextTls)
     {
+        // What it names on disk (static directories, error pages, a --paste file...), checked as at the start.
+        var missing = new DiagnosticBag();
+        FileSystemCheck.CheckInputs(next, missing);
+        if (missing.HasErrors)
+        {
+            return Refused(string.Join("\n", missing.Items.Where(problem => problem.IsError)));
+        }
         var added = new Dictionary<string, AppHost>(StringComparer.Ordinal);
         try
         {
@@ -177,7 +186,7 @@ public sealed partial class ServerHost
         {
             try
             {
-                foreach (FrontListener socket in _context.Sockets.Bind(ListenerSettingsFactory.BindOf(listener), _context.SocketSettings))
+                foreach (FrontListener socket in _context.Sockets.Bind(listener.Address, _context.SocketSettings))
                 {
                     _listeners.Add(await StartListenerAsync(listener, socket));
                     LogListenerAdded(socket.Url);

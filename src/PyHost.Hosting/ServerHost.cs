@@ -157,8 +157,7 @@ public sealed partial class ServerHost : IAsyncDisposable
     /// <summary>The sockets a listener serves: those already open for its address (bound at start or inherited).</summary>
     private IReadOnlyList<FrontListener> SocketsFor(ListenerConfig listener)
     {
-        BindAddress bind = ListenerSettingsFactory.BindOf(listener);
-        return _context.Sockets.Listeners.Where(socket => socket.Serves(bind)).ToList();
+        return _context.Sockets.Listeners.Where(socket => socket.Serves(listener.Address)).ToList();
     }
 
     private async Task<RunningListener> StartListenerAsync(ListenerConfig listener, FrontListener socket)

@@ -41,6 +41,10 @@ public static partial class Serving
 {
     public static async Task<int> RunAsync(ServeRequest request)
     {
+        if (!ConfiguredFilesExist(request.Config))
+        {
+            return ConfigurationMistake;
+        }
         using var signals = SignalRouter.Install();
         try
         {
@@ -87,7 +91,7 @@ public static partial class Serving
         config = ServeInheritedSockets(config, inherited, log);
         var socketSettings = new ListenerSettings
         {
-            Binds = config.Listeners.Select(ListenerSettingsFactory.BindOf).ToList(),
+            Binds = config.Listeners.Select(listener => listener.Address).ToList(),
             UnixSocketMode = config.Server.Umask is { } mask ? (UnixFileMode)(0b110_110_110 & ~mask) : (UnixFileMode)0b110_110_000,
             UnixSocketGroup = privileges?.Group is null ? null : privileges.GroupId,
         };
@@ -153,7 +157,7 @@ public static partial class Serving
         }
         catch (Exception ex) when (ex is AppConfigurationException or ServerConfigurationException)
         {
-            throw new StartupException(ex.Message, exitStatus: 2);   // the configuration asks for what cannot be: a usage error
+            throw new StartupException(ex.Message, exitStatus: ConfigurationMistake);   // the configuration asks for what cannot be
         }
         if (server is null)
         {
@@ -278,7 +282,7 @@ public static partial class Serving
         foreach (FrontListener socket in inherited)
         {
             string address = socket.UnixSocketPath is { } path ? $"unix:{path}" : socket.EndPoint!.ToString();
-            if (listeners.Any(listener => socket.Serves(ListenerSettingsFactory.BindOf(listener))))
+            if (listeners.Any(listener => socket.Serves(listener.Address)))
             {
                 continue;
             }

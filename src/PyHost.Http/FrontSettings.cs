@@ -1,3 +1,4 @@
+using PyHost.Configuration.Model;
 using PyHost.Http.Forwarding;
 
 namespace PyHost.Http;

@@ -18,20 +18,6 @@ namespace PyHost.Http;
 /// </summary>
 public static partial class WsgiEnviron
 {
-    private static readonly byte[] RequestMethod = MarshalWriter.EncodeKey("REQUEST_METHOD");
-    private static readonly byte[] ScriptName = MarshalWriter.EncodeKey("SCRIPT_NAME");
-    private static readonly byte[] PathInfo = MarshalWriter.EncodeKey("PATH_INFO");
-    private static readonly byte[] QueryString = MarshalWriter.EncodeKey("QUERY_STRING");
-    private static readonly byte[] ContentType = MarshalWriter.EncodeKey("CONTENT_TYPE");
-    private static readonly byte[] ContentLength = MarshalWriter.EncodeKey("CONTENT_LENGTH");
-    private static readonly byte[] ServerName = MarshalWriter.EncodeKey("SERVER_NAME");
-    private static readonly byte[] ServerPort = MarshalWriter.EncodeKey("SERVER_PORT");
-    private static readonly byte[] ServerProtocol = MarshalWriter.EncodeKey("SERVER_PROTOCOL");
-    private static readonly byte[] RemoteAddr = MarshalWriter.EncodeKey("REMOTE_ADDR");
-    private static readonly byte[] RemotePort = MarshalWriter.EncodeKey("REMOTE_PORT");
-    private static readonly byte[] RequestUri = MarshalWriter.EncodeKey("REQUEST_URI");
-    private static readonly byte[] RawUri = MarshalWriter.EncodeKey("RAW_URI");
-    private static readonly byte[] UrlScheme = MarshalWriter.EncodeKey("wsgi.url_scheme");
     private static readonly byte[] RequestIdKey = MarshalWriter.EncodeKey("HTTP_X_REQUEST_ID");
     private static readonly byte[] TraceIdKey = MarshalWriter.EncodeKey("pyhost.trace_id");
     private static readonly byte[] SpanIdKey = MarshalWriter.EncodeKey("pyhost.span_id");
@@ -53,14 +39,14 @@ public static partial class WsgiEnviron
         string rawTarget = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
 
         MarshalWriter.WriteDictStart(output);
-        Add(output, RequestMethod, request.Method);
-        Add(output, ScriptName, scriptName);
+        Add(output, EnvironKeys.RequestMethod, request.Method);
+        Add(output, EnvironKeys.ScriptName, scriptName);
         WritePathAndQuery(output, rawTarget, scriptName.Length);
-        Add(output, RequestUri, rawTarget);
-        Add(output, RawUri, rawTarget);
-        Add(output, ServerProtocol, request.Protocol);
+        Add(output, EnvironKeys.RequestUri, rawTarget);
+        Add(output, EnvironKeys.RawUri, rawTarget);
+        Add(output, EnvironKeys.ServerProtocol, request.Protocol);
         RequestOrigin origin = RequestOriginFeature.Get(context);
-        Add(output, UrlScheme, origin.Scheme);
+        Add(output, EnvironKeys.UrlScheme, origin.Scheme);
         WriteServerAndRemote(output, origin);
         WriteTls(output, context);
         RequestRecord? record = RequestRecord.Of(context);
@@ -71,7 +57,7 @@ public static partial class WsgiEnviron
         }
         if (bufferedBodyLength is { } length)
         {
-            MarshalWriter.WriteEncodedKey(output, ContentLength);
+            MarshalWriter.WriteEncodedKey(output, EnvironKeys.ContentLength);
             Span<char> digits = stackalloc char[20];
             length.TryFormat(digits, out int written, default, System.Globalization.CultureInfo.InvariantCulture);
             MarshalWriter.WriteString(output, digits[..written]);
@@ -89,7 +75,7 @@ public static partial class WsgiEnviron
         // The mount prefix has no escapes (the route table refuses them), so it is the raw path's first characters.
         path = path[Math.Min(mountLength, path.Length)..];
 
-        MarshalWriter.WriteEncodedKey(output, PathInfo);
+        MarshalWriter.WriteEncodedKey(output, EnvironKeys.PathInfo);
         byte[]? rented = null;
         Span<byte> decoded = path.Length * 3 <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(path.Length * 3));
         int length = PercentDecode(path, decoded);
@@ -99,7 +85,7 @@ public static partial class WsgiEnviron
             ArrayPool<byte>.Shared.Return(rented);
         }
 
-        MarshalWriter.WriteEncodedKey(output, QueryString);
+        MarshalWriter.WriteEncodedKey(output, EnvironKeys.QueryString);
         MarshalWriter.WriteString(output, query);
     }
 
@@ -143,12 +129,12 @@ public static partial class WsgiEnviron
     /// </summary>
     private static void WriteServerAndRemote(IBufferWriter<byte> output, RequestOrigin origin)
     {
-        Add(output, ServerName, origin.ServerName);
-        MarshalWriter.WriteEncodedKey(output, ServerPort);
+        Add(output, EnvironKeys.ServerName, origin.ServerName);
+        MarshalWriter.WriteEncodedKey(output, EnvironKeys.ServerPort);
         WriteNumber(output, origin.ServerPort);
         // A Unix-socket peer has no address; "" keeps the key present for apps that read it unconditionally.
-        Add(output, RemoteAddr, origin.RemoteAddress);
-        MarshalWriter.WriteEncodedKey(output, RemotePort);
+        Add(output, EnvironKeys.RemoteAddr, origin.RemoteAddress);
+        MarshalWriter.WriteEncodedKey(output, EnvironKeys.RemotePort);
         WriteNumber(output, origin.RemotePort);
     }
 
@@ -204,11 +190,11 @@ public static partial class WsgiEnviron
             }
             if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
             {
-                MarshalWriter.WriteEncodedKey(output, ContentType);
+                MarshalWriter.WriteEncodedKey(output, EnvironKeys.ContentType);
             }
             else if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             {
-                MarshalWriter.WriteEncodedKey(output, ContentLength);
+                MarshalWriter.WriteEncodedKey(output, EnvironKeys.ContentLength);
             }
             else
             {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using PyHost.Configuration.Model;
 using PyHost.Http;
 using PyHost.Workers.Posix;
 
@@ -41,7 +42,7 @@ internal sealed class AdminSockets : IDisposable
 
     /// <summary>Binds both; nothing is at <paramref name="path"/> yet (see <see cref="Publish"/>). Throws
     /// <see cref="IOException"/> with a one-line reason.</summary>
-    public static AdminSockets Bind(string path, BindAddress? tcp, bool takeOver)
+    public static AdminSockets Bind(string path, ListenAddress? tcp, bool takeOver)
     {
         if (!takeOver)
         {
@@ -89,7 +90,7 @@ internal sealed class AdminSockets : IDisposable
         }
     }
 
-    private static Socket BindTcp(BindAddress bind, bool takeOver)
+    private static Socket BindTcp(ListenAddress bind, bool takeOver)
     {
         var endPoint = new IPEndPoint(bind.IsLocalhost ? IPAddress.Loopback : bind.Address!, bind.Port);
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);

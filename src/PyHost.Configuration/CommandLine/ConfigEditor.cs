@@ -146,7 +146,7 @@ public sealed partial class ConfigEditor
         {
             _config = _config with { Listeners = _config.Listeners.Select((listener, index) => SetListenerKey(listener, index, key, value, origin)).ToList() };
         }
-        CheckTlsSettings();
+        CheckListeners();
         if (_staticRoutes.Count + _cgiRoutes.Count > 0)
         {
             AddFrontRoutes();
@@ -156,22 +156,34 @@ public sealed partial class ConfigEditor
         return _config with { Provenance = new ConfigProvenance(_origins) };
     }
 
-    /// <summary>gunicorn's TLS flags set every listener's keys one by one, so what a [[listen]] table checks as a whole is
-    /// checked here: the key and client certificates go with a certificate, client certificates with their CA.</summary>
-    private void CheckTlsSettings()
+    /// <summary>
+    /// Flags set every listener's keys one by one, so [[listen]]'s own checks across keys (the key and client
+    /// certificates go with TLS, client certificates with their CA, ...) run here on each listener they changed, given
+    /// the keys the flags set. A problem every listener shares is said once, at the first.
+    /// </summary>
+    private void CheckListeners()
     {
-        string[] tlsKeys = ["key", "client_ca", "client_certificates"];
-        if (_listenerSettings.FirstOrDefault(setting => tlsKeys.Contains(setting.Key)) is { Key: not null } stray
-            && _config.Listeners.Any(listener => listener.Tls == ListenerTls.None))
+        if (_listenerSettings.Count == 0)
         {
-            Diagnostics.Error(stray.Origin, $"listen[0].{stray.Key}", "--keyfile, --ca-certs and --cert-reqs go with --certfile, which turns TLS on",
-                "add --certfile FILE (the certificate chain)");
             return;
         }
-        if (_listenerSettings.FirstOrDefault(setting => setting.Key == "client_certificates") is { Key: not null } requirement
-            && _config.Listeners.Any(listener => listener.ClientCertificates != ClientCertificates.None && listener.ClientCa is null))
+        var found = new DiagnosticBag();
+        var context = new ReadContext(found, _origins, Context.BaseDirectory, lenient: true);
+        for (int i = 0; i < _config.Listeners.Count; i++)
         {
-            Diagnostics.Error(requirement.Origin, "listen[0].client_certificates", "--cert-reqs asks for client certificates: give --ca-certs, the CA they must chain to");
+            string path = $"listen[{i}]";
+            SettingOrigin addressOrigin = _origins.GetValueOrDefault($"{path}.address") ?? DefaultOrigin.Instance;
+            var given = new TomlTable(addressOrigin);
+            given.Set("address", TomlValues.Text(_config.Listeners[i].Address.Text, addressOrigin), addressOrigin);
+            foreach (var (key, value, origin) in _listenerSettings)
+            {
+                given.Set(key.Split('.')[0], value, origin);
+            }
+            ListenerConfig.Table.Check(_config.Listeners[i], given, context, path);
+        }
+        foreach (ConfigDiagnostic problem in found.Items.DistinctBy(problem => (problem.Origin, problem.Message)))
+        {
+            Diagnostics.Add(problem);
         }
     }
 

@@ -66,6 +66,15 @@ public sealed class ConfigTable<T>(string title, string description, Func<T> cre
             context.Origins[keyPath] = entry.KeyOrigin;
             record = key.Read(record, entry.Value, context, keyPath);
         }
+        return Check(record, node, context, path);
+    }
+
+    /// <summary>
+    /// The checks across keys alone, for a record made otherwise than by reading <paramref name="node"/> whole: the
+    /// flags' editor sets keys one by one and passes the keys it set as <paramref name="node"/>.
+    /// </summary>
+    public T Check(T record, TomlTable node, ReadContext context, string path)
+    {
         foreach (var check in _checks)
         {
             record = check(record, node, context, path);

@@ -116,7 +116,19 @@ public static class AddressRules
         {
             return false;
         }
+        // 10.1.2.3/8 is most likely a typing mistake; Python's ip_network (gunicorn's parser) refuses it too.
         return network.BaseAddress.Equals(ip);
+    }
+
+    /// <summary>As <see cref="TryParse"/>, and an IPv6 address may stand in brackets ("[::1]", "[fd00::]/8"), as proxy
+    /// lists (--forwarded-allow-ips) are written.</summary>
+    public static bool TryParseBracketed(string text, out IPNetwork network)
+    {
+        int slash = text.IndexOf('/');
+        string address = slash < 0 ? text : text[..slash];
+        return address.StartsWith('[') && address.EndsWith(']')
+            ? TryParse(address[1..^1] + (slash < 0 ? "" : text[slash..]), out network)
+            : TryParse(text, out network);
     }
 }
 

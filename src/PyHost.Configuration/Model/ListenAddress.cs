@@ -55,6 +55,21 @@ public sealed record ListenAddress
         : IsLocalhost ? $"localhost:{Port.ToString(CultureInfo.InvariantCulture)}"
         : $"{(Address!.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{Address}]" : Address.ToString())}:{Port.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>The canonical form with a gateway's scheme ("uwsgi://127.0.0.1:8001", "scgi+unix:/run/a.sock"): how
+    /// messages about the socket name it.</summary>
+    public string CanonicalUrl => Protocol == ListenerProtocol.Http ? Canonical
+        : IsUnixSocket ? $"{SchemeName(Protocol)}+{Canonical}"
+        : $"{SchemeName(Protocol)}://{Canonical}";
+
+    /// <summary>The scheme an address of <paramref name="protocol"/> is written with.</summary>
+    public static string SchemeName(ListenerProtocol protocol) => protocol switch
+    {
+        ListenerProtocol.Uwsgi => "uwsgi",
+        ListenerProtocol.FastCgi => "fastcgi",
+        ListenerProtocol.Scgi => "scgi",
+        _ => "http",
+    };
+
     /// <summary>Reads an address; relative unix socket paths are relative to <paramref name="baseDirectory"/>.</summary>
     public static bool TryParse(string text, string baseDirectory, [NotNullWhen(true)] out ListenAddress? address, [NotNullWhen(false)] out string? error)
     {

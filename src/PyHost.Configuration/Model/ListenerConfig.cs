@@ -112,23 +112,45 @@ public sealed record ListenerConfig
         {
             context.Error(node, path, "a [[listen]] needs an address", "address = \"0.0.0.0:8000\"");
         }
+        // Read leniently, the keys come from gunicorn's flags (or its .py file), and the messages use their names:
+        // --certfile turns TLS on there, and may hold the key too (Python's load_cert_chain reads it from there).
+        bool gunicornFlags = context.Lenient;
+        bool tlsKeyWithoutTls = false;
         if (listener.Tls == ListenerTls.None)
         {
-            foreach (string key in new[] { "certificate", "key", "client_ca" })
+            string[] tlsKeys = gunicornFlags ? ["key", "client_ca", "client_certificates"] : ["certificate", "key", "client_ca"];
+            foreach (string key in tlsKeys)
             {
-                if (node.Entry(key) is { } entry)
+                if (node.Entry(key) is not { } entry)
                 {
-                    context.Diagnostics.Error(entry.KeyOrigin, ReadContext.Join(path, key), $"'{key}' is given but tls is \"none\"", "add tls = \"files\" to serve TLS on this listener");
+                    continue;
                 }
+                tlsKeyWithoutTls = true;
+                if (gunicornFlags)
+                {
+                    context.Diagnostics.Error(entry.KeyOrigin, ReadContext.Join(path, key), "--keyfile, --ca-certs and --cert-reqs go with --certfile, which turns TLS on",
+                        "add --certfile FILE (the certificate chain)");
+                    break;
+                }
+                context.Diagnostics.Error(entry.KeyOrigin, ReadContext.Join(path, key), $"'{key}' is given but tls is \"none\"", "add tls = \"files\" to serve TLS on this listener");
             }
         }
-        if ((listener.Certificate is null) != (listener.Key is null))
+        if (!gunicornFlags && (listener.Certificate is null) != (listener.Key is null))
         {
             context.Error(node, path, "'certificate' and 'key' go together: give both or neither");
         }
-        if (listener.ClientCertificates != ClientCertificates.None && listener.ClientCa is null)
+        if (listener.ClientCertificates != ClientCertificates.None && listener.ClientCa is null && !(gunicornFlags && tlsKeyWithoutTls))
         {
-            context.Error(node, ReadContext.Join(path, "client_certificates"), "client certificates need 'client_ca', the CA they must chain to");
+            string clientCertificates = ReadContext.Join(path, "client_certificates");
+            if (gunicornFlags)
+            {
+                context.Diagnostics.Error(node.Entry("client_certificates")?.KeyOrigin ?? node.Origin, clientCertificates,
+                    "--cert-reqs asks for client certificates: give --ca-certs, the CA they must chain to");
+            }
+            else
+            {
+                context.Error(node, clientCertificates, "client certificates need 'client_ca', the CA they must chain to");
+            }
         }
         if (node.Entry("mode") is { } mode && !listener.Address.IsUnixSocket)
         {

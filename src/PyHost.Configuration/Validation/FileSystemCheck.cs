@@ -7,10 +7,20 @@ namespace PyHost.Configuration.Validation;
 /// The checks that look at the disk, kept apart from reading so a config can be read (and printed) anywhere: static
 /// directories exist, certificate, key and error page files are readable, app directories and PasteDeploy files exist,
 /// log, pid and socket files have a directory to live in. Each problem names the line of its key.
+/// <c>pyhost check</c> runs all of it; <c>serve</c> and a reload run <see cref="CheckInputs"/>, where a problem is a
+/// configuration mistake (exit status 2), and leave the places PyHost writes to the steps that open them (exit 1,
+/// with the system's reason).
 /// </summary>
 public static class FileSystemCheck
 {
     public static void Check(PyHostConfig config, DiagnosticBag diagnostics)
+    {
+        CheckInputs(config, diagnostics);
+        CheckOutputs(config, diagnostics);
+    }
+
+    /// <summary>The files and directories the configuration names for PyHost to read or serve.</summary>
+    public static void CheckInputs(PyHostConfig config, DiagnosticBag diagnostics)
     {
         for (int i = 0; i < config.Listeners.Count; i++)
         {
@@ -18,10 +28,6 @@ public static class FileSystemCheck
             Readable(config, diagnostics, $"listen[{i}].certificate", listener.Certificate);
             Readable(config, diagnostics, $"listen[{i}].key", listener.Key);
             Readable(config, diagnostics, $"listen[{i}].client_ca", listener.ClientCa);
-            if (listener.Address.UnixSocketPath is { } socket)
-            {
-                ParentExists(config, diagnostics, $"listen[{i}].address", socket, "the unix socket");
-            }
         }
         Readable(config, diagnostics, "acme.ca_root", config.Acme.CaRoot);
         for (int i = 0; i < config.Sites.Count; i++)
@@ -76,6 +82,18 @@ public static class FileSystemCheck
             foreach (string extra in app.ReloadExtraFiles.Where(extra => !File.Exists(extra)))
             {
                 Report(config, diagnostics, $"{prefix}.reload_extra_files", $"no such file: {extra}");
+            }
+        }
+    }
+
+    /// <summary>The directories of the files PyHost makes: unix sockets, logs, the pid file.</summary>
+    public static void CheckOutputs(PyHostConfig config, DiagnosticBag diagnostics)
+    {
+        for (int i = 0; i < config.Listeners.Count; i++)
+        {
+            if (config.Listeners[i].Address.UnixSocketPath is { } socket)
+            {
+                ParentExists(config, diagnostics, $"listen[{i}].address", socket, "the unix socket");
             }
         }
         if (config.Log.ErrorLog != "-")

@@ -23,8 +23,6 @@ public sealed record TNetstringLimits
 /// </summary>
 public static class TNetstringReader
 {
-    private const int MaxSizeDigits = 9;
-
     /// <summary>
     /// <see cref="OperationStatus.Done"/> with the value, the reader past it; <see cref="OperationStatus.NeedMoreData"/>
     /// with nothing consumed; <see cref="OperationStatus.InvalidData"/> with a one-line reason.
@@ -56,31 +54,18 @@ public static class TNetstringReader
     private static OperationStatus TryReadSize(
         SequenceReader<byte> reader, TNetstringLimits limits, out int size, out int prefixLength, out string? error)
     {
-        size = 0;
-        prefixLength = 0;
         error = null;
-        int digits = 0;
-        while (reader.TryRead(out byte b))
+        OperationStatus status = NetstringLength.TryRead(reader, leadingZeroAllowed: true, out size, out prefixLength);
+        if (status == OperationStatus.InvalidData)
         {
-            if (b == (byte)':' && digits > 0)
-            {
-                prefixLength = digits + 1;
-                if (size > limits.MaxBytes)
-                {
-                    error = $"a tnetstring of {size} bytes is over the limit of {limits.MaxBytes}";
-                    return OperationStatus.InvalidData;
-                }
-                return OperationStatus.Done;
-            }
-            if (b is < (byte)'0' or > (byte)'9' || digits == MaxSizeDigits)
-            {
-                error = "a tnetstring starts with its size: at most 9 decimal digits, then ':'";
-                return OperationStatus.InvalidData;
-            }
-            size = size * 10 + (b - '0');
-            digits++;
+            error = $"a tnetstring starts with its size: at most {NetstringLength.MaxDigits} decimal digits, then ':'";
         }
-        return OperationStatus.NeedMoreData;
+        else if (status == OperationStatus.Done && size > limits.MaxBytes)
+        {
+            error = $"a tnetstring of {size} bytes is over the limit of {limits.MaxBytes}";
+            return OperationStatus.InvalidData;
+        }
+        return status;
     }
 
     /// <summary>Parses one value whose size prefix is already read: <paramref name="data"/> and its type byte.</summary>

@@ -11,9 +11,6 @@ namespace PyHost.Gateways.Scgi;
 /// HTTP_* headers; they are accepted and joined later, as for uwsgi and FastCGI.</remarks>
 public static class ScgiRequestReader
 {
-    // Enough digits for any length up to int.MaxValue; a longer prefix is garbage, not a slow peer.
-    private const int MaxLengthDigits = 9;
-
     /// <summary>
     /// <see cref="OperationStatus.Done"/> with the headers and the body length, the reader past the netstring;
     /// <see cref="OperationStatus.NeedMoreData"/> with nothing consumed; <see cref="OperationStatus.InvalidData"/>
@@ -55,31 +52,18 @@ public static class ScgiRequestReader
     private static OperationStatus TryReadNetstringLength(
         SequenceReader<byte> reader, GatewayLimits limits, out int length, out int prefixLength, out string? error)
     {
-        length = 0;
-        prefixLength = 0;
         error = null;
-        int digits = 0;
-        while (reader.TryRead(out byte b))
+        OperationStatus status = NetstringLength.TryRead(reader, leadingZeroAllowed: false, out length, out prefixLength);
+        if (status == OperationStatus.InvalidData)
         {
-            if (b == (byte)':' && digits > 0)
-            {
-                prefixLength = digits + 1;
-                if (length > limits.MaxVariablesBytes)
-                {
-                    error = $"SCGI headers of {length} bytes are over the limit of {limits.MaxVariablesBytes}";
-                    return OperationStatus.InvalidData;
-                }
-                return OperationStatus.Done;
-            }
-            if (b is < (byte)'0' or > (byte)'9' || digits == MaxLengthDigits || (digits == 1 && length == 0))
-            {
-                error = "an SCGI request starts with a netstring: its length in decimal (no leading zero), then ':'";
-                return OperationStatus.InvalidData;
-            }
-            length = length * 10 + (b - '0');
-            digits++;
+            error = "an SCGI request starts with a netstring: its length in decimal (no leading zero), then ':'";
         }
-        return OperationStatus.NeedMoreData;
+        else if (status == OperationStatus.Done && length > limits.MaxVariablesBytes)
+        {
+            error = $"SCGI headers of {length} bytes are over the limit of {limits.MaxVariablesBytes}";
+            return OperationStatus.InvalidData;
+        }
+        return status;
     }
 
     private static bool TryParseHeaders(

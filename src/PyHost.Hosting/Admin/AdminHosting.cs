@@ -33,12 +33,12 @@ public static class AdminHosting
 
     /// <summary>What <c>[admin]</c> asks for, checked before any worker boots: the TCP address and the token file's
     /// secret. Throws <see cref="StartupException"/> (exit status 2) with one line naming the file or the value.</summary>
-    public sealed record AdminPlan(BindAddress? Tcp, string? Token);
+    public sealed record AdminPlan(ListenAddress? Tcp, string? Token);
 
     public static AdminPlan Prepare(AdminConfig admin)
     {
-        BindAddress? tcp = null;
-        if (admin.Listen is { } listen && !BindAddress.TryParse(listen, out tcp, out string? error))
+        ListenAddress? tcp = null;
+        if (admin.Listen is { } listen && !ListenAddress.TryParse(listen, Environment.CurrentDirectory, out tcp, out string? error))
         {
             throw new StartupException($"[admin] listen {error}", exitStatus: 2);
         }

@@ -66,11 +66,6 @@ public sealed class AppHost : IAsyncDisposable
     {
         bool named = IsNamed(config);
         string directory = Path.GetFullPath(config.Chdir ?? Environment.CurrentDirectory);
-        if (config.Paste is { } paste && !File.Exists(paste.File))
-        {
-            // Before any worker boots: each would fail on it, and it is the configuration's mistake, not the app's.
-            throw new AppConfigurationException($"--paste {paste.File}: no such file");
-        }
         PythonChoice python;
         try
         {

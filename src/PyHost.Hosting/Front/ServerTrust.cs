@@ -1,7 +1,6 @@
 using PyHost.Configuration.Model;
 using PyHost.Http;
 using PyHost.Http.Forwarding;
-using HeaderStyle = PyHost.Http.Forwarding.ForwardedHeaderStyle;
 
 namespace PyHost.Hosting.Front;
 
@@ -9,12 +8,5 @@ namespace PyHost.Hosting.Front;
 public static class ServerTrust
 {
     public static FrontTrust Of(ServerConfig server) =>
-        new(TrustedProxies.Parse(string.Join(",", server.ForwardedAllowIps)), StyleOf(server.ForwardedHeaders));
-
-    private static HeaderStyle StyleOf(Configuration.Model.ForwardedHeaderStyle style) => style switch
-    {
-        Configuration.Model.ForwardedHeaderStyle.Forwarded => HeaderStyle.Forwarded,
-        Configuration.Model.ForwardedHeaderStyle.None => HeaderStyle.None,
-        _ => HeaderStyle.XForwarded,
-    };
+        new(TrustedProxies.Parse(string.Join(",", server.ForwardedAllowIps)), server.ForwardedHeaders);
 }

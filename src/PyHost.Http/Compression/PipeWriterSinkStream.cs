@@ -9,23 +9,9 @@ namespace PyHost.Http.Compression;
 /// flush of the stream flushes the pipe, and so does a write that leaves more than <see cref="BackPressureBytes"/>
 /// unflushed, so a long body without flushes cannot pile up in memory.
 /// </summary>
-internal sealed class PipeWriterSinkStream(PipeWriter destination) : Stream
+internal sealed class PipeWriterSinkStream(PipeWriter destination) : WriteOnlyStream
 {
     private const long BackPressureBytes = 64 * 1024;
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override void Write(ReadOnlySpan<byte> buffer) => destination.Write(buffer);
 
@@ -37,18 +23,7 @@ internal sealed class PipeWriterSinkStream(PipeWriter destination) : Stream
         return destination.UnflushedBytes > BackPressureBytes ? FlushPipeAsync(cancellationToken) : ValueTask.CompletedTask;
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override Task FlushAsync(CancellationToken cancellationToken) => FlushPipeAsync(cancellationToken).AsTask();
-
-    public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     private async ValueTask FlushPipeAsync(CancellationToken cancellationToken)
     {

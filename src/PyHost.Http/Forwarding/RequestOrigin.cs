@@ -1,20 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.Primitives;
+using PyHost.Configuration.Model;
 
 namespace PyHost.Http.Forwarding;
-
-/// <summary>Which proxy headers are believed from a trusted peer (<c>--forwarded-headers</c>).</summary>
-public enum ForwardedHeaderStyle
-{
-    /// <summary>X-Forwarded-For, -Proto, -Host, -Port: what nginx, HAProxy, Caddy, Traefik and cloud balancers send.</summary>
-    XForwarded,
-
-    /// <summary>RFC 7239 <c>Forwarded</c>.</summary>
-    Forwarded,
-
-    /// <summary>No header is believed; only the PROXY protocol can name the client.</summary>
-    None,
-}
 
 /// <summary>What the connection itself says about a request, before any proxy header is read.</summary>
 /// <param name="Peer">The transport peer (after the PROXY protocol, if the listener speaks it); null for a Unix socket.</param>

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using PyHost.Configuration.Model;
 
 namespace PyHost.Http.Forwarding;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using PyHost.Configuration.Model;
 
 namespace PyHost.Http.Forwarding;
 
@@ -55,7 +56,7 @@ public sealed class TrustedProxies
             {
                 unix = true;
             }
-            else if (TryParseNetwork(entry, out IPNetwork network))
+            else if (AddressRules.TryParseBracketed(entry, out IPNetwork network))
             {
                 networks.Add(network);
             }
@@ -92,47 +93,4 @@ public sealed class TrustedProxies
 
     /// <summary>Whether the transport peer is trusted: an address in the list, or a Unix-socket peer (null) with 'unix'.</summary>
     public bool TrustsPeer(IPAddress? peer) => peer is null ? TrustsUnixPeers : Contains(peer);
-
-    private static bool TryParseNetwork(string entry, out IPNetwork network)
-    {
-        network = default;
-        string address = entry;
-        string? prefix = null;
-        int slash = entry.IndexOf('/');
-        if (slash >= 0)
-        {
-            address = entry[..slash];
-            prefix = entry[(slash + 1)..];
-        }
-        if (address.StartsWith('[') && address.EndsWith(']'))
-        {
-            address = address[1..^1];
-        }
-        // IPAddress.TryParse reads "10" or "10.1" as IPv4 shorthand: nobody writing a proxy list means that.
-        if ((!address.Contains(':') && address.Count(c => c == '.') != 3) || !IPAddress.TryParse(address, out IPAddress? ip) || address.Contains('%'))
-        {
-            return false;
-        }
-        int maxPrefix = ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128;
-        int length = maxPrefix;
-        if (prefix is not null && (!int.TryParse(prefix, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out length) || length > maxPrefix))
-        {
-            return false;
-        }
-        if (ip.IsIPv4MappedToIPv6 && length == 128)
-        {
-            ip = ip.MapToIPv4();
-            length = 32;
-        }
-        try
-        {
-            network = new IPNetwork(ip, length);
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        // 10.1.2.3/8 is most likely a typing mistake; Python's ip_network (gunicorn's parser) refuses it too.
-        return network.BaseAddress.Equals(ip);
-    }
 }

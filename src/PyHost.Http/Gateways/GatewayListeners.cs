@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PyHost.Configuration.Model;
 using PyHost.Http.Gateways.FastCgi;
 using PyHost.Http.Gateways.Mongrel2;
 using PyHost.Http.Gateways.Scgi;
@@ -53,12 +54,4 @@ public sealed class GatewayListeners(HttpFront front, HttpLimits limits, AccessL
             };
         }
     }
-
-    public static string Scheme(ListenerProtocol protocol) => protocol switch
-    {
-        ListenerProtocol.Uwsgi => "uwsgi",
-        ListenerProtocol.FastCgi => "fastcgi",
-        ListenerProtocol.Scgi => "scgi",
-        _ => "http",
-    };
 }

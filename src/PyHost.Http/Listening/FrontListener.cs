@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using PyHost.Configuration.Model;
 using PyHost.Workers.Posix;
 
 namespace PyHost.Http.Listening;
@@ -43,8 +44,8 @@ public sealed class FrontListener : IDisposable
     /// <summary>What PyHost prints: http://127.0.0.1:8000, http://[::1]:8000, http://unix:/run/site.sock; for a
     /// gateway, uwsgi://127.0.0.1:8001, fastcgi+unix:/run/site.sock.</summary>
     public string Url => Protocol == ListenerProtocol.Http ? _httpUrl
-        : UnixSocketPath is { } path ? $"{Gateways.GatewayListeners.Scheme(Protocol)}+unix:{path}"
-        : $"{Gateways.GatewayListeners.Scheme(Protocol)}://{(EndPoint is null ? Socket.LocalEndPoint : EndPoint)}";
+        : UnixSocketPath is { } path ? $"{ListenAddress.SchemeName(Protocol)}+unix:{path}"
+        : $"{ListenAddress.SchemeName(Protocol)}://{(EndPoint is null ? Socket.LocalEndPoint : EndPoint)}";
 
     /// <summary>What the listener speaks: HTTP, or the protocol of a web server in front, as its <c>-b</c> says.</summary>
     public ListenerProtocol Protocol { get; internal set; } = ListenerProtocol.Http;
@@ -57,7 +58,7 @@ public sealed class FrontListener : IDisposable
     public string? InheritedFrom { get; }
 
     /// <summary>Whether this listener is what <paramref name="bind"/> asks for (same address and port, or path).</summary>
-    public bool Serves(BindAddress bind)
+    public bool Serves(ListenAddress bind)
     {
         if (bind.UnixSocketPath is { } path)
         {

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ListenerProtocol = PyHost.Configuration.Model.ListenerProtocol;
 using PyHost.Tls;
 using PyHost.Http.Gateways;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using PyHost.Configuration.Model;
 using PyHost.Workers.Posix;
 
 namespace PyHost.Http.Listening;
@@ -8,7 +9,7 @@ namespace PyHost.Http.Listening;
 public sealed record ListenerSettings
 {
     /// <summary>The binds to serve besides the inherited sockets (each served by an inherited one when it matches).</summary>
-    public required IReadOnlyList<BindAddress> Binds { get; init; }
+    public required IReadOnlyList<ListenAddress> Binds { get; init; }
 
     /// <summary>Mode of the Unix socket files PyHost makes: 0660 by default, so a web server in the group may connect.</summary>
     public UnixFileMode UnixSocketMode { get; init; } = (UnixFileMode)0b110_110_000;
@@ -25,6 +26,8 @@ public sealed record ListenerSettings
 /// </summary>
 public sealed class ListenerSet : IDisposable
 {
+    private const int SolSocket = 1;        // SOL_SOCKET on Linux
+    private const int SoReuseAddress = 2;   // SO_REUSEADDR on Linux
     private readonly List<FrontListener> _listeners;
     private bool _closed;
 
@@ -39,7 +42,7 @@ public sealed class ListenerSet : IDisposable
         var listeners = new List<FrontListener>(inherited);
         try
         {
-            foreach (BindAddress bind in settings.Binds)
+            foreach (ListenAddress bind in settings.Binds)
             {
                 if (listeners.FirstOrDefault(listener => listener.InheritedFrom is not null && listener.Serves(bind)) is { } inheritedListener)
                 {
@@ -53,7 +56,7 @@ public sealed class ListenerSet : IDisposable
                 }
                 else if (bind.IsLocalhost)
                 {
-                    listeners.Add(BindTcp(new IPEndPoint(IPAddress.Loopback, bind.Port), bind.Text));
+                    listeners.Add(BindTcp(new IPEndPoint(IPAddress.Loopback, bind.Port), bind.CanonicalUrl));
                     if (Socket.OSSupportsIPv6 && TryBindTcp(new IPEndPoint(IPAddress.IPv6Loopback, listeners[^1].EndPoint!.Port)) is { } ipv6)
                     {
                         listeners.Add(ipv6);   // "localhost" is both loopbacks, where the machine has IPv6
@@ -61,7 +64,7 @@ public sealed class ListenerSet : IDisposable
                 }
                 else
                 {
-                    listeners.Add(BindTcp(new IPEndPoint(bind.Address!, bind.Port), bind.Text));
+                    listeners.Add(BindTcp(new IPEndPoint(bind.Address!, bind.Port), bind.CanonicalUrl));
                 }
                 for (int i = before; i < listeners.Count; i++)
                 {
@@ -84,7 +87,7 @@ public sealed class ListenerSet : IDisposable
     /// Binds one more address (a configuration reload added a listener): the sockets for it, also kept in the set.
     /// Throws <see cref="ListenException"/> with a one-line message; nothing stays open then.
     /// </summary>
-    public IReadOnlyList<FrontListener> Bind(BindAddress bind, ListenerSettings settings)
+    public IReadOnlyList<FrontListener> Bind(ListenAddress bind, ListenerSettings settings)
     {
         using ListenerSet added = Open([], settings with { Binds = [bind] });
         List<FrontListener> taken = [.. added._listeners];
@@ -147,9 +150,13 @@ public sealed class ListenerSet : IDisposable
             {
                 socket.DualMode = true;   // [::] takes IPv4 too, as gunicorn's and Kestrel's do
             }
-            // TIME_WAIT connections of a previous run must not block a restart (on Linux this does not let two
-            // servers share a port).
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // SO_REUSEADDR (socket(7)): connections of a previous run in TIME_WAIT must not block a restart (.NET's
+            // Bind sets it on TCP sockets too; said here so it does not hang on that). Set raw, not as
+            // SocketOptionName.ReuseAddress: on Linux .NET sets SO_REUSEPORT with that, and a second server of the
+            // same user could then bind this port and silently share its connections, where it must stop with
+            // "address already in use" as nginx and gunicorn do. A binary upgrade's successor and systemd socket
+            // activation inherit the bound socket rather than bind it again, so neither needs SO_REUSEPORT.
+            socket.SetRawSocketOption(SolSocket, SoReuseAddress, BitConverter.GetBytes(1));
             socket.Bind(endPoint);
             return new FrontListener(socket, inheritedFrom: null);
         }

@@ -277,11 +277,25 @@ public class FlagsModelTests
     [InlineData(new[] { "--umask", "rwx" }, "flag --umask: error: server.umask: expected a mode mask: 0o007 or \"007\", not 'rwx'")]
     [InlineData(new[] { "--name", "a/b" }, "flag --name: error: server.name: 'a/b' is not a plain name")]
     [InlineData(new[] { "--max-worker-memory", "lots" }, "flag --max-worker-memory: error: app.main.max_worker_memory: \"lots\": a size is a number of bytes")]
+    [InlineData(new[] { "--keyfile", "k.pem", "--ca-certs", "ca.pem" }, "flag --keyfile: error: listen[0].key: --keyfile, --ca-certs and --cert-reqs go with --certfile, which turns TLS on")]
+    [InlineData(new[] { "--certfile", "c.pem", "--cert-reqs", "1" }, "flag --cert-reqs: error: listen[0].client_certificates: --cert-reqs asks for client certificates: give --ca-certs")]
+    [InlineData(new[] { "-b", "uwsgi://127.0.0.1:3031", "--certfile", "c.pem" }, "error: listen[0].tls: a uwsgi listener speaks to a web server in front, which terminates TLS")]   // [[listen]]'s own check, run on flags too
     public void BadFlagsAreErrorsNamingTheFlag(string[] arguments, string expected)
     {
         using var load = new LoadHelper();
         load.Files.MakeDirectory("public");
         Assert.Contains(expected, load.Errors(arguments));
+    }
+
+    /// <summary>gunicorn's --certfile may hold the key too (Python's load_cert_chain reads it from there); in a [[listen]]
+    /// table certificate and key go together.</summary>
+    [Fact]
+    public void ACertfileWithoutAKeyfileIsFine()
+    {
+        using var load = new LoadHelper();
+        ListenerConfig listener = Assert.Single(load.LoadValid("--certfile", "both.pem").Listeners);
+        Assert.Equal(ListenerTls.Files, listener.Tls);
+        Assert.Null(listener.Key);
     }
 
     [Theory]

@@ -30,7 +30,7 @@ public sealed class BasicAuthGuardTests : IAsyncLifetime
             HtpasswdFile.Load(_file, _logs.CreateLogger("access")), _logs.CreateLogger("access"));
         _front = await TestKestrel.StartAsync(async context =>
         {
-            RequestOriginFeature.Attach(context, TrustedProxies.None, PyHost.Http.Forwarding.ForwardedHeaderStyle.None);
+            RequestOriginFeature.Attach(context, TrustedProxies.None, PyHost.Configuration.Model.ForwardedHeaderStyle.None);
             if (await guard.AdmitAsync(context))
             {
                 await context.Response.WriteAsync("hello " + context.Features.Get<AuthenticatedUser>()!.Name);

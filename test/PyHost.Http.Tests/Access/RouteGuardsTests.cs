@@ -63,7 +63,7 @@ public sealed class RouteGuardsTests : IDisposable
         RouteTable table = RouteTable.Build([site], SiteFront.Plain, (_, route) => new RespondEndpoint((RespondTarget)route.Target!), factory.For);
         await using TestKestrel front = await TestKestrel.StartAsync(async context =>
         {
-            RequestOriginFeature.Attach(context, TrustedProxies.None, PyHost.Http.Forwarding.ForwardedHeaderStyle.None);
+            RequestOriginFeature.Attach(context, TrustedProxies.None, PyHost.Configuration.Model.ForwardedHeaderStyle.None);
             RouteMatch match = table.Match("h", context.Request.Path.Value!, context.Request.Method)!;
             if (await match.Guards.AdmitAsync(context))
             {

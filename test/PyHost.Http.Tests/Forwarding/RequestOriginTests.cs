@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Primitives;
+using PyHost.Configuration.Model;
 using PyHost.Http.Forwarding;
 
 namespace PyHost.Http.Tests.Forwarding;
@@ -11,7 +12,7 @@ public class RequestOriginTests
     private static TransportFacts FromPeer(string? peer, string? host = "example.com", int peerPort = 50000) =>
         new(peer is null ? null : IPAddress.Parse(peer), peerPort, "http", host, IPAddress.Loopback, 8000);
 
-    private static RequestOrigin Resolve(TransportFacts transport, ForwardingFields fields, ForwardedHeaderStyle style = PyHost.Http.Forwarding.ForwardedHeaderStyle.XForwarded, TrustedProxies? trusted = null) =>
+    private static RequestOrigin Resolve(TransportFacts transport, ForwardingFields fields, ForwardedHeaderStyle style = ForwardedHeaderStyle.XForwarded, TrustedProxies? trusted = null) =>
         RequestOrigin.Resolve(trusted ?? LoopbackAndPrivate, style, transport, fields);
 
     private static ForwardingFields X(StringValues forwardedFor = default, string? proto = null, string? host = null, string? port = null) =>
@@ -134,7 +135,7 @@ public class RequestOriginTests
             "for=6.6.6.6;proto=http;host=forged.example, for=203.0.113.5;proto=https;host=www.example.com, for=10.0.0.2;proto=http;host=inner",
             default, default, default, default);
 
-        RequestOrigin origin = Resolve(FromPeer("127.0.0.1"), fields, PyHost.Http.Forwarding.ForwardedHeaderStyle.Forwarded);
+        RequestOrigin origin = Resolve(FromPeer("127.0.0.1"), fields, ForwardedHeaderStyle.Forwarded);
 
         Assert.Equal(new RequestOrigin("203.0.113.5", 0, "https", "www.example.com", "www.example.com", 443, ViaTrustedProxy: true), origin);
     }
@@ -147,7 +148,7 @@ public class RequestOriginTests
     [InlineData("for=1.2.3.4;for=5.6.7.8", "127.0.0.1", 50000)]
     public void Rfc7239NodesNameTheClientOrSayItIsUnknown(string header, string client, int port)
     {
-        RequestOrigin origin = Resolve(FromPeer("127.0.0.1"), new ForwardingFields(header, default, default, default, default), PyHost.Http.Forwarding.ForwardedHeaderStyle.Forwarded);
+        RequestOrigin origin = Resolve(FromPeer("127.0.0.1"), new ForwardingFields(header, default, default, default, default), ForwardedHeaderStyle.Forwarded);
 
         Assert.Equal((client, port), (origin.RemoteAddress, origin.RemotePort));
     }
@@ -158,8 +159,8 @@ public class RequestOriginTests
         // A proxy that appends X-Forwarded-For passes a client's own Forwarded header through, and the other way round.
         var both = new ForwardingFields("for=1.1.1.1;proto=https", "203.0.113.5", default, default, default);
 
-        Assert.Equal("203.0.113.5", Resolve(FromPeer("127.0.0.1"), both, PyHost.Http.Forwarding.ForwardedHeaderStyle.XForwarded).RemoteAddress);
-        Assert.Equal("1.1.1.1", Resolve(FromPeer("127.0.0.1"), both, PyHost.Http.Forwarding.ForwardedHeaderStyle.Forwarded).RemoteAddress);
-        Assert.Equal("127.0.0.1", Resolve(FromPeer("127.0.0.1"), both, PyHost.Http.Forwarding.ForwardedHeaderStyle.None).RemoteAddress);
+        Assert.Equal("203.0.113.5", Resolve(FromPeer("127.0.0.1"), both, ForwardedHeaderStyle.XForwarded).RemoteAddress);
+        Assert.Equal("1.1.1.1", Resolve(FromPeer("127.0.0.1"), both, ForwardedHeaderStyle.Forwarded).RemoteAddress);
+        Assert.Equal("127.0.0.1", Resolve(FromPeer("127.0.0.1"), both, ForwardedHeaderStyle.None).RemoteAddress);
     }
 }

@@ -52,7 +52,7 @@ public sealed class ProxyFront : IAsyncDisposable
         ProxyFront? front = null;
         TestKestrel kestrel = await TestKestrel.StartAsync(async context =>
         {
-            RequestOriginFeature.Attach(context, trusted ?? TrustedProxies.None, PyHost.Http.Forwarding.ForwardedHeaderStyle.XForwarded);
+            RequestOriginFeature.Attach(context, trusted ?? TrustedProxies.None, PyHost.Configuration.Model.ForwardedHeaderStyle.XForwarded);
             front!.LastBodyBytes = await endpoint.Proxy.ServeAsync(context, errorPages ?? []);
         });
         front = new ProxyFront(kestrel, set, endpoint, logs);

@@ -17,7 +17,7 @@ public sealed class RateLimitGuardTests
         var guard = new RateLimitGuard(config, logs.CreateLogger("access"));
         TestKestrel front = await TestKestrel.StartAsync(async context =>
         {
-            RequestOriginFeature.Attach(context, trusted ?? TrustedProxies.None, PyHost.Http.Forwarding.ForwardedHeaderStyle.XForwarded);
+            RequestOriginFeature.Attach(context, trusted ?? TrustedProxies.None, PyHost.Configuration.Model.ForwardedHeaderStyle.XForwarded);
             if (await guard.AdmitAsync(context))
             {
                 await (app ?? (c => c.Response.WriteAsync("ok")))(context);

@@ -28,7 +28,8 @@ public class StaticAndCompressionFlagTests
         Assert.DoesNotContain("   at ", pyhost.Output);   // no .NET stack trace
     }
 
-    /// <summary>A page that is not on disk is found when the site starts, as a missing static directory is: one line, status 1.</summary>
+    /// <summary>A page that is not on disk is found before the start, as a missing static directory is: one line naming the
+    /// flag, status 2.</summary>
     [Fact]
     public async Task AnErrorPageThatIsNotThereStopsTheStartWithOneLine()
     {
@@ -37,7 +38,7 @@ public class StaticAndCompressionFlagTests
         int exitCode = await pyhost.WaitForExitAsync(ExitDeadline);
 
         Assert.True(exitCode == 2, $"Expected exit code 2 (a usage error), got {exitCode}.\n{pyhost.Describe()}");
-        Assert.Contains("pyhost: error: site default: error page 404: no such file: /no/such/page.html", pyhost.StandardError);
+        Assert.Contains("pyhost: flag --error-page: error: site[0].error_pages.404: cannot read /no/such/page.html: no such file", pyhost.StandardError);
         Assert.DoesNotContain("   at ", pyhost.Output);
     }
 }

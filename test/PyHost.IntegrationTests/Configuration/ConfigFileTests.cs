@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PyHost.IntegrationTests.Infrastructure;
 using Xunit;
 
 namespace PyHost.IntegrationTests.Configuration;

@@ -3,13 +3,15 @@ using System.Text;
 namespace PyHost.IntegrationTests.Gateways;
 
 /// <summary>Debian's nginx: uwsgi_pass, scgi_pass, fastcgi_pass (with fastcgi_params), and a keep-alive upstream.</summary>
-public sealed class NginxGateways : GatewayFixture
+public sealed class NginxGateways : GatewayFixture, IServesGatewayProtocols
 {
     public const string KeepAliveUpstream = "pyhost_keepalive";
 
     public override string Name => "nginx";
 
-    public override IReadOnlyList<GatewayProtocol> Protocols => [GatewayProtocol.Uwsgi, GatewayProtocol.Scgi, GatewayProtocol.FastCgi];
+    public static IReadOnlyList<GatewayProtocol> Served { get; } = [GatewayProtocol.Uwsgi, GatewayProtocol.Scgi, GatewayProtocol.FastCgi];
+
+    public override IReadOnlyList<GatewayProtocol> Protocols => Served;
 
     protected override bool KeepAliveListener => true;
 
@@ -61,13 +63,15 @@ public sealed class NginxGateways : GatewayFixture
 }
 
 /// <summary>Debian's Apache httpd: mod_proxy_uwsgi, mod_proxy_scgi, mod_proxy_fcgi, run as www-data.</summary>
-public sealed class ApacheGateways : GatewayFixture
+public sealed class ApacheGateways : GatewayFixture, IServesGatewayProtocols
 {
     private const string Modules = "/usr/lib/apache2/modules";
 
     public override string Name => "Apache httpd";
 
-    public override IReadOnlyList<GatewayProtocol> Protocols => [GatewayProtocol.Uwsgi, GatewayProtocol.Scgi, GatewayProtocol.FastCgi];
+    public static IReadOnlyList<GatewayProtocol> Served { get; } = [GatewayProtocol.Uwsgi, GatewayProtocol.Scgi, GatewayProtocol.FastCgi];
+
+    public override IReadOnlyList<GatewayProtocol> Protocols => Served;
 
     protected override async Task<FrontServer> StartFrontAsync()
     {
@@ -120,11 +124,13 @@ public sealed class ApacheGateways : GatewayFixture
 }
 
 /// <summary>Debian's lighttpd: mod_fastcgi and mod_scgi (lighttpd has no uwsgi module), TLS by mod_openssl.</summary>
-public sealed class LighttpdGateways : GatewayFixture
+public sealed class LighttpdGateways : GatewayFixture, IServesGatewayProtocols
 {
     public override string Name => "lighttpd";
 
-    public override IReadOnlyList<GatewayProtocol> Protocols => [GatewayProtocol.Scgi, GatewayProtocol.FastCgi];
+    public static IReadOnlyList<GatewayProtocol> Served { get; } = [GatewayProtocol.Scgi, GatewayProtocol.FastCgi];
+
+    public override IReadOnlyList<GatewayProtocol> Protocols => Served;
 
     protected override Task<FrontServer> StartFrontAsync()
     {

@@ -11,39 +11,6 @@ namespace PyHost.IntegrationTests.Gateways;
 /// <summary>Debian's nginx in front of PyHost: uwsgi_pass, scgi_pass, fastcgi_pass.</summary>
 public sealed class NginxGatewayTests(NginxGateways front, ITestOutputHelper output) : GatewayTestBase<NginxGateways>(front, output)
 {
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task GetWithQuery(string protocol) => GatewayScenarios.GetWithQueryAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task NonAsciiPath(string protocol) => GatewayScenarios.NonAsciiPathAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task MountedApp(string protocol) => GatewayScenarios.MountedAppAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task UnixSocket(string protocol) => GatewayScenarios.MountedAppAsync(Front, GatewayProtocols.Parse(protocol), "/unix");
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task Https(string protocol) => GatewayScenarios.HttpsAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task Upload(string protocol) => GatewayScenarios.UploadAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task Download(string protocol) => GatewayScenarios.DownloadAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task StreamedResponse(string protocol) => GatewayScenarios.StreamedResponseAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task ClientDisconnect(string protocol) => GatewayScenarios.ClientDisconnectAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task AppError(string protocol) => GatewayScenarios.AppErrorAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task WorkerDeath(string protocol) => GatewayScenarios.WorkerDeathAsync(Front, GatewayProtocols.Parse(protocol));
-
     /// <summary>fastcgi_keep_conn on and an upstream keepalive: PyHost keeps the connection for the next request.</summary>
     [Fact]
     public async Task KeepAliveUpstreamReusesOneConnection()
@@ -110,82 +77,14 @@ public sealed class NginxGatewayTests(NginxGateways front, ITestOutputHelper out
 }
 
 /// <summary>Debian's Apache httpd in front of PyHost: mod_proxy_uwsgi, mod_proxy_scgi, mod_proxy_fcgi.</summary>
-public sealed class ApacheGatewayTests(ApacheGateways front, ITestOutputHelper output) : GatewayTestBase<ApacheGateways>(front, output)
-{
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task GetWithQuery(string protocol) => GatewayScenarios.GetWithQueryAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task NonAsciiPath(string protocol) => GatewayScenarios.NonAsciiPathAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task MountedApp(string protocol) => GatewayScenarios.MountedAppAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task UnixSocket(string protocol) => GatewayScenarios.MountedAppAsync(Front, GatewayProtocols.Parse(protocol), "/unix");
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task Https(string protocol) => GatewayScenarios.HttpsAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task Upload(string protocol) => GatewayScenarios.UploadAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task Download(string protocol) => GatewayScenarios.DownloadAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task StreamedResponse(string protocol) => GatewayScenarios.StreamedResponseAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task ClientDisconnect(string protocol) => GatewayScenarios.ClientDisconnectAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task AppError(string protocol) => GatewayScenarios.AppErrorAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("uwsgi"), InlineData("scgi"), InlineData("fastcgi")]
-    public Task WorkerDeath(string protocol) => GatewayScenarios.WorkerDeathAsync(Front, GatewayProtocols.Parse(protocol));
-}
+public sealed class ApacheGatewayTests(ApacheGateways front, ITestOutputHelper output) : GatewayTestBase<ApacheGateways>(front, output);
 
 /// <summary>Debian's lighttpd in front of PyHost: mod_fastcgi and mod_scgi.</summary>
-public sealed class LighttpdGatewayTests(LighttpdGateways front, ITestOutputHelper output) : GatewayTestBase<LighttpdGateways>(front, output)
-{
-    [Theory, InlineData("scgi"), InlineData("fastcgi")]
-    public Task GetWithQuery(string protocol) => GatewayScenarios.GetWithQueryAsync(Front, GatewayProtocols.Parse(protocol));
+public sealed class LighttpdGatewayTests(LighttpdGateways front, ITestOutputHelper output) : GatewayTestBase<LighttpdGateways>(front, output);
 
-    [Theory, InlineData("scgi"), InlineData("fastcgi")]
-    public Task NonAsciiPath(string protocol) => GatewayScenarios.NonAsciiPathAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("scgi"), InlineData("fastcgi")]
-    public Task MountedApp(string protocol) => GatewayScenarios.MountedAppAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("scgi"), InlineData("fastcgi")]
-    public Task UnixSocket(string protocol) => GatewayScenarios.MountedAppAsync(Front, GatewayProtocols.Parse(protocol), "/unix");
-
-    [Theory, InlineData("scgi"), InlineData("fastcgi")]
-    public Task Https(string protocol) => GatewayScenarios.HttpsAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("scgi"), InlineData("fastcgi")]
-    public Task Upload(string protocol) => GatewayScenarios.UploadAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("scgi"), InlineData("fastcgi")]
-    public Task Download(string protocol) => GatewayScenarios.DownloadAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("scgi"), InlineData("fastcgi")]
-    public Task StreamedResponse(string protocol) => GatewayScenarios.StreamedResponseAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("scgi"), InlineData("fastcgi")]
-    public Task ClientDisconnect(string protocol) => GatewayScenarios.ClientDisconnectAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("scgi"), InlineData("fastcgi")]
-    public Task AppError(string protocol) => GatewayScenarios.AppErrorAsync(Front, GatewayProtocols.Parse(protocol));
-
-    [Theory, InlineData("scgi"), InlineData("fastcgi")]
-    public Task WorkerDeath(string protocol) => GatewayScenarios.WorkerDeathAsync(Front, GatewayProtocols.Parse(protocol));
-}
-
-/// <summary>A test class served by one front server and pyhost; both servers' output during each test goes to the
-/// test's output, so a failure comes with their side of the story.</summary>
-public abstract class GatewayTestBase<TFixture> : IClassFixture<TFixture>, IDisposable where TFixture : GatewayFixture
+/// <summary>A test class served by one front server and pyhost, with the scenarios every front server goes through;
+/// both servers' output during each test goes to the test's output, so a failure comes with their side of the story.</summary>
+public abstract class GatewayTestBase<TFixture> : IClassFixture<TFixture>, IDisposable where TFixture : GatewayFixture, IServesGatewayProtocols
 {
     private readonly int _firstLine;
 
@@ -199,6 +98,43 @@ public abstract class GatewayTestBase<TFixture> : IClassFixture<TFixture>, IDisp
     protected TFixture Front { get; }
 
     protected ITestOutputHelper Output { get; }
+
+    /// <summary>The protocols the front server speaks to PyHost, by name.</summary>
+    public static TheoryData<string> Protocols => new(TFixture.Served.Select(protocol => protocol.Scheme()));
+
+    // The scenarios every front server goes through, once per protocol.
+    [Theory, MemberData(nameof(Protocols))]
+    public Task GetWithQuery(string protocol) => GatewayScenarios.GetWithQueryAsync(Front, GatewayProtocols.Parse(protocol));
+
+    [Theory, MemberData(nameof(Protocols))]
+    public Task NonAsciiPath(string protocol) => GatewayScenarios.NonAsciiPathAsync(Front, GatewayProtocols.Parse(protocol));
+
+    [Theory, MemberData(nameof(Protocols))]
+    public Task MountedApp(string protocol) => GatewayScenarios.MountedAppAsync(Front, GatewayProtocols.Parse(protocol));
+
+    [Theory, MemberData(nameof(Protocols))]
+    public Task UnixSocket(string protocol) => GatewayScenarios.MountedAppAsync(Front, GatewayProtocols.Parse(protocol), "/unix");
+
+    [Theory, MemberData(nameof(Protocols))]
+    public Task Https(string protocol) => GatewayScenarios.HttpsAsync(Front, GatewayProtocols.Parse(protocol));
+
+    [Theory, MemberData(nameof(Protocols))]
+    public Task Upload(string protocol) => GatewayScenarios.UploadAsync(Front, GatewayProtocols.Parse(protocol));
+
+    [Theory, MemberData(nameof(Protocols))]
+    public Task Download(string protocol) => GatewayScenarios.DownloadAsync(Front, GatewayProtocols.Parse(protocol));
+
+    [Theory, MemberData(nameof(Protocols))]
+    public Task StreamedResponse(string protocol) => GatewayScenarios.StreamedResponseAsync(Front, GatewayProtocols.Parse(protocol));
+
+    [Theory, MemberData(nameof(Protocols))]
+    public Task ClientDisconnect(string protocol) => GatewayScenarios.ClientDisconnectAsync(Front, GatewayProtocols.Parse(protocol));
+
+    [Theory, MemberData(nameof(Protocols))]
+    public Task AppError(string protocol) => GatewayScenarios.AppErrorAsync(Front, GatewayProtocols.Parse(protocol));
+
+    [Theory, MemberData(nameof(Protocols))]
+    public Task WorkerDeath(string protocol) => GatewayScenarios.WorkerDeathAsync(Front, GatewayProtocols.Parse(protocol));
 
     public void Dispose()
     {

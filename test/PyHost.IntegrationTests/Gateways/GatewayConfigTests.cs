@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using PyHost.IntegrationTests.Configuration;
+using PyHost.IntegrationTests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 

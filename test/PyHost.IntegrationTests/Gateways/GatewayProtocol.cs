@@ -27,6 +27,12 @@ public static class GatewayProtocols
     };
 }
 
+/// <summary>A front server's protocols, known before its fixture starts it: the scenarios run once for each.</summary>
+public interface IServesGatewayProtocols
+{
+    static abstract IReadOnlyList<GatewayProtocol> Served { get; }
+}
+
 /// <summary>Where PyHost listens for one protocol: a TCP port and a Unix socket.</summary>
 public sealed record GatewayUpstream(GatewayProtocol Protocol, int Port, string UnixSocket)
 {

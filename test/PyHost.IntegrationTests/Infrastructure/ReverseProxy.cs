@@ -137,21 +137,7 @@ public sealed class ReverseProxy : IAsyncDisposable
             {
                 RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetCertHashString() == thumbprint,
             },
-            ConnectCallback = async (context, cancellation) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    socket.Bind(new IPEndPoint(localAddress, 0));
-                    await socket.ConnectAsync(context.DnsEndPoint, cancellation);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
+            ConnectCallback = ClientLoad.ConnectFrom(localAddress),
         };
         return new HttpClient(handler) { BaseAddress = new Uri($"https://{Authority}"), Timeout = TimeSpan.FromSeconds(20) };
     }

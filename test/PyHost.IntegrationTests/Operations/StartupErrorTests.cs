@@ -43,6 +43,21 @@ public sealed class StartupErrorTests : IDisposable
         AssertOneLineError(run, $"cannot listen on 127.0.0.1:{port}: address already in use");
     }
 
+    /// <summary>nginx's and gunicorn's behaviour: a second server of the same user on a port in use does not share it
+    /// (SO_REUSEPORT would let it, and the two would split the connections silently), it stops with one line.</summary>
+    [Fact]
+    public async Task ASecondPyHostOnThePortOfARunningOneIsOneLineAndTheFirstKeepsServing()
+    {
+        var port = Ops.FreePort();
+        await using var first = await Ops.StartServingAsync(port, Ops.Serve(Ops.App, "-b", Ops.Bind(port), "-w", "1"));
+
+        var second = await Ops.RunAsync(Repository.PyHostExecutable, Ops.Serve(Ops.App, "-b", Ops.Bind(port), "-w", "1"));
+
+        AssertOneLineError(second, $"cannot listen on 127.0.0.1:{port}: address already in use");
+        Assert.Equal(200, (await Ops.GetAsync(port, "/pid")).StatusCode);
+        Assert.False(first.HasExited, first.Describe());
+    }
+
     [Fact]
     public async Task AnAddressThisMachineDoesNotHaveIsOneLine()
     {

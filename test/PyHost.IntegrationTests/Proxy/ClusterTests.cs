@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using PyHost.IntegrationTests.Configuration;
-using ConfiguredServer = PyHost.IntegrationTests.Configuration.ConfiguredServer;   // the one that serves a pyhost.toml text
 using PyHost.IntegrationTests.Infrastructure;
 using PyHost.IntegrationTests.Supervision;
 using Xunit;

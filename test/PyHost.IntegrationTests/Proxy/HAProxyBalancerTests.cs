@@ -1,8 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
-using PyHost.IntegrationTests.Configuration;
-using ConfiguredServer = PyHost.IntegrationTests.Configuration.ConfiguredServer;   // the one that serves a pyhost.toml text
 using PyHost.IntegrationTests.Infrastructure;
 using PyHost.IntegrationTests.Supervision;
 using Xunit;
@@ -88,32 +84,7 @@ public sealed class HAProxyBalancerTests(ITestOutputHelper output)
                 return pids.Count == 3;
             }, TimeSpan.FromSeconds(20)), $"nodes seen: {pids.Count}\n{haproxy.Output}");
 
-            var load = Task.Run(async () =>
-            {
-                int ok = 0;
-                var failures = new List<string>();
-                var clock = Stopwatch.StartNew();
-                while (clock.Elapsed < TimeSpan.FromSeconds(8) && ok + failures.Count < 20_000)
-                {
-                    try
-                    {
-                        using HttpResponseMessage response = await client.GetAsync("/echo");
-                        if (response.IsSuccessStatusCode)
-                        {
-                            ok++;
-                        }
-                        else
-                        {
-                            failures.Add($"{(int)response.StatusCode} at {clock.Elapsed.TotalSeconds:0.00} s");
-                        }
-                    }
-                    catch (HttpRequestException ex)
-                    {
-                        failures.Add($"{ex.Message} at {clock.Elapsed.TotalSeconds:0.00} s");
-                    }
-                }
-                return (ok, failures);
-            });
+            var load = Task.Run(() => ClientLoad.RunAsync(client, "/echo", TimeSpan.FromSeconds(8)));
             await Task.Delay(1500);
             first.Process.Terminate();
             var (served, failed) = await load;
@@ -131,24 +102,7 @@ public sealed class HAProxyBalancerTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>An HTTP client whose connections come from <paramref name="local"/> (any 127/8 address is this machine).</summary>
-    private static HttpClient ClientFrom(IPAddress local, int port) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (context, cancel) =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                socket.Bind(new IPEndPoint(local, 0));
-                await socket.ConnectAsync(context.DnsEndPoint, cancel);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
-    })
-    { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
+    /// <summary>An HTTP client whose connections come from <paramref name="local"/>.</summary>
+    private static HttpClient ClientFrom(IPAddress local, int port) =>
+        new(new SocketsHttpHandler { ConnectCallback = ClientLoad.ConnectFrom(local) }) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
 }

@@ -1,8 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using PyHost.IntegrationTests.Configuration;
-using ConfiguredServer = PyHost.IntegrationTests.Configuration.ConfiguredServer;   // the one that serves a pyhost.toml text
 using PyHost.IntegrationTests.Infrastructure;
 using PyHost.IntegrationTests.Supervision;
 using Xunit;
@@ -138,32 +135,7 @@ public sealed class ProxyServeTests(ITestOutputHelper output)
         string oneUrl = $"http://127.0.0.1:{one.Ports[0]}";
 
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{front.Ports[0]}") };
-        var load = Task.Run(async () =>
-        {
-            int ok = 0;
-            var failures = new List<string>();
-            var clock = Stopwatch.StartNew();
-            while (clock.Elapsed < TimeSpan.FromSeconds(8) && ok + failures.Count < 20_000)
-            {
-                try
-                {
-                    using HttpResponseMessage response = await client.GetAsync("/echo");
-                    if (response.IsSuccessStatusCode)
-                    {
-                        ok++;
-                    }
-                    else
-                    {
-                        failures.Add($"{(int)response.StatusCode} at {clock.Elapsed.TotalSeconds:0.00} s");
-                    }
-                }
-                catch (HttpRequestException ex)
-                {
-                    failures.Add($"{ex.Message} at {clock.Elapsed.TotalSeconds:0.00} s");
-                }
-            }
-            return (ok, failures);
-        });
+        var load = Task.Run(() => ClientLoad.RunAsync(client, "/echo", TimeSpan.FromSeconds(8)));
         await Task.Delay(1500);
         one.Process.Terminate();
         var (served, failed) = await load;

@@ -52,9 +52,9 @@ public sealed class AcmeTests : IAsyncLifetime
         email = "admin@pyhost.test"
         challenges = [{{challenges}}]
 
-        {{(plainListener ? "[[listen]]\naddress = \"127.0.0.1:{PORT0}\"\nhttps_redirect = true\n" : "")}}
+        {{(plainListener ? "[[listen]]\naddress = \"127.0.0.1:{port0}\"\nhttps_redirect = true\n" : "")}}
         [[listen]]
-        address = "127.0.0.1:{PORT1}"
+        address = "127.0.0.1:{port1}"
         tls = "auto"
 
         [[site]]

@@ -87,7 +87,7 @@ public sealed class CertificateReloadTests
         files.Write("second.key", secondKey);
         const string template = """
             [[listen]]
-            address = "127.0.0.1:{PORT0}"
+            address = "127.0.0.1:{port0}"
             tls = "files"
             certificate = "NAME.pem"
             key = "NAME.key"

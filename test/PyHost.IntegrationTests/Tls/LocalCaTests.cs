@@ -16,7 +16,7 @@ public sealed class LocalCaTests
             state_dir = "{{state}}"
 
             [[listen]]
-            address = "127.0.0.1:{PORT0}"
+            address = "127.0.0.1:{port0}"
             tls = "auto"
 
             [[site]]

@@ -9,17 +9,17 @@ public sealed class TlsSitesTests : IAsyncLifetime
 {
     private const string Config = """
         [[listen]]
-        address = "127.0.0.1:{PORT0}"
+        address = "127.0.0.1:{port0}"
         tls = "files"
         certificate = "default.pem"
         key = "default.key"
 
         [[listen]]
-        address = "127.0.0.1:{PORT1}"
+        address = "127.0.0.1:{port1}"
         https_redirect = true
 
         [[listen]]
-        address = "127.0.0.1:{PORT2}"
+        address = "127.0.0.1:{port2}"
 
         [[site]]
         hosts = ["shop.test"]

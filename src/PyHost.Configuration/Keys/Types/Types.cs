@@ -30,40 +30,10 @@ public static class Types
     /// as the front reads --forwarded-allow-ips: no IPv4 shorthand ("10"), no zone, no host bits below the prefix.
     /// </summary>
     public static readonly TextType AddressRange = new("an IP address, a CIDR range, \"*\" or \"unix\"", text =>
-        text is "*" || text.Equals("unix", StringComparison.OrdinalIgnoreCase) || IsNetwork(text)
+        text is "*" || text.Equals("unix", StringComparison.OrdinalIgnoreCase) || AddressRules.TryParseBracketed(text, out _)
             ? null
             : ($"\"{text}\" is not an IP address or CIDR range", "write e.g. \"127.0.0.1\", \"10.0.0.0/8\", \"::1\", \"fd00::/8\", \"*\" or \"unix\""),
         pattern: null);
-
-    private static bool IsNetwork(string text)
-    {
-        int slash = text.IndexOf('/');
-        string address = slash < 0 ? text : text[..slash];
-        if (address.StartsWith('[') && address.EndsWith(']'))
-        {
-            address = address[1..^1];
-        }
-        // IPAddress.TryParse takes "10" or "10.1" as IPv4 shorthand, which nobody writing a proxy list means.
-        if ((!address.Contains(':') && address.Count(c => c == '.') != 3) || address.Contains('%') || !IPAddress.TryParse(address, out IPAddress? ip))
-        {
-            return false;
-        }
-        int maxPrefix = ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128;
-        int length = maxPrefix;
-        if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out length) || length > maxPrefix))
-        {
-            return false;
-        }
-        try
-        {
-            // 10.1.2.3/8 is most likely a typing mistake; Python's ip_network (gunicorn's parser) refuses it too.
-            return new IPNetwork(ip, length).BaseAddress.Equals(ip);
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
 
     public static WholeNumberType Count(int minimum = 0, int maximum = int.MaxValue) => new(minimum, maximum);
 

@@ -36,7 +36,7 @@ public sealed class LoadBalancingPolicyTests
         {
             context.Request.Headers.Cookie = cookie;
         }
-        RequestOriginFeature.Attach(context, TrustedProxies.None, PyHost.Http.Forwarding.ForwardedHeaderStyle.None);
+        RequestOriginFeature.Attach(context, TrustedProxies.None, PyHost.Configuration.Model.ForwardedHeaderStyle.None);
         return context;
     }
 
