@@ -1,6 +1,6 @@
 using System.Net;
 using PyHost.IntegrationTests.Configuration;
-using ConfiguredServer = PyHost.IntegrationTests.Configuration.ConfiguredServer;   // the one that serves a pyhost.toml text
+using ConfiguredServer = PyHost.IntegrationTests.Infrastructure.ConfiguredServer;
 using PyHost.IntegrationTests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;

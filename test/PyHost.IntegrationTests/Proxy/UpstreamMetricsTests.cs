@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using PyHost.IntegrationTests.Configuration;
-using ConfiguredServer = PyHost.IntegrationTests.Configuration.ConfiguredServer;   // the one that serves a pyhost.toml text
+using ConfiguredServer = PyHost.IntegrationTests.Infrastructure.ConfiguredServer;
 using PyHost.IntegrationTests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
