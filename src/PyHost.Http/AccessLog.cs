@@ -107,6 +107,7 @@ public sealed class AccessLog : IAsyncDisposable
         {
             Time = access.StartTime ?? DateTimeOffset.Now,
             RemoteAddress = string.IsNullOrEmpty(access.RemoteAddress) ? "-" : access.RemoteAddress,
+            User = string.IsNullOrEmpty(access.User) ? null : access.User,
             Method = access.Method,
             Target = access.Target,
             Protocol = access.Protocol,
