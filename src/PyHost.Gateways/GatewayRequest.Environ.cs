@@ -25,6 +25,7 @@ public sealed partial class GatewayRequest
     private static readonly byte[] RemotePortKey = MarshalWriter.EncodeKey("REMOTE_PORT");
     private static readonly byte[] ContentTypeKey = MarshalWriter.EncodeKey("CONTENT_TYPE");
     private static readonly byte[] ContentLengthKey = MarshalWriter.EncodeKey("CONTENT_LENGTH");
+    private static readonly byte[] SiteKey = MarshalWriter.EncodeKey("pyhost.site");
 
     // Written above from computed values, or dropped: HTTP_CONTENT_* duplicate CONTENT_* (nginx sends both; PEP 3333
     // and the HTTP front have only the unprefixed pair), SCGI=1 is the protocol's own marker.
@@ -40,9 +41,10 @@ public sealed partial class GatewayRequest
     /// mount point of the PyHost route that serves the request ("" for the root); null takes
     /// <see cref="GatewayScriptName"/>. A mount point that is not a prefix of <see cref="Path"/> at a '/' is ignored.
     /// <paramref name="bufferedBodyLength"/>, the length of a body the front read whole, becomes CONTENT_LENGTH (a
-    /// FastCGI body may come without one), as for HTTP.
+    /// FastCGI body may come without one), as for HTTP. <paramref name="site"/>, the site whose route chose the app,
+    /// becomes pyhost.site, as for HTTP (a front server's variable of that name is not passed).
     /// </summary>
-    public void WriteEnviron(IBufferWriter<byte> output, string? scriptName = null, long? bufferedBodyLength = null)
+    public void WriteEnviron(IBufferWriter<byte> output, string? scriptName = null, long? bufferedBodyLength = null, string? site = null)
     {
         scriptName ??= GatewayScriptName;
         bool mounted = scriptName.Length > 0 && Path.StartsWith(scriptName, StringComparison.Ordinal)
@@ -71,6 +73,10 @@ public sealed partial class GatewayRequest
             Add(output, ContentLengthKey, length.ToString(CultureInfo.InvariantCulture));
         }
         WritePassedVariables(output);
+        if (site is not null)
+        {
+            Add(output, SiteKey, site);
+        }
         MarshalWriter.WriteDictEnd(output);
     }
 
@@ -111,7 +117,8 @@ public sealed partial class GatewayRequest
     /// <summary>
     /// HTTP_* variables, a repeated one joined as the HTTP front joins repeated fields (", ", and "; " for Cookie,
     /// RFC 9110 §5.3, RFC 6265 §5.4); then every other variable the front server added, the last of a repeated name
-    /// winning. Names that are not printable ASCII, and wsgi.* names, which are the worker's, are skipped.
+    /// winning. Names that are not printable ASCII, wsgi.* names, which are the worker's, and pyhost.* names, which are
+    /// PyHost's own (pyhost.site), are skipped.
     /// </summary>
     private void WritePassedVariables(IBufferWriter<byte> output)
     {
@@ -140,7 +147,7 @@ public sealed partial class GatewayRequest
 
     private static bool IsPassable(ReadOnlySpan<byte> name)
     {
-        if (name.IsEmpty || name.StartsWith("wsgi."u8))
+        if (name.IsEmpty || name.StartsWith("wsgi."u8) || name.StartsWith("pyhost."u8))
         {
             return false;
         }

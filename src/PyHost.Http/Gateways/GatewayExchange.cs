@@ -54,7 +54,7 @@ internal abstract class GatewayExchange : IWorkerExchange
     public string MountPrefix { get; set; } = "";
 
     public void WriteEnviron(IBufferWriter<byte> output, long? bufferedBodyLength) =>
-        Request.WriteEnviron(output, scriptName: MountPrefix.Length > 0 ? MountPrefix : null, bufferedBodyLength);
+        Request.WriteEnviron(output, scriptName: MountPrefix.Length > 0 ? MountPrefix : null, bufferedBodyLength, Site);
 
     public abstract ValueTask<int> ReadBodyAsync(IBufferWriter<byte> destination, int maxBytes);
 

@@ -8,7 +8,7 @@ namespace PyHost.IntegrationTests.Configuration;
 /// <summary>
 /// Two sites, each routed to its own app, from one pyhost.toml: the access log (combined_site) says which site and app
 /// answered each request, and the error log's lines about one request or one app name them — a 500's traceback, the
-/// app's stderr, a worker's death, a timeout with the hung worker's stack.
+/// app's stderr, a worker's death, a timeout with the hung worker's stack; a 500 through a uwsgi listener too.
 /// </summary>
 public sealed class SiteAndAppLogLinesTests(ITestOutputHelper output)
 {
@@ -21,6 +21,9 @@ public sealed class SiteAndAppLogLinesTests(ITestOutputHelper output)
 
         [[listen]]
         address = "127.0.0.1:{port0}"
+
+        [[listen]]
+        address = "uwsgi://127.0.0.1:{port1}"
 
         [[site]]
         name = "shop"
@@ -53,7 +56,7 @@ public sealed class SiteAndAppLogLinesTests(ITestOutputHelper output)
     [Fact]
     public async Task AccessAndErrorLinesNameTheSiteAndTheApp()
     {
-        await using ConfiguredServer server = await ConfiguredServer.StartAsync(output, Toml);
+        await using ConfiguredServer server = await ConfiguredServer.StartAsync(output, Toml, ports: 2);
         string accessLog = Path.Combine(server.Directory, "access.log");
 
         (await server.RequestAsync("shop.test", "/?marker=s1")).AssertStatus(200);
@@ -71,6 +74,17 @@ public sealed class SiteAndAppLogLinesTests(ITestOutputHelper output)
         await server.Process.WaitForOutputAsync(
             new Regex(@"\[ERROR\] \[journal worker \d+ \(pid \d+\)\] Error handling request GET /error\?marker=E500 \(site blog\)$"), LogDeadline);
         await server.Process.WaitForOutputAsync(new Regex(@"\[ERROR\] \[journal worker \d+ \(pid \d+\)\] RuntimeError: deliberate failure E500$"), LogDeadline);
+
+        // The same through a uwsgi listener: the route table chose the site there too.
+        using (var uwsgi = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp))
+        {
+            await uwsgi.ConnectAsync(System.Net.IPAddress.Loopback, server.Ports[1]);
+            await uwsgi.SendAsync(Gateways.Wire.Uwsgi([new("REQUEST_METHOD", "GET"), new("REQUEST_URI", "/error?marker=G500"),
+                new("HTTP_HOST", "blog.test"), new("SERVER_NAME", "blog.test"), new("SERVER_PORT", "80"), new("SERVER_PROTOCOL", "HTTP/1.1")]));
+            Assert.StartsWith("HTTP/1.1 500 ", System.Text.Encoding.Latin1.GetString(await Gateways.Wire.ReadToEndAsync(uwsgi)));
+        }
+        await server.Process.WaitForOutputAsync(
+            new Regex(@"\[ERROR\] \[journal worker \d+ \(pid \d+\)\] Error handling request GET /error\?marker=G500 \(site blog\)$"), LogDeadline);
 
         // The app's own stderr.
         (await server.RequestAsync("shop.test", "/stderr?marker=Eshop")).AssertStatus(200);
