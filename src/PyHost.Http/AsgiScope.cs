@@ -32,6 +32,7 @@ public static class AsgiScope
     private static readonly byte[] Client = MarshalWriter.EncodeKey("client");
     private static readonly byte[] Server = MarshalWriter.EncodeKey("server");
     private static readonly byte[] Subprotocols = MarshalWriter.EncodeKey("subprotocols");
+    private static readonly byte[] SiteKey = MarshalWriter.EncodeKey("pyhost.site");
 
     /// <param name="bufferedBodyLength">The body's length when the front read it whole: the headers then say
     /// <c>content-length</c> instead of <c>transfer-encoding: chunked</c>, as for the WSGI environ.</param>
@@ -70,6 +71,11 @@ public static class AsgiScope
             {
                 MarshalWriter.WriteString(output, subprotocol);
             }
+        }
+        if (Observability.RequestRecord.Of(context)?.Site is { } site)
+        {
+            // For the worker's log lines about this request; the worker takes it out before the app sees the scope.
+            Add(output, SiteKey, site);
         }
         MarshalWriter.WriteDictEnd(output);
     }

@@ -8,7 +8,7 @@ namespace PyHost.IntegrationTests.Configuration;
 /// <summary>
 /// Two sites, each routed to its own app, from one pyhost.toml: the access log (combined_site) says which site and app
 /// answered each request, and the error log's lines about one request or one app name them — a 500's traceback, the
-/// app's stderr, a worker's death, a timeout with the hung worker's stack; a 500 through a uwsgi listener too.
+/// app's stderr, a worker's death, a timeout with the hung worker's stack; a 500 through a uwsgi listener and an ASGI app's too.
 /// </summary>
 public sealed class SiteAndAppLogLinesTests(ITestOutputHelper output)
 {
@@ -39,6 +39,13 @@ public sealed class SiteAndAppLogLinesTests(ITestOutputHelper output)
           [[site.route]]
           app = "journal"
 
+        [[site]]
+        name = "feeds"
+        hosts = ["feeds.test"]
+
+          [[site.route]]
+          app = "feed"
+
         [app.store]
         module = "operations:app"
         chdir = "{{Repository.AppsDirectory}}"
@@ -51,6 +58,13 @@ public sealed class SiteAndAppLogLinesTests(ITestOutputHelper output)
         python = "{{Repository.Python}}"
         workers = 1
         timeout = 2
+
+        [app.feed]
+        module = "asgi_features:app"
+        chdir = "{{Repository.AppsDirectory}}"
+        python = "{{Repository.Python}}"
+        interface = "asgi"
+        workers = 1
         """;
 
     [Fact]
@@ -74,6 +88,12 @@ public sealed class SiteAndAppLogLinesTests(ITestOutputHelper output)
         await server.Process.WaitForOutputAsync(
             new Regex(@"\[ERROR\] \[journal worker \d+ \(pid \d+\)\] Error handling request GET /error\?marker=E500 \(site blog\)$"), LogDeadline);
         await server.Process.WaitForOutputAsync(new Regex(@"\[ERROR\] \[journal worker \d+ \(pid \d+\)\] RuntimeError: deliberate failure E500$"), LogDeadline);
+
+        // An ASGI app's traceback, which its worker sends as a LOG frame.
+        (await server.RequestAsync("feeds.test", "/error?marker=A500")).AssertStatus(500);
+        await server.Process.WaitForOutputAsync(
+            new Regex(@"\[ERROR\] \[feed worker \d+ \(pid \d+\)\] Exception in ASGI application handling GET /error\?marker=A500 \(site feeds\)$"), LogDeadline);
+        Assert.Matches(@" 500 \d+ ""-"" ""-"" site=""feeds"" app=""feed""$", await AccessLineAsync(accessLog, "marker=A500"));
 
         // The same through a uwsgi listener: the route table chose the site there too.
         using (var uwsgi = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp))
