@@ -26,9 +26,10 @@ public sealed partial class GatewayRequest
     /// mount point of the PyHost route that serves the request ("" for the root); null takes
     /// <see cref="GatewayScriptName"/>. A mount point that is not a prefix of <see cref="Path"/> at a '/' is ignored.
     /// <paramref name="bufferedBodyLength"/>, the length of a body the front read whole, becomes CONTENT_LENGTH (a
-    /// FastCGI body may come without one), as for HTTP.
+    /// FastCGI body may come without one), as for HTTP. <paramref name="site"/>, the site whose route chose the app,
+    /// becomes pyhost.site, as for HTTP (a front server's variable of that name is not passed).
     /// </summary>
-    public void WriteEnviron(IBufferWriter<byte> output, string? scriptName = null, long? bufferedBodyLength = null)
+    public void WriteEnviron(IBufferWriter<byte> output, string? scriptName = null, long? bufferedBodyLength = null, string? site = null)
     {
         scriptName ??= GatewayScriptName;
         bool mounted = scriptName.Length > 0 && Path.StartsWith(scriptName, StringComparison.Ordinal)
@@ -57,6 +58,10 @@ public sealed partial class GatewayRequest
             Add(output, EnvironKeys.ContentLength, length.ToString(CultureInfo.InvariantCulture));
         }
         WritePassedVariables(output);
+        if (site is not null)
+        {
+            Add(output, EnvironKeys.Site, site);
+        }
         MarshalWriter.WriteDictEnd(output);
     }
 
@@ -97,7 +102,8 @@ public sealed partial class GatewayRequest
     /// <summary>
     /// HTTP_* variables, a repeated one joined as the HTTP front joins repeated fields (", ", and "; " for Cookie,
     /// RFC 9110 §5.3, RFC 6265 §5.4); then every other variable the front server added, the last of a repeated name
-    /// winning. Names that are not printable ASCII, and wsgi.* names, which are the worker's, are skipped.
+    /// winning. Names that are not printable ASCII, wsgi.* names, which are the worker's, and pyhost.* names, which are
+    /// PyHost's own (pyhost.site), are skipped.
     /// </summary>
     private void WritePassedVariables(IBufferWriter<byte> output)
     {
@@ -126,7 +132,7 @@ public sealed partial class GatewayRequest
 
     private static bool IsPassable(ReadOnlySpan<byte> name)
     {
-        if (name.IsEmpty || name.StartsWith("wsgi."u8))
+        if (name.IsEmpty || name.StartsWith("wsgi."u8) || name.StartsWith("pyhost."u8))
         {
             return false;
         }

@@ -80,6 +80,7 @@ public sealed class AccessLog : IAsyncDisposable
             RequestHeaders = request.Headers,
             ResponseHeaders = context.Response.Headers,
             RequestId = record.RequestId,
+            Site = record.Site,
             App = record.App,
             WorkerId = record.WorkerId,
             Scheme = origin.Scheme,
@@ -90,32 +91,35 @@ public sealed class AccessLog : IAsyncDisposable
     }
 
     /// <summary>A request that came from a web server in front (uwsgi, FastCGI, SCGI, Mongrel2): the client's
-    /// address, target and headers as the front server passed them, in the same format as the HTTP lines.</summary>
-    public void Write(string? remoteAddress, string? user, string method, string target, string protocol, int status, long bodyBytes,
-        string? referer, string? userAgent)
+    /// address, user, target and headers as the front server passed them, in the same format as the HTTP lines.</summary>
+    public void Write(GatewayAccess access)
     {
         var requestHeaders = new HeaderDictionary();
-        if (referer is not null)
+        if (access.Referer is not null)
         {
-            requestHeaders[HeaderNames.Referer] = referer;
+            requestHeaders[HeaderNames.Referer] = access.Referer;
         }
-        if (userAgent is not null)
+        if (access.UserAgent is not null)
         {
-            requestHeaders[HeaderNames.UserAgent] = userAgent;
+            requestHeaders[HeaderNames.UserAgent] = access.UserAgent;
         }
         _lines.Writer.TryWrite(_format.Format(new AccessLogEntry
         {
-            Time = DateTimeOffset.Now,
-            RemoteAddress = string.IsNullOrEmpty(remoteAddress) ? "-" : remoteAddress,
-            Method = method,
-            Target = target,
-            Protocol = protocol,
-            Status = status,
-            BodyBytes = bodyBytes,
-            Duration = TimeSpan.Zero,
+            Time = access.StartTime ?? DateTimeOffset.Now,
+            RemoteAddress = string.IsNullOrEmpty(access.RemoteAddress) ? "-" : access.RemoteAddress,
+            User = string.IsNullOrEmpty(access.User) ? null : access.User,
+            Method = access.Method,
+            Target = access.Target,
+            Protocol = access.Protocol,
+            Status = access.Status,
+            BodyBytes = access.BodyBytes,
+            Duration = access.Duration,
             RequestHeaders = requestHeaders,
             ResponseHeaders = new HeaderDictionary(),
             RequestId = "-",
+            Site = access.Site,
+            App = access.App,
+            WorkerId = access.WorkerId,
         }));
     }
 

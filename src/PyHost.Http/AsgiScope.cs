@@ -71,6 +71,11 @@ public static class AsgiScope
                 MarshalWriter.WriteString(output, subprotocol);
             }
         }
+        if (Observability.RequestRecord.Of(context)?.Site is { } site)
+        {
+            // For the worker's log lines about this request; the worker takes it out before the app sees the scope.
+            Add(output, EnvironKeys.Site, site);
+        }
         MarshalWriter.WriteDictEnd(output);
     }
 

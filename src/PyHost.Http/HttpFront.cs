@@ -77,6 +77,10 @@ public sealed partial class HttpFront
             await AnswerNoRouteAsync(context, origin);
             return;
         }
+        if (RequestRecord.Of(context) is { } record)
+        {
+            record.Site = match.Site.Name;
+        }
         if (!match.Guards.IsEmpty && !await AdmittedAsync(context, match))
         {
             return;
@@ -107,7 +111,7 @@ public sealed partial class HttpFront
 
     private async Task DispatchAsync(HttpContext context, RouteMatch match, AppEndpoint app)
     {
-        var exchange = new HttpWorkerExchange(context, match.MountPrefix, app.WebSockets);
+        var exchange = new HttpWorkerExchange(context, match.MountPrefix, app.WebSockets) { Site = match.Site.Name, App = app.App };
         DispatchOutcome outcome = await app.Pool.DispatchAsync(exchange, app.Policy);
         if (outcome != DispatchOutcome.Completed)
         {
@@ -165,6 +169,10 @@ public sealed partial class HttpFront
     {
         if (Routes.FindSiteFor(HostName(origin.Host)) is { } site)
         {
+            if (RequestRecord.Of(context) is { } record)
+            {
+                record.Site = site.Name;
+            }
             if (ErrorPageFile.For(site.ErrorPages, 404) is not { } page || await page.TryWriteAsync(context, 404) is null)
             {
                 await ErrorPages.WriteAsync(context, 404, "No route of this site serves this path.");

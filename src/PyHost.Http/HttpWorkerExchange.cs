@@ -142,8 +142,13 @@ internal sealed partial class HttpWorkerExchange : IWorkerExchange
         }
     }
 
-    // Goes into log lines: a client's control characters are escaped there.
-    public string Describe() => LogEscaping.Escape($"{_context.Request.Method} {_context.Features.Get<IHttpRequestFeature>()!.RawTarget}");
+    /// <summary>The site whose route sent the request here, for log lines.</summary>
+    public string? Site { get; init; }
+
+    /// <summary>The app it was sent to, for log lines.</summary>
+    public string? App { get; init; }
+
+    public string Describe() => RequestDescription.Of(_context.Request.Method, _context.Features.Get<IHttpRequestFeature>()!.RawTarget, Site, App);
 
     public void WorkerAssigned(IWorker worker)
     {

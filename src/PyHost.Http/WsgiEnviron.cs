@@ -142,11 +142,16 @@ public static partial class WsgiEnviron
     /// HTTP_X_REQUEST_ID is the request's id as the logs know it (a trusted proxy's, or made here; a client's own is
     /// replaced, as nginx's proxy_set_header X-Request-ID $request_id does). With tracing on, the front's server span:
     /// pyhost.trace_id and pyhost.span_id for the app's log lines, pyhost.traceparent for its calls onward.
-    /// HTTP_TRACEPARENT stays the caller's.
+    /// HTTP_TRACEPARENT stays the caller's. pyhost.site names the site whose route chose the app (PEP 3333 lets a server
+    /// add its own keys under its name), so the worker's traceback of a 500 says whose request failed.
     /// </summary>
     private static void WriteRequestIdentity(IBufferWriter<byte> output, RequestRecord record)
     {
         Add(output, RequestIdKey, record.RequestId);
+        if (record.Site is { } site)
+        {
+            Add(output, EnvironKeys.Site, site);
+        }
         if (record.Activity is { } span)
         {
             Add(output, TraceIdKey, span.TraceId.ToHexString());

@@ -21,4 +21,8 @@ public static class EnvironKeys
     public static readonly byte[] RemotePort = MarshalWriter.EncodeKey("REMOTE_PORT");
     public static readonly byte[] ContentType = MarshalWriter.EncodeKey("CONTENT_TYPE");
     public static readonly byte[] ContentLength = MarshalWriter.EncodeKey("CONTENT_LENGTH");
+
+    /// <summary>PyHost's own key: the name of the site whose route chose the app (PEP 3333 lets a server add keys of
+    /// its own prefix), for error lines that name the site.</summary>
+    public static readonly byte[] Site = MarshalWriter.EncodeKey("pyhost.site");
 }

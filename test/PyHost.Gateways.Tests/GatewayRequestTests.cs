@@ -171,6 +171,18 @@ public class GatewayRequestTests
     }
 
     [Fact]
+    public void TheSiteOfTheRouteIsPyhostSiteAndAFrontServersVariableOfThatNameIsNotPassed()
+    {
+        var variables = CgiVariables.FromLatin1Pairs([new("REQUEST_METHOD", "GET"), new("REQUEST_URI", "/"), new("pyhost.site", "forged")]);
+        Assert.True(GatewayRequest.TryCreate(variables, out GatewayRequest? request, out _));
+        var output = new ArrayBufferWriter<byte>();
+
+        request!.WriteEnviron(output, site: "blog");
+
+        Assert.Equal("blog", MarshalDict.LoadDictionary(output.WrittenSpan)["pyhost.site"]);
+    }
+
+    [Fact]
     public void WithoutRequestUriThePathIsTheGatewaysScriptNameAndPathInfo()
     {
         var variables = CgiVariables.FromLatin1Pairs([

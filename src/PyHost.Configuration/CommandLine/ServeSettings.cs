@@ -85,7 +85,7 @@ public static partial class ServeSettings
         new("accesslog", ["--access-logfile"], SettingArity.Value, "Where to write the access log; '-' is stdout. Default: none.", "accesslog", Log("access_log")),
         new("errorlog", ["--error-logfile", "--log-file"], SettingArity.Value, "Where to write the error log; '-' is stderr (the default).", "errorlog", Log("error_log")),
         new("loglevel", ["--log-level"], SettingArity.Value, "debug, info, warning, error or critical: PyHost's own messages. Default: info.", "loglevel", Log("level")),
-        new("access_log_format", ["--access-logformat"], SettingArity.Value, "combined, json, or a gunicorn format of %(h)s-style atoms.", "access_log_format", Log("access_format")),
+        new("access_log_format", ["--access-logformat"], SettingArity.Value, "combined, combined_site, vhost_combined, json, or a gunicorn format of %(h)s-style atoms.", "access_log_format", Log("access_format")),
         new("error_log_format", ["--error-log-format"], SettingArity.Value, "text (gunicorn's lines) or json (one object per line).", null, Log("error_format")),
         new("admin", ["--admin"], SettingArity.Value, "Also serve the admin API on HOST:PORT (needs --admin-token-file); unix:PATH moves its unix socket.", null, Custom("admin.listen, or admin.socket for unix:PATH", AdminAddress)),
         new("admin_token_file", ["--admin-token-file"], SettingArity.Value, "The file holding the bearer token for the --admin TCP address.", null, Admin("token_file")),

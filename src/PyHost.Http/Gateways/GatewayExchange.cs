@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using PyHost.Gateways;
+using PyHost.Http.Observability;
 using PyHost.Protocol;
 using PyHost.Workers.Dispatch;
 
@@ -13,6 +14,8 @@ namespace PyHost.Http.Gateways;
 /// </summary>
 internal abstract class GatewayExchange : IWorkerExchange
 {
+    private readonly long _startedAt = Stopwatch.GetTimestamp();
+    private readonly DateTimeOffset _startTime = DateTimeOffset.Now;
     private long _bodyBytesRead;
     private TimeSpan _bodyWaited;
 
@@ -51,7 +54,7 @@ internal abstract class GatewayExchange : IWorkerExchange
     public string MountPrefix { get; set; } = "";
 
     public void WriteEnviron(IBufferWriter<byte> output, long? bufferedBodyLength) =>
-        Request.WriteEnviron(output, scriptName: MountPrefix.Length > 0 ? MountPrefix : null, bufferedBodyLength);
+        Request.WriteEnviron(output, scriptName: MountPrefix.Length > 0 ? MountPrefix : null, bufferedBodyLength, Site);
 
     public abstract ValueTask<int> ReadBodyAsync(IBufferWriter<byte> destination, int maxBytes);
 
@@ -71,7 +74,17 @@ internal abstract class GatewayExchange : IWorkerExchange
 
     public abstract ValueTask<bool> FlushAsync();
 
-    public string Describe() => $"{Request.Method} {Request.RequestUri}";
+    /// <summary>The site whose routes answered the request (null when none takes its host name), for the logs.</summary>
+    public string? Site { get; set; }
+
+    /// <summary>The app it was sent to, for the logs.</summary>
+    public string? App { get; set; }
+
+    public int WorkerId { get; private set; }
+
+    public string Describe() => RequestDescription.Of(Request.Method, Request.RequestUri, Site, App);
+
+    public void WorkerAssigned(IWorker worker) => WorkerId = worker.WorkerId;
 
     /// <summary>The status line or Status header, the fields and the empty line, framed as the protocol frames them.</summary>
     protected abstract void WriteHead(int statusCode, string? reasonPhrase, IReadOnlyList<KeyValuePair<string, string>> headers);
@@ -119,13 +132,31 @@ internal abstract class GatewayExchange : IWorkerExchange
         _bodyBytesRead += bytes;
     }
 
-    /// <summary>The access log line, with the client's address, target and headers as the front server passed them.</summary>
+    /// <summary>The access log line, with the client's address, user, target and headers as the front server passed
+    /// them, and the site and app that answered.</summary>
     public void LogAccess()
     {
+        if (Services.AccessLog is not { } accessLog)
+        {
+            return;
+        }
         CgiVariables variables = Request.Variables;
-        Services.AccessLog?.Write(variables.GetLatin1("REMOTE_ADDR"), variables.GetLatin1("REMOTE_USER"), Request.Method,
-            Request.RequestUri, variables.GetLatin1("SERVER_PROTOCOL") ?? "HTTP/1.1", StatusCode, BodyBytesSent,
-            variables.GetLatin1("HTTP_REFERER"), variables.GetLatin1("HTTP_USER_AGENT"));
+        accessLog.Write(new GatewayAccess(
+            RemoteAddress: variables.GetLatin1("REMOTE_ADDR"),
+            // The user the front server authenticated (nginx's $remote_user, Apache's r->user), RFC 3875 §4.1.11.
+            User: variables.GetLatin1("REMOTE_USER"),
+            Method: Request.Method,
+            Target: Request.RequestUri,
+            Protocol: variables.GetLatin1("SERVER_PROTOCOL") ?? "HTTP/1.1",
+            Status: StatusCode,
+            BodyBytes: BodyBytesSent,
+            Referer: variables.GetLatin1("HTTP_REFERER"),
+            UserAgent: variables.GetLatin1("HTTP_USER_AGENT"),
+            StartTime: _startTime,
+            Duration: Stopwatch.GetElapsedTime(_startedAt),
+            Site: Site,
+            App: App,
+            WorkerId: WorkerId));
     }
 }
 

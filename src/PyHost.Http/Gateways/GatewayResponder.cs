@@ -34,6 +34,7 @@ internal static class GatewayResponder
         RouteTable routes = services.Front.Routes;
         string host = HttpFront.HostName(request.Host);
         RouteMatch? match = routes.Match(host, RequestTarget.RawPath(request.RequestUri), request.Method);
+        exchange.Site = match?.Site.Name ?? routes.FindSiteFor(host)?.Name;
         ConnectionFate fate = match?.Endpoint switch
         {
             AppEndpoint app => await DispatchToAppAsync(exchange, app, match.MountPrefix, services, protocol, peer),
@@ -53,6 +54,7 @@ internal static class GatewayResponder
         GatewayExchange exchange, AppEndpoint app, string mountPrefix, GatewayServices services, string protocol, string peer)
     {
         exchange.MountPrefix = mountPrefix;
+        exchange.App = app.App;
         DispatchOutcome outcome = await app.Pool.DispatchAsync(exchange, app.Policy);
         return outcome == DispatchOutcome.Completed ? ConnectionFate.Complete : await AnswerFailureAsync(exchange, outcome, services, protocol, peer);
     }

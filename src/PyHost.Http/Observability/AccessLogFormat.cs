@@ -30,6 +30,10 @@ public sealed record AccessLogEntry
     public required IHeaderDictionary RequestHeaders { get; init; }
     public required IHeaderDictionary ResponseHeaders { get; init; }
     public required string RequestId { get; init; }
+    /// <summary>The user a web server in front authenticated (its REMOTE_USER); else %(u)s reads Basic auth.</summary>
+    public string? User { get; init; }
+    /// <summary>The site whose routes answered (<c>[[site]] name</c>, else its first host name, else "default").</summary>
+    public string? Site { get; init; }
     public string? App { get; init; }
     public int WorkerId { get; init; }
     public string Scheme { get; init; } = "http";
@@ -39,15 +43,25 @@ public sealed record AccessLogEntry
 }
 
 /// <summary>
-/// The access log's line format, parsed once: <c>combined</c> (Apache's, which is gunicorn's default), <c>json</c> (one
-/// object per line), or a gunicorn <c>--access-logformat</c> string of <c>%(atom)s</c> atoms: h l u t r m U q H s B b
-/// f a T M D L p, <c>{header}i</c>, <c>{header}o</c>, <c>{variable}e</c>; PyHost adds request_id, app and worker.
+/// The access log's line format, parsed once: <c>combined</c> (Apache's, which is gunicorn's default and nginx's),
+/// <c>combined_site</c> (the same with the site and app after it), <c>vhost_combined</c> (Apache's, the site first),
+/// <c>json</c> (one object per line), or a gunicorn <c>--access-logformat</c> string of <c>%(atom)s</c> atoms: h l u t
+/// r m U q H s B b f a T M D L p, <c>{header}i</c>, <c>{header}o</c>, <c>{variable}e</c>; PyHost adds request_id, site,
+/// app and worker.
 /// Every value from the client is escaped (<see cref="LogEscaping"/>).
 /// </summary>
 public sealed class AccessLogFormat
 {
     /// <summary>gunicorn's default access_log_format: Apache's combined log format.</summary>
     public const string Combined = "%(h)s %(l)s %(u)s %(t)s \"%(r)s\" %(s)s %(b)s \"%(f)s\" \"%(a)s\"";
+
+    /// <summary>combined with the site and the app after it: a parser of combined lines reads these lines too (fields
+    /// after the user agent are what nginx users add to theirs), and <c>grep 'app="blog"'</c> finds one app's.</summary>
+    public const string CombinedSite = Combined + " site=\"%(site)s\" app=\"%(app)s\"";
+
+    /// <summary>Apache's vhost_combined (<c>%v:%p %h %l %u %t "%r" %&gt;s %O "%{Referer}i" "%{User-Agent}i"</c>), the
+    /// site's name where Apache has the virtual host's ServerName: what GoAccess reads as VCOMBINED.</summary>
+    public const string VhostCombined = "%(site)s:%({server_port}e)s " + Combined;
 
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly string Pid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
@@ -70,6 +84,12 @@ public sealed class AccessLogFormat
                 return true;
             case "combined":
                 text = Combined;
+                break;
+            case "combined_site":
+                text = CombinedSite;
+                break;
+            case "vhost_combined":
+                text = VhostCombined;
                 break;
         }
         var parts = new List<(string?, string?)>();
@@ -97,7 +117,7 @@ public sealed class AccessLogFormat
             string atom = text[(i + 2)..close];
             if (!IsKnownAtom(atom))
             {
-                error = $"unknown atom %({atom})s; the atoms are h l u t r m U q H s B b f a T M D L p request_id app worker, {{header}}i, {{header}}o, {{variable}}e";
+                error = $"unknown atom %({atom})s; the atoms are h l u t r m U q H s B b f a T M D L p request_id site app worker, {{header}}i, {{header}}o, {{variable}}e";
                 return false;
             }
             if (literal.Length > 0)
@@ -118,7 +138,7 @@ public sealed class AccessLogFormat
 
     private static bool IsKnownAtom(string atom) =>
         atom is "h" or "l" or "u" or "t" or "r" or "m" or "U" or "q" or "H" or "s" or "B" or "b" or "f" or "a"
-            or "T" or "M" or "D" or "L" or "p" or "request_id" or "app" or "worker"
+            or "T" or "M" or "D" or "L" or "p" or "request_id" or "site" or "app" or "worker"
         || (atom.Length > 3 && atom[0] == '{' && atom[^2] == '}' && atom[^1] is 'i' or 'o' or 'e');
 
     public string Format(AccessLogEntry entry) => _parts is null ? FormatJson(entry) : FormatAtoms(entry, _parts);
@@ -141,7 +161,7 @@ public sealed class AccessLogFormat
         {
             "h" => entry.RemoteAddress,
             "l" => "-",
-            "u" => BasicAuthUser(entry.RequestHeaders) ?? "-",
+            "u" => entry.User ?? BasicAuthUser(entry.RequestHeaders) ?? "-",
             "t" => $"[{FormatTime(entry.Time)}]",
             "r" => $"{entry.Method} {entry.Target} {entry.Protocol}",
             "m" => entry.Method,
@@ -159,6 +179,7 @@ public sealed class AccessLogFormat
             "L" => seconds.ToString("0.000000", CultureInfo.InvariantCulture),
             "p" => $"<{Pid}>",
             "request_id" => entry.RequestId,
+            "site" => entry.Site ?? "-",
             "app" => entry.App ?? "-",
             "worker" => entry.WorkerId == 0 ? "-" : entry.WorkerId.ToString(CultureInfo.InvariantCulture),
             _ when atom.EndsWith("}i", StringComparison.Ordinal) => Header(entry.RequestHeaders, atom[1..^2]),
@@ -239,7 +260,8 @@ public sealed class AccessLogFormat
         {
             json.WriteStartObject();
             json.WriteString("time", entry.Time.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture));
-            WriteOptional(json, "site", entry.RequestHeaders.Host.Count > 0 ? entry.RequestHeaders.Host.ToString() : entry.ServerName);
+            WriteOptional(json, "site", entry.Site);
+            WriteOptional(json, "host", entry.RequestHeaders.Host.Count > 0 ? entry.RequestHeaders.Host.ToString() : entry.ServerName);
             WriteOptional(json, "app", entry.App);
             json.WriteString("method", entry.Method);
             json.WriteString("path", entry.Target);
@@ -249,6 +271,7 @@ public sealed class AccessLogFormat
             json.WriteNumber("duration_us", (long)entry.Duration.TotalMicroseconds);
             json.WriteString("client", entry.Peer ?? entry.RemoteAddress);
             WriteOptional(json, "forwarded_client", entry.ForwardedClient);
+            WriteOptional(json, "user", entry.User ?? BasicAuthUser(entry.RequestHeaders));
             WriteOptional(json, "user_agent", entry.RequestHeaders.UserAgent.Count > 0 ? entry.RequestHeaders.UserAgent.ToString() : null);
             WriteOptional(json, "referer", entry.RequestHeaders.Referer.Count > 0 ? entry.RequestHeaders.Referer.ToString() : null);
             json.WriteString("request_id", entry.RequestId);

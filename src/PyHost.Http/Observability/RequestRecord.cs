@@ -31,6 +31,10 @@ public sealed class RequestRecord
     /// <summary>The server span of this request, when tracing is on.</summary>
     public Activity? Activity { get; set; }
 
+    /// <summary>The site whose routes answered it (its <c>name</c>, else its first host name, else "default"); null when
+    /// no site takes the host name.</summary>
+    public string? Site { get; set; }
+
     /// <summary>The app that ran it; null for an answer of the front's own (static files).</summary>
     public string? App { get; set; }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using PyHost.Http.Observability;
 using PyHost.Http.StaticFiles;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -95,14 +96,14 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
             {
                 break;
             }
-            LogRetried(context.Request.Method, ProxyRequestTransformer.Target(context, null), Upstream.Name, server.Address.Text, reason, next.Address.Text);
+            LogRetried(DescribeRequest(context), Upstream.Name, server.Address.Text, reason, next.Address.Text);
             response.StatusCode = StatusCodes.Status200OK;   // YARP set 502 for the failed attempt
             server = next;
         }
 
         if (server is null)
         {
-            LogNoServer(context.Request.Method, ProxyRequestTransformer.Target(context, null), Upstream.Name);
+            LogNoServer(DescribeRequest(context), Upstream.Name);
             await AnswerAsync(context, errorPages, StatusCodes.Status503ServiceUnavailable, "No upstream server is available right now. Try again in a moment.");
             return;
         }
@@ -110,13 +111,13 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
         if (response.HasStarted)
         {
             // YARP has cut the connection: after the head, a broken body is all a client can be told (RFC 9112 §8).
-            LogCutOff(context.Request.Method, ProxyRequestTransformer.Target(context, null), Upstream.Name, server.Address.Text, what);
+            LogCutOff(DescribeRequest(context), Upstream.Name, server.Address.Text, what);
             return;
         }
         int status = ProxyErrors.IsConnectTimeout(failure) || error == ForwarderError.RequestTimedOut
             ? StatusCodes.Status504GatewayTimeout
             : StatusCodes.Status502BadGateway;
-        LogFailed(context.Request.Method, ProxyRequestTransformer.Target(context, null), Upstream.Name, server.Address.Text, what, status);
+        LogFailed(DescribeRequest(context), Upstream.Name, server.Address.Text, what, status);
         await AnswerAsync(context, errorPages, status, status == StatusCodes.Status504GatewayTimeout
             ? "The upstream server did not answer in time."
             : "The upstream server could not be reached, or failed while answering.");
@@ -165,15 +166,19 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
         or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient or ForwarderError.UpgradeRequestCanceled
         or ForwarderError.UpgradeResponseCanceled or ForwarderError.UpgradeActivityTimeout;
 
-    [LoggerMessage(EventId = 610, Level = LogLevel.Warning, Message = "{Method} {Target}: upstream {Upstream} server {Server}: {Reason}; retrying on {Next}")]
-    private partial void LogRetried(string method, string target, string upstream, string server, string reason, string next);
+    /// <summary>"GET /path (site blog)": which site's route sent the request to the upstream.</summary>
+    private static string DescribeRequest(HttpContext context) => RequestDescription.Of(context.Request.Method,
+        ProxyRequestTransformer.Target(context, null), RequestRecord.Of(context)?.Site, app: null);
 
-    [LoggerMessage(EventId = 611, Level = LogLevel.Error, Message = "{Method} {Target}: upstream {Upstream} server {Server}: {Reason}; the client got {Status}")]
-    private partial void LogFailed(string method, string target, string upstream, string server, string reason, int status);
+    [LoggerMessage(EventId = 610, Level = LogLevel.Warning, Message = "{Request}: upstream {Upstream} server {Server}: {Reason}; retrying on {Next}")]
+    private partial void LogRetried(string request, string upstream, string server, string reason, string next);
 
-    [LoggerMessage(EventId = 612, Level = LogLevel.Error, Message = "{Method} {Target}: upstream {Upstream} has no server available; the client got 503")]
-    private partial void LogNoServer(string method, string target, string upstream);
+    [LoggerMessage(EventId = 611, Level = LogLevel.Error, Message = "{Request}: upstream {Upstream} server {Server}: {Reason}; the client got {Status}")]
+    private partial void LogFailed(string request, string upstream, string server, string reason, int status);
 
-    [LoggerMessage(EventId = 613, Level = LogLevel.Error, Message = "{Method} {Target}: upstream {Upstream} server {Server} failed after its response had started ({Reason}): the connection was cut")]
-    private partial void LogCutOff(string method, string target, string upstream, string server, string reason);
+    [LoggerMessage(EventId = 612, Level = LogLevel.Error, Message = "{Request}: upstream {Upstream} has no server available; the client got 503")]
+    private partial void LogNoServer(string request, string upstream);
+
+    [LoggerMessage(EventId = 613, Level = LogLevel.Error, Message = "{Request}: upstream {Upstream} server {Server} failed after its response had started ({Reason}): the connection was cut")]
+    private partial void LogCutOff(string request, string upstream, string server, string reason);
 }

@@ -39,4 +39,7 @@ public sealed record ProxyEndpoint(PyHost.Http.Proxy.ProxyRoute Proxy) : RouteEn
 public sealed record SiteFront(SiteConfig Config, ResponseCompressionMiddleware? Compression, IReadOnlyList<ErrorPageFile> ErrorPages)
 {
     public static SiteFront Plain(SiteConfig config) => new(config, null, []);
+
+    /// <summary>How logs name the site: its <c>name</c>, else its first host name, else "default".</summary>
+    public string Name => Config.DisplayName;
 }

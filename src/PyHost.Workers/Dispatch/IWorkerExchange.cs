@@ -58,7 +58,7 @@ public interface IWorkerExchange
     /// <summary>Sends what was buffered; false when the client is gone.</summary>
     ValueTask<bool> FlushAsync();
 
-    /// <summary>"GET /path", for log lines about this request (timeouts, invalid responses).</summary>
+    /// <summary>"GET /path (site blog, app blog)", for log lines about this request (timeouts, invalid responses).</summary>
     string Describe();
 
     /// <summary>Told which worker runs the request (again if it was given back and runs elsewhere), for the logs.</summary>

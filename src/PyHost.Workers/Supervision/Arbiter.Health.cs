@@ -117,7 +117,7 @@ public sealed partial class Arbiter
         if (queued > 0 && !booting && _targetWorkers < _options.WorkersMax)
         {
             _targetWorkers++;
-            LogScaled(_targetWorkers, $"{queued} requests are waiting for a worker");
+            LogScaled(ForApp, _targetWorkers, $"{queued} requests are waiting for a worker");
             return;
         }
         if (_targetWorkers > _options.Workers && queued == 0)
@@ -128,7 +128,7 @@ public sealed partial class Arbiter
             if (idle is not null)
             {
                 _targetWorkers--;
-                LogScaled(_targetWorkers, $"{idle.Name} was idle for {_options.IdleTimeout.TotalSeconds:0} s");
+                LogScaled(ForApp, _targetWorkers, $"{idle.Name} was idle for {_options.IdleTimeout.TotalSeconds:0} s");
                 Retire(idle, RetireCause.ScaledDown, "idle (--idle-timeout)");
             }
         }

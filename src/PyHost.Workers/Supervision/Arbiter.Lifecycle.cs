@@ -221,10 +221,10 @@ public sealed partial class Arbiter
         {
             _consecutiveBootFailures = 0;
             _targetWorkers = Math.Max(0, _targetWorkers - 1);
-            LogSlotGivenUp(_options.MaxBootFailures, _targetWorkers, FirstLines(BootFailure));
+            LogSlotGivenUp(ForApp, _options.MaxBootFailures, _targetWorkers, FirstLines(BootFailure));
             if (_targetWorkers == 0 || !_workers.Values.Any(w => w.State == WorkerState.Ready && !w.Retiring && !w.IsZygote))
             {
-                LogNoWorkerLeft();
+                LogNoWorkerLeft(ForApp);
                 GiveUp(status);
                 return;
             }
@@ -232,7 +232,7 @@ public sealed partial class Arbiter
             return;
         }
         var backOff = TimeSpan.FromMilliseconds(250 * (1 << Math.Min(_consecutiveBootFailures, 7)));
-        LogRespawnBackOff(backOff.TotalSeconds, _consecutiveBootFailures);
+        LogRespawnBackOff(ForApp, backOff.TotalSeconds, _consecutiveBootFailures);
         _spawnNotBefore = Environment.TickCount64 + (long)backOff.TotalMilliseconds;
         CompleteStartIfOver();
     }

@@ -4,6 +4,10 @@ namespace PyHost.Workers.Supervision;
 
 public sealed partial class Arbiter
 {
+    /// <summary>"app blog: ", the start of a line about this app as a whole, when a configuration file names its apps
+    /// (its workers' names say it too); "" for the one app of a command line, whose lines stay gunicorn's.</summary>
+    private string ForApp => _options.AppName is { } name ? $"app {name}: " : "";
+
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Booted {Worker} in {Milliseconds} ms (Python {PythonVersion}, {Interface})")]
     private partial void LogBooted(string worker, long milliseconds, string pythonVersion, string @interface);
 
@@ -25,11 +29,11 @@ public sealed partial class Arbiter
     [LoggerMessage(EventId = 218, Level = LogLevel.Error, Message = "{Worker} died: it was killed by signal {Signal} ({SignalName}) while serving; a fresh worker replaces it")]
     private partial void LogDiedBySignal(string worker, int signal, string signalName);
 
-    [LoggerMessage(EventId = 219, Level = LogLevel.Error, Message = "A worker failed to boot {Failures} times in a row: giving up its slot, {Workers} workers remain. The last failure: {Failure}")]
-    private partial void LogSlotGivenUp(int failures, int workers, string failure);
+    [LoggerMessage(EventId = 219, Level = LogLevel.Error, Message = "{ForApp}A worker failed to boot {Failures} times in a row: giving up its slot, {Workers} workers remain. The last failure: {Failure}")]
+    private partial void LogSlotGivenUp(string forApp, int failures, int workers, string failure);
 
-    [LoggerMessage(EventId = 220, Level = LogLevel.Critical, Message = "No worker is serving and none can boot: stopping")]
-    private partial void LogNoWorkerLeft();
+    [LoggerMessage(EventId = 220, Level = LogLevel.Critical, Message = "{ForApp}No worker is serving and none can boot: stopping")]
+    private partial void LogNoWorkerLeft(string forApp);
 
     [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "{Worker} timed out after {Seconds:0.0} s handling {Request}; answered 504; its stack follows, then it is replaced")]
     private partial void LogTimeout(string worker, double seconds, string request);
@@ -37,11 +41,11 @@ public sealed partial class Arbiter
     [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "{Worker} did not finish booting within {Seconds} s; killing it")]
     private partial void LogBootTimeout(string worker, double seconds);
 
-    [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "a fresh worker failed to boot ({Failures} in a row); the running workers keep serving; retrying in {Seconds} s")]
-    private partial void LogRespawnBackOff(double seconds, int failures);
+    [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "{ForApp}a fresh worker failed to boot ({Failures} in a row); the running workers keep serving; retrying in {Seconds} s")]
+    private partial void LogRespawnBackOff(string forApp, double seconds, int failures);
 
-    [LoggerMessage(EventId = 207, Level = LogLevel.Critical, Message = "cannot start the Python interpreter {Python}: {Reason}")]
-    private partial void LogCannotStart(string python, string reason);
+    [LoggerMessage(EventId = 207, Level = LogLevel.Critical, Message = "{ForApp}cannot start the Python interpreter {Python}: {Reason}")]
+    private partial void LogCannotStart(string forApp, string python, string reason);
 
     [LoggerMessage(EventId = 209, Level = LogLevel.Information, Message = "Retiring {Worker}: {Reason}; it finishes its requests first")]
     private partial void LogRetiring(string worker, string reason);
@@ -49,17 +53,17 @@ public sealed partial class Arbiter
     [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "Recycling {Worker}: it {Reason}; a fresh worker takes over when ready")]
     private partial void LogRecycling(string worker, string reason);
 
-    [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Scaled to {Workers} workers ({Reason})")]
-    private partial void LogScaled(int workers, string reason);
+    [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "{ForApp}Scaled to {Workers} workers ({Reason})")]
+    private partial void LogScaled(string forApp, int workers, string reason);
 
-    [LoggerMessage(EventId = 212, Level = LogLevel.Information, Message = "Reloading ({Reason}): booting {Workers} workers of generation {Generation}; the running ones serve until all are ready")]
-    private partial void LogReloadStarted(string reason, int generation, int workers);
+    [LoggerMessage(EventId = 212, Level = LogLevel.Information, Message = "{ForApp}Reloading ({Reason}): booting {Workers} workers of generation {Generation}; the running ones serve until all are ready")]
+    private partial void LogReloadStarted(string forApp, string reason, int generation, int workers);
 
-    [LoggerMessage(EventId = 213, Level = LogLevel.Information, Message = "Reloaded: {Workers} workers of generation {Generation} ready in {Milliseconds} ms; the old ones drain")]
-    private partial void LogReloadDone(int generation, int workers, long milliseconds);
+    [LoggerMessage(EventId = 213, Level = LogLevel.Information, Message = "{ForApp}Reloaded: {Workers} workers of generation {Generation} ready in {Milliseconds} ms; the old ones drain")]
+    private partial void LogReloadDone(string forApp, int generation, int workers, long milliseconds);
 
-    [LoggerMessage(EventId = 214, Level = LogLevel.Error, Message = "Reload abandoned, the running workers keep serving: {Reason}")]
-    private partial void LogReloadFailed(string reason);
+    [LoggerMessage(EventId = 214, Level = LogLevel.Error, Message = "{ForApp}Reload abandoned, the running workers keep serving: {Reason}")]
+    private partial void LogReloadFailed(string forApp, string reason);
 
     [LoggerMessage(EventId = 215, Level = LogLevel.Information, Message = "{Worker} left with its zygote")]
     private partial void LogExitedWithZygote(string worker);

@@ -30,7 +30,7 @@ public sealed partial class Arbiter
             }
             _options = options;
         }
-        LogReloadStarted(request.Reason, _generation, _targetWorkers);
+        LogReloadStarted(ForApp, request.Reason, _generation, _targetWorkers);
     }
 
     private void CompleteReloadIfReady()
@@ -46,7 +46,7 @@ public sealed partial class Arbiter
         }
         _reload = null;
         long milliseconds = Environment.TickCount64 - reload.StartedAt;
-        LogReloadDone(reload.Generation, ready, milliseconds);
+        LogReloadDone(ForApp, reload.Generation, ready, milliseconds);
         reload.Done.TrySetResult($"ok: {ready} workers of generation {reload.Generation} ready in {milliseconds} ms; the old ones are draining");
     }
 
@@ -66,7 +66,7 @@ public sealed partial class Arbiter
         {
             Retire(fresh, RetireCause.Reload, "its reload was abandoned");
         }
-        LogReloadFailed(reason);
+        LogReloadFailed(ForApp, reason);
         reload.Done.TrySetResult($"error: the new code did not start; the running workers keep serving.\n{reason}");
     }
 
@@ -75,7 +75,7 @@ public sealed partial class Arbiter
         int floor = 1;
         int wanted = request.Absolute ?? _targetWorkers + request.Delta;
         _targetWorkers = Math.Max(floor, wanted);
-        LogScaled(_targetWorkers, request.Absolute is null ? (request.Delta > 0 ? "SIGTTIN" : "SIGTTOU") : "pyhost scale");
+        LogScaled(ForApp, _targetWorkers, request.Absolute is null ? (request.Delta > 0 ? "SIGTTIN" : "SIGTTOU") : "pyhost scale");
         request.Done.TrySetResult(_targetWorkers);
     }
 

@@ -134,7 +134,7 @@ public sealed partial class Arbiter
         {
             worker.State = WorkerState.Exited;
             BootFailure = $"cannot start {_options.Python}: {ex.Message}";
-            LogCannotStart(_options.Python, ex.Message);
+            LogCannotStart(ForApp, _options.Python, ex.Message);
             GiveUp(WorkerBootErrorExitCode);
             return;
         }

@@ -37,7 +37,8 @@ public sealed class AccessLogTests(ITestOutputHelper output)
         Assert.Equal("127.0.0.1", line.GetProperty("client").GetString());
         Assert.Equal("203.0.113.9", line.GetProperty("forwarded_client").GetString());   // the loopback peer is a trusted proxy
         Assert.Equal("tester/1.0", line.GetProperty("user_agent").GetString());
-        Assert.Equal($"127.0.0.1:{site.Port}", line.GetProperty("site").GetString());
+        Assert.Equal("default", line.GetProperty("site").GetString());   // the command line's one site
+        Assert.Equal($"127.0.0.1:{site.Port}", line.GetProperty("host").GetString());
         Assert.Equal("main", line.GetProperty("app").GetString());
         Assert.Equal(worker, line.GetProperty("worker").GetInt32());
         Assert.Matches("^[0-9a-f]{32}$", line.GetProperty("request_id").GetString());

@@ -62,32 +62,8 @@ public sealed class ExampleSitesServer : IAsyncLifetime
 
     public TestProcess? Server { get; private set; }
 
-    private static string Sites => Path.Combine(Repository.Root, "examples", "sites");
-
-    public async Task InitializeAsync()
-    {
-        string database = Path.Combine(State, "notes.sqlite3");
-        await PythonCommand.RunAsync(Path.Combine(Repository.Root, "examples", "django"), ["manage.py", "migrate", "--noinput", "-v", "0"],
-            new Dictionary<string, string> { ["NOTES_DATABASE"] = database });
-
-        string config = File.ReadAllText(Path.Combine(Sites, "pyhost.toml"))
-            .Replace("127.0.0.1:8000", $"127.0.0.1:{HttpPort}")
-            .Replace("127.0.0.1:8443", $"127.0.0.1:{HttpsPort}")
-            .Replace("\"../", $"\"{Path.GetFullPath(Path.Combine(Sites, ".."))}/")
-            .Replace("static = \"public\"", $"static = \"{Path.Combine(Sites, "public")}\"")
-            .Replace("#:schema ../../docs/pyhost.schema.json", "");
-        string path = Path.Combine(State, "pyhost.toml");
-        File.WriteAllText(path, config);
-        // The apps' interpreter is python3 on PATH, as the example leaves it: Debian's, which has Django and Flask.
-        Server = TestProcess.Start(Repository.PyHostExecutable, ["serve", "-c", path], State, new Dictionary<string, string?>
-        {
-            ["PATH"] = "/usr/bin:/bin",
-            ["VIRTUAL_ENV"] = null,
-            ["NOTES_DATABASE"] = database,
-            ["XDG_STATE_HOME"] = Path.Combine(State, "state"),
-        });
-        await Server.WaitForOutputAsync(TestProcess.ListeningOn($"https://127.0.0.1:{HttpsPort}"), TestProcess.StartTimeout);
-    }
+    public async Task InitializeAsync() =>
+        Server = await ExampleSites.StartAsync(State, ExampleSites.Config(HttpPort, HttpsPort), HttpsPort);
 
     public async Task DisposeAsync()
     {
@@ -96,5 +72,55 @@ public sealed class ExampleSitesServer : IAsyncLifetime
             await Server.DisposeAsync();
         }
         Directory.Delete(State, recursive: true);
+    }
+}
+
+/// <summary>How the example-sites tests run examples/sites/pyhost.toml: the notes app's database migrated into the
+/// test's directory, the file's ports and relative paths replaced, the state directory the test's own.</summary>
+public static class ExampleSites
+{
+    private static string Sites => Path.Combine(Repository.Root, "examples", "sites");
+
+    /// <summary>The example file with free ports for 8000 and 8443 and its relative paths made absolute.</summary>
+    public static string Config(int httpPort, int httpsPort) =>
+        File.ReadAllText(Path.Combine(Sites, "pyhost.toml"))
+            .Replace("127.0.0.1:8000", $"127.0.0.1:{httpPort}")
+            .Replace("127.0.0.1:8443", $"127.0.0.1:{httpsPort}")
+            .Replace("\"../", $"\"{Path.GetFullPath(Path.Combine(Sites, ".."))}/")
+            .Replace("static = \"public\"", $"static = \"{Path.Combine(Sites, "public")}\"")
+            .Replace("#:schema ../../docs/pyhost.schema.json", "");
+
+    /// <summary>Migrates the notes database, writes <paramref name="config"/> into <paramref name="state"/> and serves
+    /// it until the HTTPS listener is up.</summary>
+    public static async Task<TestProcess> StartAsync(string state, string config, int httpsPort, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        string database = Path.Combine(state, "notes.sqlite3");
+        await PythonCommand.RunAsync(Path.Combine(Repository.Root, "examples", "django"), ["manage.py", "migrate", "--noinput", "-v", "0"],
+            new Dictionary<string, string> { ["NOTES_DATABASE"] = database });
+        string path = Path.Combine(state, "pyhost.toml");
+        File.WriteAllText(path, config);
+        // The apps' interpreter is python3 on PATH, as the example leaves it: Debian's, which has Django and Flask.
+        var variables = new Dictionary<string, string?>
+        {
+            ["PATH"] = "/usr/bin:/bin",
+            ["VIRTUAL_ENV"] = null,
+            ["NOTES_DATABASE"] = database,
+            ["XDG_STATE_HOME"] = Path.Combine(state, "state"),
+        };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            variables[name] = value;
+        }
+        TestProcess server = TestProcess.Start(Repository.PyHostExecutable, ["serve", "-c", path], state, variables);
+        try
+        {
+            await server.WaitForOutputAsync(TestProcess.ListeningOn($"https://127.0.0.1:{httpsPort}"), TestProcess.StartTimeout);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
     }
 }

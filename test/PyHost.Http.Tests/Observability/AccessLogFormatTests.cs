@@ -22,6 +22,7 @@ public class AccessLogFormatTests
             RequestHeaders = request,
             ResponseHeaders = new HeaderDictionary { ["Content-Type"] = "text/html" },
             RequestId = "rid-1",
+            Site = "blog",
             App = "main",
             WorkerId = 3,
             ServerName = "example.org",
@@ -52,7 +53,7 @@ public class AccessLogFormatTests
     [InlineData("%(f)s|%(a)s", "http://ref/|ua/1")]
     [InlineData("%({user-agent}i)s %({missing}i)s %({content-type}o)s", "ua/1 - text/html")]
     [InlineData("%({remote_addr}e)s %({server_name}e)s:%({server_port}e)s %({http_user_agent}e)s", "192.0.2.7 example.org:8000 ua/1")]
-    [InlineData("%(request_id)s %(app)s %(worker)s", "rid-1 main 3")]
+    [InlineData("%(request_id)s %(site)s %(app)s %(worker)s", "rid-1 blog main 3")]
     [InlineData("100%% %(s)s", "100% 200")]
     public void EachGunicornAtomHasGunicornsValue(string format, string expected) => Assert.Equal(expected, Format(format, Entry()));
 
@@ -64,6 +65,23 @@ public class AccessLogFormatTests
         Assert.Equal("-", Format("%(u)s", Entry(h => h.Authorization = "Bearer x")));
         Assert.Equal("-", Format("%(u)s", Entry(h => h.Authorization = "Basic !!!")));
     }
+
+    [Fact]
+    public void AUserAWebServerInFrontAuthenticatedIsTheUser() =>
+        Assert.Equal("carol", Format("%(u)s", Entry(h => h.Authorization = "Basic " + Convert.ToBase64String("alice:x"u8.ToArray())) with { User = "carol" }));
+
+    [Fact]
+    public void CombinedSiteIsCombinedFollowedByTheSiteAndTheApp()
+    {
+        string combined = Format("combined", Entry());
+
+        Assert.Equal(combined + " site=\"blog\" app=\"main\"", Format("combined_site", Entry()));
+        Assert.Equal(combined + " site=\"-\" app=\"-\"", Format("combined_site", Entry() with { Site = null, App = null }));
+    }
+
+    [Fact]
+    public void VhostCombinedIsApachesWithTheSiteAndPortFirst() =>
+        Assert.Equal("blog:8000 " + Format("combined", Entry()), Format("vhost_combined", Entry()));
 
     [Fact]
     public void AnEmptyBodyIsADashForLowerBAndZeroForUpperB() =>
@@ -97,7 +115,8 @@ public class AccessLogFormatTests
         using var json = System.Text.Json.JsonDocument.Parse(line);
         var root = json.RootElement;
         Assert.Equal("2026-11-21T06:32:45.123+01:00", root.GetProperty("time").GetString());
-        Assert.Equal(("example.org", "main", "GET", "/a/b?c=1"), (root.GetProperty("site").GetString(), root.GetProperty("app").GetString(), root.GetProperty("method").GetString(), root.GetProperty("path").GetString()));
+        Assert.Equal(("blog", "example.org", "main"), (root.GetProperty("site").GetString(), root.GetProperty("host").GetString(), root.GetProperty("app").GetString()));
+        Assert.Equal(("GET", "/a/b?c=1"), (root.GetProperty("method").GetString(), root.GetProperty("path").GetString()));
         Assert.Equal((200, 1234L, 1234567L), (root.GetProperty("status").GetInt32(), root.GetProperty("bytes").GetInt64(), root.GetProperty("duration_us").GetInt64()));
         Assert.Equal(("192.0.2.7", "203.0.113.1"), (root.GetProperty("client").GetString(), root.GetProperty("forwarded_client").GetString()));
         Assert.Equal(("evil\nline\u001b", "rid-1", 3), (root.GetProperty("user_agent").GetString(), root.GetProperty("request_id").GetString(), root.GetProperty("worker").GetInt32()));

@@ -103,6 +103,76 @@ public sealed class GatewayConfigTests(ITestOutputHelper output)
         Assert.Contains("Listening on fastcgi://127.0.0.1:" + server.Ports[2], server.Process.Output);
     }
 
+    private const string WithEveryGatewayAndAnAccessLog = """
+        [log]
+        access_log = "access.log"
+        access_format = "combined_site"
+
+        [[listen]]
+        address = "127.0.0.1:{port0}"
+
+        [[listen]]
+        address = "uwsgi://127.0.0.1:{port1}"
+
+        [[listen]]
+        address = "fastcgi://127.0.0.1:{port2}"
+
+        [[listen]]
+        address = "scgi://127.0.0.1:{port3}"
+        """ + Sites;
+
+    /// <summary>The user the front server authenticated (nginx's $remote_user in uwsgi_params/fastcgi_params, RFC 3875
+    /// §4.1.11 REMOTE_USER) is the access line's user, as %(u)s is for an HTTP request's Basic auth; the line names the
+    /// site and app that answered.</summary>
+    [Fact]
+    public async Task AGatewayRequestsAccessLineNamesItsUserSiteAndApp()
+    {
+        await using var server = await ConfiguredServer.StartAsync(output, WithEveryGatewayAndAnAccessLog, 4);
+        KeyValuePair<string, string>[] Request(string target, string host, string? user) =>
+        [
+            new("REQUEST_METHOD", "GET"), new("REQUEST_URI", target), new("HTTP_HOST", host), new("SERVER_NAME", host),
+            new("SERVER_PORT", "80"), new("SERVER_PROTOCOL", "HTTP/1.1"), new("REMOTE_ADDR", "192.0.2.7"),
+            .. user is null ? Array.Empty<KeyValuePair<string, string>>() : [new("REMOTE_USER", user)],
+        ];
+
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", await ExchangeAsync(server.Ports[1], Wire.Uwsgi(Request("/by-uwsgi", "a.example", "alice"))));
+        using (var fastCgi = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await fastCgi.ConnectAsync(IPAddress.Loopback, server.Ports[2]);
+            await fastCgi.SendAsync(Wire.FastCgiRequest(1, Request("/api/by-fastcgi", "x.example", "bob"), [], keepConnection: false));
+            Assert.StartsWith("Status: 200 OK", (await Wire.ReadFastCgiResponseAsync(fastCgi, 1)).Stdout);
+        }
+        Assert.StartsWith("Status: 200 OK\r\n", await ExchangeAsync(server.Ports[3],
+            Wire.Scgi([new("CONTENT_LENGTH", "0"), new("SCGI", "1"), .. Request("/by-scgi", "a.example", "carol")])));
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", await ExchangeAsync(server.Ports[1], Wire.Uwsgi(Request("/anonymous", "a.example", null))));
+
+        string[] lines = await AccessLinesAsync(Path.Combine(server.Directory, "access.log"), 4);
+        const string Line = @"^192\.0\.2\.7 - {0} \[[^\]]+\] ""GET {1} HTTP/1\.1"" 200 \d+ ""-"" ""-"" site=""{2}"" app=""{3}""$";
+        Assert.Matches(string.Format(Line, "alice", "/by-uwsgi", "a\\.example", "a"), lines.Single(l => l.Contains("/by-uwsgi")));
+        Assert.Matches(string.Format(Line, "bob", "/api/by-fastcgi", "default", "b"), lines.Single(l => l.Contains("/by-fastcgi")));
+        Assert.Matches(string.Format(Line, "carol", "/by-scgi", "a\\.example", "a"), lines.Single(l => l.Contains("/by-scgi")));
+        Assert.Matches(string.Format(Line, "-", "/anonymous", "a\\.example", "a"), lines.Single(l => l.Contains("/anonymous")));
+    }
+
+    private static async Task<string> ExchangeAsync(int port, byte[] request)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, port);
+        await socket.SendAsync(request);
+        return Encoding.Latin1.GetString(await Wire.ReadToEndAsync(socket));
+    }
+
+    private static async Task<string[]> AccessLinesAsync(string path, int count)
+    {
+        string[] lines = [];
+        await Infrastructure.Eventually.HoldsAsync(() =>
+        {
+            lines = File.Exists(path) ? File.ReadAllLines(path) : [];
+            return lines.Length >= count;
+        }, TimeSpan.FromSeconds(10));
+        return lines;
+    }
+
     private static async Task<string> UwsgiAsync(int port, string host, string target)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

@@ -39,7 +39,8 @@ public sealed class Pebble : IAsyncDisposable
     {
         var listenerCa = TestCa.Create("Pebble Listener CA");
         var (_, certificatePem, keyPem) = listenerCa.IssueServer(["127.0.0.1", "localhost"]);
-        int[] ports = ConfiguredServer.FreePorts(2);
+        // PyHostServer's, not ConfiguredServer's: the framework tests link this file without the config helpers.
+        int[] ports = [PyHostServer.FreePort(IPAddress.Loopback), PyHostServer.FreePort(IPAddress.Loopback)];
         string config = files.Write("pebble.json", $$"""
             {"pebble": {
               "listenAddress": "127.0.0.1:{{ports[0]}}",

@@ -28,15 +28,15 @@ class ClientDisconnected(_InputDisconnected):
     which the server does not log as an error)."""
 
 
-def request_line(scope: Dict[str, Any]) -> str:
-    """"GET /path?query", or "WebSocket /path", for log lines."""
+def request_line(scope: Dict[str, Any], site: Optional[str] = None) -> str:
+    """"GET /path?query", or "WebSocket /path", with " (site blog)" when the front named a site other than a
+    command line's one ("default"), for log lines."""
     target = scope.get("path", "")
     query = scope.get("query_string", b"")
     if query:
         target += "?" + query.decode("latin-1")
-    if scope.get("type") == "websocket":
-        return f"WebSocket {target}"
-    return f"{scope.get('method', '-')} {target}"
+    line = f"WebSocket {target}" if scope.get("type") == "websocket" else f"{scope.get('method', '-')} {target}"
+    return f"{line} (site {site})" if site and site != "default" else line
 
 
 def scope_from_environ(environ: Dict[str, str]) -> Dict[str, Any]:

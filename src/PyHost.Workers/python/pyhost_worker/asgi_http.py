@@ -44,7 +44,7 @@ class HttpRequest:
     __slots__ = (
         "request_id", "scope", "task", "cancelled", "_channel", "_loop", "_body", "_body_end", "_body_done",
         "_pulling", "_receive_waiter", "_send_waiter", "credit", "disconnected", "started", "complete", "ended",
-        "_start", "_may_add_length", "_trailers", "_trailers_deliverable", "_head",
+        "_start", "_may_add_length", "_trailers", "_trailers_deliverable", "_head", "site",
     )
 
     def __init__(self, request_id: int, scope: Dict[str, Any], channel: LoopChannel, loop: asyncio.AbstractEventLoop,
@@ -71,6 +71,7 @@ class HttpRequest:
         self._trailers = False  # http.response.start said trailers=True
         self._trailers_deliverable = trailers_deliverable
         self._head = scope.get("method") == "HEAD"
+        self.site: Optional[str] = None  # the site whose route chose the app, for log lines
 
     # ---- Frames from the front (the loop's reader calls these; they never block)
 

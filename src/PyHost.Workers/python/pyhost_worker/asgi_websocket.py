@@ -39,13 +39,14 @@ class WebSocketConnection:
     __slots__ = (
         "request_id", "scope", "task", "cancelled", "_channel", "_loop", "state", "_connect_delivered", "_messages",
         "_pieces", "_pieces_text", "_consumed", "_receive_waiter", "_send_waiter", "credit", "disconnected",
-        "close_code", "close_reason", "ended", "_response_started",
+        "close_code", "close_reason", "ended", "_response_started", "site",
     )
 
     def __init__(self, request_id: int, scope: Dict[str, Any], channel: LoopChannel,
                  loop: asyncio.AbstractEventLoop) -> None:
         self.request_id = request_id
         self.scope = scope
+        self.site: Optional[str] = None  # the site whose route chose the app, for log lines
         self.task: Optional["asyncio.Task[None]"] = None
         self.cancelled = False
         self._channel = channel

@@ -66,6 +66,12 @@ from .protocol import (
 Connection = Union[HttpRequest, WebSocketConnection]
 _u32 = struct.Struct("<I").unpack
 
+
+def _line(connection: Connection) -> str:
+    """The request as log lines name it, with the site the front's route table chose."""
+    return request_line(connection.scope, connection.site)
+
+
 # How long the event loop may go without running before the watchdog reports the call that blocks it.
 BLOCKED_LOOP_SECONDS = 1.0
 HEARTBEAT_SECONDS = 0.1
@@ -179,7 +185,7 @@ class AsgiWorker:
         self._stop()
         for connection in list(self._requests.values()):
             if connection.task is not None and not connection.task.done():
-                self.log(WARNING, f"{request_line(connection.scope)}: cancelled, the worker is being stopped",
+                self.log(WARNING, f"{_line(connection)}: cancelled, the worker is being stopped",
                          connection.request_id)
                 connection.task.cancel()
 
@@ -230,6 +236,8 @@ class AsgiWorker:
             scope = marshal.loads(payload)
         except (EOFError, ValueError, TypeError) as error:
             protocol_error(f"REQUEST payload is not a marshal dict: {error}")
+        # The front's name of the site, for log lines only: the app's scope stays as ASGI has it.
+        site = scope.pop("pyhost.site", None)
         if not flags & SCOPE:
             scope = scope_from_environ(scope)
         scope["asgi"] = {"version": ASGI_VERSION, "spec_version": SPEC_VERSION}
@@ -243,11 +251,13 @@ class AsgiWorker:
             scope["extensions"] = extensions
             connection = HttpRequest(request_id, scope, self._channel, self._loop, bool(flags & NO_BODY),
                                      bool(flags & TRAILERS))
+            connection.site = site
             self._requests[request_id] = connection
             connection.task = self._loop.create_task(self._run_http(connection))
         else:
             scope["extensions"] = {"websocket.http.response": {}}
             connection = WebSocketConnection(request_id, scope, self._channel, self._loop)
+            connection.site = site
             self._requests[request_id] = connection
             connection.task = self._loop.create_task(self._run_websocket(connection))
 
@@ -267,11 +277,11 @@ class AsgiWorker:
             if not request.complete:
                 what = "completing" if request.start_given else "starting"
                 if not request.started:  # nothing went out: a 500 page still can
-                    self.log(ERROR, f"{request_line(request.scope)}: the ASGI app returned without {what} a response; "
+                    self.log(ERROR, f"{_line(request)}: the ASGI app returned without {what} a response; "
                                     "answered 500", request.request_id)
                     request.send_error_page("")
                 else:
-                    self.log(ERROR, f"{request_line(request.scope)}: the ASGI app returned without completing its "
+                    self.log(ERROR, f"{_line(request)}: the ASGI app returned without completing its "
                                     "response; the connection is cut", request.request_id)
                     request.end(APP_ERROR)
         finally:
@@ -289,7 +299,7 @@ class AsgiWorker:
             self._app_failed(websocket, error)
         else:
             if not websocket.started:
-                self.log(ERROR, f"{request_line(websocket.scope)}: the ASGI app returned without accepting or "
+                self.log(ERROR, f"{_line(websocket)}: the ASGI app returned without accepting or "
                                 "closing the WebSocket; answered 500", websocket.request_id)
                 websocket.end_with(b"500\0content-length\x000")
         finally:
@@ -297,7 +307,7 @@ class AsgiWorker:
 
     def _app_failed(self, connection: Connection, error: BaseException) -> None:
         details = app_traceback(error)
-        line = request_line(connection.scope)
+        line = _line(connection)
         if connection.disconnected:
             # An app often fails on its way out once its client left (a send that raised, wrapped by its framework).
             self.log(INFO, f"{line}: the app raised after the client disconnected: {type(error).__name__}: {error}",
@@ -332,7 +342,7 @@ class AsgiWorker:
         if task is None or task.done() or connection.cancelled:
             return
         connection.cancelled = True
-        self.log(ERROR, f"{request_line(connection.scope)} ran past --timeout: its task is cancelled (the client got "
+        self.log(ERROR, f"{_line(connection)} ran past --timeout: its task is cancelled (the client got "
                         f"504 if nothing was sent yet). It was awaiting:\n{awaiting_stack(task).rstrip()}",
                  connection.request_id)
         task.cancel()
@@ -345,7 +355,7 @@ class AsgiWorker:
                 return ""
             for connection in list(self._requests.values()):
                 if connection.task is task:
-                    return request_line(connection.scope)
+                    return _line(connection)
         except RuntimeError:  # the loop thread changed the dict meanwhile
             pass
         return ""

@@ -311,7 +311,11 @@ def _request_line(environ: Dict[str, Any]) -> str:
         uri = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         if environ.get("QUERY_STRING"):
             uri += "?" + environ["QUERY_STRING"]
-    return f"{environ.get('REQUEST_METHOD', '-')} {uri}"
+    line = f"{environ.get('REQUEST_METHOD', '-')} {uri}"
+    site = environ.get("pyhost.site")
+    # Several sites may share an app: the front names the one whose route chose it ("default" is a command line's
+    # one site, not worth a word).
+    return f"{line} (site {site})" if site and site != "default" else line
 
 
 def _close_iterable(result: Any, environ: Dict[str, Any]) -> None:
