@@ -14,6 +14,8 @@ internal sealed class FrameBuffer : IBufferWriter<byte>
 
     public ReadOnlyMemory<byte> WrittenMemory => _array.AsMemory(0, _written);
 
+    public ArraySegment<byte> WrittenSegment => new(_array, 0, _written);
+
     public int WrittenCount => _written;
 
     public void Advance(int count) => _written += count;
@@ -56,6 +58,14 @@ internal sealed class FrameBuffer : IBufferWriter<byte>
 
     public void WriteFrame(FrameType type, uint requestId, byte flags, ReadOnlySpan<byte> payload) =>
         FrameWriter.Write(this, type, requestId, flags, payload);
+
+    /// <summary>Gives its array back to the pool: the buffer is not kept for reuse.</summary>
+    public void Release()
+    {
+        ArrayPool<byte>.Shared.Return(_array);
+        _array = [];
+        _written = 0;
+    }
 
     /// <summary>Empties it for reuse; a buffer that grew large gives its array back.</summary>
     public void Reset()

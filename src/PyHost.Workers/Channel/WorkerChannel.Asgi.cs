@@ -101,8 +101,10 @@ public sealed partial class WorkerChannel
         foreach (WorkerRequest request in overdue ?? [])
         {
             LogCancelled(Name, Stopwatch.GetElapsedTime(request.LastProgress, now).TotalSeconds, request.Exchange.Describe());
-            SendFrame(FrameType.Cancel, request.Id, 0, []);
+            // Failed before CANCEL goes: the cancelled task's bare RESPONSE_END can come back before the next line
+            // runs, and a request it ended first would be "ended before start_response", a 500 instead of the 504.
             request.Fail(DispatchOutcome.Timeout);
+            SendFrame(FrameType.Cancel, request.Id, 0, []);
         }
         return oldestCancel == 0 ? null : Stopwatch.GetElapsedTime(oldestCancel, now);
     }

@@ -30,6 +30,22 @@ internal sealed partial class WorkerRequest
 
     private long _lastProgress;
 
+    // An ASGI response's head, parsed but not yet given to the pump (receive loop only). www.rst: the start message
+    // is not sent to the client until the first body message; here, until the frame that follows RESPONSE_START
+    // (RESPONSE_BODY, possibly empty, RESPONSE_FILE once the file is opened, or RESPONSE_END) has been handled. So a
+    // file the front cannot open is still a 500, however the worker's write was split into reads, and whenever the
+    // pump looks.
+    private ResponseHead? _heldHead;
+
+    private void ReleaseHeldHead()
+    {
+        if (_heldHead is { } head)
+        {
+            _heldHead = null;
+            PublishHead(head);
+        }
+    }
+
     /// <summary>When the front sent CANCEL for it (--timeout); 0 if never.</summary>
     public long CancelledAt { get; set; }
 
@@ -42,6 +58,7 @@ internal sealed partial class WorkerRequest
     /// <summary>RESPONSE_TRAILERS: fields for the end of the response (kept only when the listener can send them).</summary>
     public void OnResponseTrailers(ReadOnlySequence<byte> payload)
     {
+        ReleaseHeldHead();
         if (!_started || Exchange is not ITrailersExchange { CanSendTrailers: true })
         {
             return;
@@ -90,6 +107,7 @@ internal sealed partial class WorkerRequest
             }
         }
         _extras = true;
+        ReleaseHeldHead();
     }
 
     /// <summary>The app named a file the front will not or cannot send, and nothing went out yet: 500.</summary>

@@ -15,6 +15,9 @@ namespace PyHost.Workers.Channel;
 internal sealed partial class WorkerRequest
 {
     private const int ReceiveSegment = 16 * 1024;
+    // A message's first read gets a small array (most messages are small; with hundreds of sockets the pool runs out of
+    // 16 KiB arrays and each would be a fresh allocation); a message that fills it gets ReceiveSegment for the rest.
+    private const int FirstReceiveSegment = 4 * 1024;
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(2);
 
     private volatile WebSocketAccept? _webSocketAccept;
@@ -292,7 +295,7 @@ internal sealed partial class WorkerRequest
                         return;
                     }
                 }
-                buffer ??= ArrayPool<byte>.Shared.Rent(ReceiveSegment);
+                buffer ??= ArrayPool<byte>.Shared.Rent(messageSize == 0 ? FirstReceiveSegment : ReceiveSegment);
                 ValueWebSocketReceiveResult result = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
@@ -317,6 +320,11 @@ internal sealed partial class WorkerRequest
                 if (result.EndOfMessage)
                 {
                     messageSize = 0;
+                }
+                else if (buffer.Length < ReceiveSegment)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);   // a larger message: larger pieces from here on
+                    buffer = null;
                 }
             }
         }

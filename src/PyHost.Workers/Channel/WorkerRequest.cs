@@ -103,6 +103,16 @@ internal sealed partial class WorkerRequest
         // RFC 9110 §6.4.1: 204 and 304 carry no content, whatever the app yields.
         _dropBody = Exchange.IsHeadRequest || head.StatusCode is 204 or 304;
         _remaining = head.ContentLength ?? -1;
+        if (_channel.IsAsgi)
+        {
+            _heldHead = head;   // committed by the frame that follows it (WorkerRequest.Asgi.cs)
+            return;
+        }
+        PublishHead(head);
+    }
+
+    private void PublishHead(ResponseHead head)
+    {
         lock (_lock)
         {
             _head = head;
@@ -123,6 +133,7 @@ internal sealed partial class WorkerRequest
 
     public void OnResponseBody(ReadOnlySequence<byte> payload)
     {
+        ReleaseHeldHead();
         long length = payload.Length;
         _received += length;
         if (!_started)
@@ -190,6 +201,7 @@ internal sealed partial class WorkerRequest
 
     public void OnResponseEnd(byte flags)
     {
+        ReleaseHeldHead();
         _endFlags = flags;
         lock (_lock)
         {

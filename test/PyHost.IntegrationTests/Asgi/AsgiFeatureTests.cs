@@ -117,6 +117,38 @@ public sealed class AsgiFeatureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task PathsendIsA500EvenWhenTheFileFrameArrivesAfterTheStartAndUnderConcurrency()
+    {
+        // The front must not send the head of an ASGI response before it knows what follows it: here RESPONSE_FILE
+        // (a 100 kB name) is larger than the front's 64 KiB read buffer, so RESPONSE_START is always handled one read
+        // before it; a front that commits the head on RESPONSE_START sends a 200 and then cuts the connection.
+        await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1"]);
+        var statuses = new List<int>();
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            statuses.Add(await StatusOrCutAsync(site.Server, "/file-long-name?100000"));
+        }
+        // And the race between a request's first look at its response and the receive loop, many at once.
+        string missing = Path.Combine(site.Directory, "not-there.bin");
+        for (int round = 0; round < 10; round++)
+        {
+            statuses.AddRange(await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => StatusOrCutAsync(site.Server, $"/file-unchecked?{missing}"))));
+        }
+
+        Assert.All(statuses, status => Assert.Equal(500, status));
+        (await site.Server.GetAsync("/hello")).AssertStatus(200);
+    }
+
+    /// <summary>The response's status, or -1 when it was cut before it was complete (a head sent too early).</summary>
+    private static async Task<int> StatusOrCutAsync(PyHostServer server, string target)
+    {
+        await using RawHttpConnection connection = await server.ConnectAsync();
+        await connection.SendAsync(server.Request("GET", target));
+        RawHttpResponse? response = await connection.ReadResponseOrNullAsync();
+        return response is { IsComplete: true } ? response.StatusCode : -1;
+    }
+
+    [Fact]
     public async Task TrailersReachAnHttp2ClientThatAsksForThem()
     {
         await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1"]);

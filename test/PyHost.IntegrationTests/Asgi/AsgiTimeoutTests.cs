@@ -27,6 +27,8 @@ public sealed class AsgiTimeoutTests(ITestOutputHelper output)
         Assert.Equal(worker, concurrent.Json().GetProperty("pid").GetInt32());
         Assert.Equal(504, timedOut.StatusCode);
         Match logged = await site.Process.WaitForOutputAsync(new Regex(@"GET /hang ran past --timeout: its task is cancelled"), TimeSpan.FromSeconds(5), mark);
+        // The stack is in the same log entry, but its lines reach us one by one after the first: wait for the last.
+        await site.Process.WaitForOutputAsync(new Regex(@"await asyncio\.sleep\(3600\)"), TimeSpan.FromSeconds(5), mark);
         string after = site.Process.OutputSince(mark);
         Assert.Contains("asgi_features.py\", line", after);
         Assert.Contains("await asyncio.sleep(3600)", after);
@@ -74,8 +76,8 @@ public sealed class AsgiTimeoutTests(ITestOutputHelper output)
         (await site.Server.GetAsync("/block?1.6")).AssertStatus(200);
 
         await site.Process.WaitForOutputAsync(new Regex(@"\[WARNING\] \[worker 1 \(pid \d+\)\] the event loop has been blocked for 1\.\d s by GET /block"), TimeSpan.FromSeconds(5), mark);
-        string after = site.Process.OutputSince(mark);
-        Assert.Contains("time.sleep(float(query or \"1.5\"))", after);
+        // The blocking frame is a later line of the same entry: waited for, not read from a snapshot taken too soon.
+        await site.Process.WaitForOutputAsync(new Regex(Regex.Escape("time.sleep(float(query or \"1.5\"))")), TimeSpan.FromSeconds(5), mark);
         await site.Process.WaitForOutputAsync(new Regex(@"the event loop runs again after 1\.\d s"), TimeSpan.FromSeconds(5), mark);
     }
 }

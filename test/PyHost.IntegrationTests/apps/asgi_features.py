@@ -95,6 +95,12 @@ async def app(scope, receive, send):
         # Names the file without looking: whether it can be sent is the front's to find out.
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/octet-stream")]})
         await send({"type": "http.response.pathsend", "path": query})
+    elif path == "/file-long-name":
+        # Names a file the front cannot open (a name of LENGTH bytes, over NAME_MAX) in a RESPONSE_FILE frame larger
+        # than the front's read buffer: RESPONSE_START is always read before RESPONSE_FILE has fully arrived.
+        name = os.path.join(DIRECTORY, "n" * int(query))
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/octet-stream")]})
+        await send({"type": "http.response.pathsend", "path": name})
     elif path == "/extensions":
         await answer(send, sorted(scope.get("extensions", {})))
     elif path == "/trailers":

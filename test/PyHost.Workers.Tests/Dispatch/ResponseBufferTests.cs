@@ -67,6 +67,35 @@ public sealed class ResponseBufferTests : IDisposable
     }
 
     [Fact]
+    public void ASmallBodyHoldsASmallArrayAndAStreamGrowsItsSegments()
+    {
+        BufferBudget budget = Budgets.Create(_directory);
+        using var buffer = new ResponseBuffer(budget);
+        Assert.True(buffer.Append(new ReadOnlySequence<byte>("Hello, world!"u8.ToArray())));
+
+        Assert.True(buffer.TryTake(out byte[] small, out int length));
+        Assert.Equal(13, length);
+        Assert.True(small.Length <= 4096, $"a 13-byte body took a {small.Length}-byte array");
+        ArrayPool<byte>.Shared.Return(small);
+
+        byte[] stream = Bytes(200_000, 6);
+        for (int offset = 0; offset < stream.Length; offset += 1_000)
+        {
+            Assert.True(buffer.Append(new ReadOnlySequence<byte>(stream.AsMemory(offset, 1_000))));
+        }
+        var sizes = new List<int>();
+        var drained = new List<byte>();
+        while (buffer.TryTake(out byte[] array, out int taken))
+        {
+            sizes.Add(array.Length);
+            drained.AddRange(array.AsSpan(0, taken).ToArray());
+            ArrayPool<byte>.Shared.Return(array);
+        }
+        Assert.Equal(stream, drained.ToArray());
+        Assert.True(sizes.Count <= 8, $"segments of {string.Join(", ", sizes)}");   // 4, 8, 16, 32, 64, 64, 64 KiB
+    }
+
+    [Fact]
     public void DisposingGivesBackWhatWasNotTaken()
     {
         BufferBudget budget = Budgets.Create(_directory, responseMemory: 1_000);

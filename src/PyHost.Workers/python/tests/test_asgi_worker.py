@@ -164,6 +164,17 @@ class ServingAsgi(unittest.TestCase):
         self.assertEqual(sum(len(f.payload) for f in frames if f.type == RESPONSE_BODY), 3145728 - RESPONSE_WINDOW)
         self.assertIn(["big-sent", 3145728], self.events())
 
+    def test_a_head_sent_alone_is_followed_by_an_empty_body_frame_so_the_front_commits_it(self) -> None:
+        # The front holds an ASGI RESPONSE_START until the frame after it (docs/protocol.md, "The request").
+        request_id = self.new_id()
+        self.front.start_scope(request_id, make_scope("/head-first"))
+        frames = [f for f in self.front.frames_until(lambda f: f.type == RESPONSE_BODY and f.request_id == request_id)
+                  if f.request_id == request_id]
+        self.assertEqual([(f.type, f.payload) for f in frames][-1], (RESPONSE_BODY, b""))
+        self.assertEqual([f.type for f in frames], [RESPONSE_START, RESPONSE_BODY])
+        self.front.send(ABORT, request_id)
+        self.front.frames_until(lambda f: f.type == RESPONSE_END and f.request_id == request_id)
+
     def test_abort_gives_http_disconnect_to_a_waiting_receive(self) -> None:
         request_id = self.new_id()
         self.front.start_scope(request_id, make_scope("/wait-disconnect"))

@@ -113,6 +113,13 @@ async def app(scope, receive, send):
             EVENTS.append(["stream-send-raised", type(error).__name__])
         finally:
             EVENTS.append(["stream-finally"])
+    elif path == "/head-first":
+        # An empty body with more_body: the app wants its head out now, before any content (SSE does this).
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]})
+        await send({"type": "http.response.body", "body": b"", "more_body": True})
+        message = await receive()
+        while message["type"] != "http.disconnect":
+            message = await receive()
     elif path == "/wait-disconnect":
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"waiting\n", "more_body": True})
