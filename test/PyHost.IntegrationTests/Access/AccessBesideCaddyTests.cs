@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using PyHost.IntegrationTests.Configuration;
-using ConfiguredServer = PyHost.IntegrationTests.Infrastructure.ConfiguredServer;
 using PyHost.IntegrationTests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,6 +1,4 @@
 using System.Net;
-using PyHost.IntegrationTests.Configuration;
-using ConfiguredServer = PyHost.IntegrationTests.Infrastructure.ConfiguredServer;
 using PyHost.IntegrationTests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;

@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
-using PyHost.IntegrationTests.Configuration;
-using ConfiguredServer = PyHost.IntegrationTests.Infrastructure.ConfiguredServer;
 using PyHost.IntegrationTests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
