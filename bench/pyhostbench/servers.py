@@ -154,6 +154,12 @@ class Server:
         ready_path = "/static/1k.bin" if static else app.ready_path
         try:
             for n, launch in enumerate(launches):
+                # Each server starts in a session of its own, as under systemd. With Linux's scheduling autogroups
+                # (kernel.sched_autogroup_enabled=1, Debian's default) a session is one scheduling group: the server's
+                # processes together get the same CPU share as wrk's, however many threads they run. This is fair
+                # between servers, and it exposes a server that burns its share (PyHost's idle thread-pool threads
+                # spinning cost 2-3x the CPU per Connection: close request before they stopped spinning); started in
+                # the bench's own session instead, a many-threaded server would take CPU from the load generator.
                 log = open(dir / f"{self.name}-{n}.log", "wb")
                 running.popens.append(
                     subprocess.Popen(
