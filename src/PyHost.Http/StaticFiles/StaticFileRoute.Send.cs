@@ -107,6 +107,10 @@ public sealed partial class StaticFileRoute
         {
             return 0;
         }
+        if (ZeroCopyFor(context, options, range) is { } zeroCopy)
+        {
+            return await SendZeroCopyAsync(context, zeroCopy, served.Handle!, range);
+        }
         PipeWriter body = response.BodyWriter;
         long sent = await WriteRangeAsync(context, body, served.Handle!, range);
         if (sent == range.Length)
