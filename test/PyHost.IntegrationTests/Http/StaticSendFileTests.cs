@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -13,7 +14,8 @@ namespace PyHost.IntegrationTests.Http;
 
 /// <summary>
 /// Large static files over plaintext HTTP/1.1 leave by sendfile(2): byte for byte, at their place among pipelined
-/// responses, to slow clients and to clients that leave. That sendfile is what sent them is read from
+/// responses, to slow clients and to clients that leave, precompressed siblings too; what is compressed on the fly
+/// is written instead. That sendfile is what sent them is read from
 /// pyhost_static_sendfile_bytes_total, which counts what the system call returned; a route with sendfile = false
 /// sends the same bytes and leaves it unchanged.
 /// </summary>
@@ -28,9 +30,12 @@ public sealed class StaticSendFileTests(ITestOutputHelper output) : IAsyncLifeti
         address = "127.0.0.1:{port0}"
 
         [[site]]
+        compression = { codings = ["gzip"] }
+
           [[site.route]]
           path = "/files"
           static = "public"
+          precompressed = true
 
           [[site.route]]
           path = "/copied"
@@ -40,6 +45,9 @@ public sealed class StaticSendFileTests(ITestOutputHelper output) : IAsyncLifeti
 
     private readonly byte[] _big = RandomNumberGenerator.GetBytes(BigLength);
     private readonly byte[] _huge = RandomNumberGenerator.GetBytes(HugeLength);
+    private readonly byte[] _page = Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomNumberGenerator.GetBytes(300_000)));
+    private readonly byte[] _log = Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomNumberGenerator.GetBytes(300_000)));
+    private byte[] _pageGzip = [];
     private ConfiguredServer _server = null!;
     private AdminSocket _admin = null!;
 
@@ -48,6 +56,17 @@ public sealed class StaticSendFileTests(ITestOutputHelper output) : IAsyncLifeti
         _server = await ConfiguredServer.StartAsync(output, Config, 1, "--pid", "site.pid");
         await File.WriteAllBytesAsync(Path.Combine(_server.Directory, "public", "big.bin"), _big);
         await File.WriteAllBytesAsync(Path.Combine(_server.Directory, "public", "huge.bin"), _huge);
+        await File.WriteAllBytesAsync(Path.Combine(_server.Directory, "public", "page.txt"), _page);
+        await File.WriteAllBytesAsync(Path.Combine(_server.Directory, "public", "log.txt"), _log);
+        using (var gzipped = new MemoryStream())
+        {
+            using (var gzip = new GZipStream(gzipped, CompressionLevel.Optimal, leaveOpen: true))
+            {
+                gzip.Write(_page);
+            }
+            _pageGzip = gzipped.ToArray();
+        }
+        await File.WriteAllBytesAsync(Path.Combine(_server.Directory, "public", "page.txt.gz"), _pageGzip);
         _admin = new AdminSocket(Path.Combine(_server.Directory, "site.control.sock"));
     }
 
@@ -168,6 +187,36 @@ public sealed class StaticSendFileTests(ITestOutputHelper output) : IAsyncLifeti
 
         Assert.True(copied.Body.AsSpan().SequenceEqual(_big), "the body is not the file");
         Assert.Equal(before, await SentBySendfileAsync());
+    }
+
+    [Fact]
+    public async Task APrecompressedSiblingGoesBySendfileAndCompressionOnTheFlyIsWritten()
+    {
+        double before = await SentBySendfileAsync();
+        await using RawHttpConnection connection = await Connect();
+
+        await connection.SendAsync("GET /files/page.txt HTTP/1.1\r\nHost: site.test\r\nAccept-Encoding: gzip\r\n\r\n");
+        RawHttpResponse sibling = (await connection.ReadResponseAsync()).AssertStatus(200);
+        Assert.Equal("gzip", sibling.Header("Content-Encoding"));
+        Assert.True(sibling.Body.AsSpan().SequenceEqual(_pageGzip), "the body is not page.txt.gz");
+        double afterSibling = await SentBySendfileAsync();
+        Assert.InRange(afterSibling - before, 0.9 * _pageGzip.Length, _pageGzip.Length);
+
+        // No sibling: the encoder must see the bytes, so they are read and written, and the client gets them encoded.
+        await connection.SendAsync("GET /files/log.txt HTTP/1.1\r\nHost: site.test\r\nAccept-Encoding: gzip\r\n\r\n");
+        RawHttpResponse compressed = (await connection.ReadResponseAsync()).AssertStatus(200);
+        Assert.Equal("gzip", compressed.Header("Content-Encoding"));
+        using var decoded = new MemoryStream();
+        using (var gunzip = new GZipStream(new MemoryStream(compressed.Body), CompressionMode.Decompress))
+        {
+            gunzip.CopyTo(decoded);
+        }
+        Assert.True(decoded.ToArray().AsSpan().SequenceEqual(_log), "the decoded body is not log.txt");
+        Assert.Equal(afterSibling, await SentBySendfileAsync());
+
+        // And the connection goes on in order.
+        await connection.SendAsync("GET /files/hello.txt HTTP/1.1\r\nHost: site.test\r\n\r\n");
+        Assert.Equal("hello from the front\n", (await connection.ReadResponseAsync()).AssertStatus(200).BodyText);
     }
 
     private Task<RawHttpConnection> Connect() => RawHttpConnection.OpenAsync(new IPEndPoint(IPAddress.Loopback, _server.Ports[0]));
