@@ -29,6 +29,10 @@ public sealed class StaticSendFileTests(ITestOutputHelper output) : IAsyncLifeti
         [[listen]]
         address = "127.0.0.1:{port0}"
 
+        [[listen]]
+        address = "127.0.0.1:{port1}"
+        proxy_protocol = "v1"
+
         [[site]]
         compression = { codings = ["gzip"] }
 
@@ -53,7 +57,7 @@ public sealed class StaticSendFileTests(ITestOutputHelper output) : IAsyncLifeti
 
     public async Task InitializeAsync()
     {
-        _server = await ConfiguredServer.StartAsync(output, Config, 1, "--pid", "site.pid");
+        _server = await ConfiguredServer.StartAsync(output, Config, 2, "--pid", "site.pid");
         await File.WriteAllBytesAsync(Path.Combine(_server.Directory, "public", "big.bin"), _big);
         await File.WriteAllBytesAsync(Path.Combine(_server.Directory, "public", "huge.bin"), _huge);
         await File.WriteAllBytesAsync(Path.Combine(_server.Directory, "public", "page.txt"), _page);
@@ -217,6 +221,20 @@ public sealed class StaticSendFileTests(ITestOutputHelper output) : IAsyncLifeti
         // And the connection goes on in order.
         await connection.SendAsync("GET /files/hello.txt HTTP/1.1\r\nHost: site.test\r\n\r\n");
         Assert.Equal("hello from the front\n", (await connection.ReadResponseAsync()).AssertStatus(200).BodyText);
+    }
+
+    [Fact]
+    public async Task BehindAPROXYHeaderTheFileStillComesAfterItsHeadAndBeforeTheNextAnswer()
+    {
+        double before = await SentBySendfileAsync();
+        await using RawHttpConnection connection = await RawHttpConnection.OpenAsync(new IPEndPoint(IPAddress.Loopback, _server.Ports[1]));
+        await connection.SendAsync("PROXY TCP4 198.51.100.7 127.0.0.1 40000 80\r\n" +
+            "GET /files/big.bin HTTP/1.1\r\nHost: site.test\r\n\r\n" +
+            "GET /files/hello.txt HTTP/1.1\r\nHost: site.test\r\n\r\n");
+
+        Assert.True((await connection.ReadResponseAsync()).AssertStatus(200).Body.AsSpan().SequenceEqual(_big), "the body is not the file");
+        Assert.Equal("hello from the front\n", (await connection.ReadResponseAsync()).AssertStatus(200).BodyText);
+        Assert.InRange(await SentBySendfileAsync() - before, 0.9 * BigLength, BigLength);
     }
 
     private Task<RawHttpConnection> Connect() => RawHttpConnection.OpenAsync(new IPEndPoint(IPAddress.Loopback, _server.Ports[0]));
