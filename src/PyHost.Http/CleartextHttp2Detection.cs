@@ -42,6 +42,10 @@ internal static class CleartextHttp2Detection
         });
     }
 
+    /// <summary>Whether this connection was found to speak HTTP/2 (false when detection is not in use).</summary>
+    public static bool ChoseHttp2(ConnectionContext connection) =>
+        ProtocolsFeatureType is not null && ReferenceEquals(connection.Features[ProtocolsFeatureType], Http2Only);
+
     /// <summary>Reads until the first bytes match or rule out the preface; consumes nothing.</summary>
     private static async ValueTask<bool> StartsWithPrefaceAsync(PipeReader input)
     {

@@ -110,6 +110,7 @@ public static partial class ServeSettings
         new("static_fallback", ["--static-fallback"], SettingArity.Value, "Serve this file of a static route's directory (e.g. index.html) with 200 for paths that name no file: a single-page app.", null, StaticRoutes("fallback")),
         new("static_cache_control", ["--static-cache-control"], SettingArity.Repeatable, "PATTERN=VALUE: Cache-Control for static files matching a glob ('*.html=no-cache'), or 'hashed' for names with a content hash ('hashed=public, max-age=31536000, immutable'). Repeatable; the first match wins.", null, Custom("site[*].route[*].cache_control (static routes)", StaticCacheControl)),
         new("static_precompressed", ["--static-precompressed"], SettingArity.Switch, "Send FILE.br, FILE.zst or FILE.gz next to FILE when the client accepts that coding (nginx gzip_static).", null, StaticRoutes("precompressed")),
+        new("static_sendfile", ["--static-sendfile"], SettingArity.Value, "Send large static files with sendfile(2) on plaintext HTTP/1.1 connections: true (the default) or false.", null, StaticRoutes("sendfile")),
         new("static_max_ranges", ["--static-max-ranges"], SettingArity.Value, "Requests for more byte ranges than this get the whole file. Default: 16.", null, StaticRoutes("max_ranges")),
     ];
 

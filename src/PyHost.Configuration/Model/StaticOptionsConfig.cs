@@ -7,7 +7,7 @@ namespace PyHost.Configuration.Model;
 /// <summary>
 /// How a static route answers, beyond serving the file a path names: written as keys of the
 /// <c>[[site.route]]</c> itself (<c>index</c>, <c>fallback</c>, <c>cache_control</c>, <c>precompressed</c>,
-/// <c>max_ranges</c>), valid on static routes only. <see cref="RouteConfig.StaticOptions"/> is null when none is set.
+/// <c>max_ranges</c>, <c>sendfile</c>), valid on static routes only. <see cref="RouteConfig.StaticOptions"/> is null when none is set.
 /// </summary>
 public sealed record StaticOptionsConfig
 {
@@ -25,11 +25,15 @@ public sealed record StaticOptionsConfig
     /// <summary>Send FILE.br, FILE.zst or FILE.gz next to FILE when the client accepts that coding (nginx gzip_static).</summary>
     public bool Precompressed { get; init; }
 
+    /// <summary>Send large files with sendfile(2) on plaintext HTTP/1.1 connections, without copying them through
+    /// user space (nginx sendfile on). false: always read and written, as TLS and compressed responses are.</summary>
+    public bool SendFile { get; init; } = true;
+
     /// <summary>A Range request with more ranges than this gets the whole file (RFC 9110 §14.2 lets a server ignore Range).</summary>
     public int MaxRanges { get; init; } = DefaultMaxRanges;
 
     /// <summary>The route keys these options are written as.</summary>
-    public static readonly IReadOnlyList<string> RouteKeys = ["index", "fallback", "cache_control", "precompressed", "max_ranges"];
+    public static readonly IReadOnlyList<string> RouteKeys = ["index", "fallback", "cache_control", "precompressed", "max_ranges", "sendfile"];
 
     /// <summary>A file name below the mount: no "..", no backslash, no control characters.</summary>
     internal static readonly TextType FileNameType = new("a file name in the directory, such as \"index.html\"", text =>

@@ -55,6 +55,7 @@ public static class EndpointFactory
             Precompressed = options.Precompressed ? [ContentCoding.Brotli, ContentCoding.Zstd, ContentCoding.Gzip] : [],
             NotFoundPage = ErrorPageFile.For(SiteFrontFactory.ErrorPagesOf(site), 404),
             MaxRanges = options.MaxRanges,
+            SendFile = options.SendFile,
         };
     }
 

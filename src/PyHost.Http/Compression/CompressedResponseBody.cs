@@ -56,6 +56,8 @@ internal sealed class CompressedResponseBody : IHttpResponseBodyFeature, IRespon
 
     public void Bypass() => _bypass = true;
 
+    public bool EncodesBody => Decision == ResponseDecision.Compressed;
+
     public void PrepareNotModified(HttpContext context, string contentType, long length)
     {
         IHeaderDictionary headers = context.Response.Headers;

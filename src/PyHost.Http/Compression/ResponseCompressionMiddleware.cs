@@ -62,6 +62,8 @@ public sealed class ResponseCompressionMiddleware(CompressionOptions options)
             return Task.CompletedTask;
         };
 
+        public bool EncodesBody => false;
+
         public void Bypass()
         {
         }

@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using ListenerProtocol = PyHost.Configuration.Model.ListenerProtocol;
 using PyHost.Tls;
 using PyHost.Http.Gateways;
+using PyHost.Http.StaticFiles.ZeroCopy;
 
 namespace PyHost.Http.Listening;
 
@@ -120,6 +121,11 @@ public sealed class HttpListenerHost : IAsyncDisposable
         else
         {
             listen.Protocols = settings.Http2 ? HttpProtocols.Http2 : HttpProtocols.Http1;
+        }
+        if (settings.Http1)
+        {
+            // Last before HTTP: static files can go out with sendfile(2) on a cleartext HTTP/1.1 connection.
+            listen.Use(ZeroCopyMiddleware.Use);
         }
     }
 

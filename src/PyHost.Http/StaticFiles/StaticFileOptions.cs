@@ -30,6 +30,10 @@ public sealed record StaticFileOptions
     /// <summary>A file sent with the 404 of a missing file, instead of the front's own page (nginx <c>error_page 404</c>).</summary>
     public ErrorPageFile? NotFoundPage { get; init; }
 
+    /// <summary>Large files go from the page cache to the socket with sendfile(2) where the connection allows it
+    /// (plaintext HTTP/1.x, not compressed on the fly) — nginx <c>sendfile on</c>. Off: always read and written.</summary>
+    public bool SendFile { get; init; } = true;
+
     /// <summary>Requests with more ranges than this get the whole file (RFC 9110 §14.3).</summary>
     public int MaxRanges { get; init; } = ByteRangeSet.DefaultMaxRanges;
 }

@@ -10,10 +10,10 @@ namespace PyHost.Http.StaticFiles;
 public sealed partial class StaticFileRoute
 {
     /// <summary>
-    /// How much is read from the file per pread(2), straight into Kestrel's response pipe, and how much may wait
-    /// there before a flush hands it to the socket. Kestrel's socket transport has no sendfile(2) (its send loop
-    /// only knows buffers), so one copy from the page cache is the least there is; a large segment keeps the
-    /// system calls per MiB few (see docs in the report: 64 KiB segments, 256 KiB per flush measured best here).
+    /// The copy path (TLS, HTTP/2, compression on the fly, multipart, small files, sendfile off; the zero-copy path is
+    /// in StaticFileRoute.ZeroCopy.cs): how much is read from the file per pread(2), straight into Kestrel's response
+    /// pipe, and how much may wait there before a flush hands it to the socket. A large segment keeps the system
+    /// calls per MiB few (64 KiB segments, 256 KiB per flush measured best here).
     /// </summary>
     private const int ReadSegmentBytes = 64 * 1024;
     private const int FlushEveryBytes = 256 * 1024;
@@ -106,6 +106,10 @@ public sealed partial class StaticFileRoute
         if (HttpMethods.IsHead(request.Method) || range.Length == 0)
         {
             return 0;
+        }
+        if (ZeroCopyFor(context, options, range) is { } zeroCopy)
+        {
+            return await SendZeroCopyAsync(context, zeroCopy, served.Handle!, range);
         }
         PipeWriter body = response.BodyWriter;
         long sent = await WriteRangeAsync(context, body, served.Handle!, range);

@@ -110,6 +110,7 @@ public class FlagsModelTests
         ["static_index"] = ["--static", "/s=public", "--static-index", "index.html"], ["static_fallback"] = ["--static", "/s=public", "--static-fallback", "index.html"],
         ["static_cache_control"] = ["--static", "/s=public", "--static-cache-control", "hashed=public, max-age=31536000, immutable"],
         ["static_precompressed"] = ["--static", "/s=public", "--static-precompressed"], ["static_max_ranges"] = ["--static", "/s=public", "--static-max-ranges", "4"],
+        ["static_sendfile"] = ["--static", "/s=public", "--static-sendfile", "false"],
         ["interface"] = ["--interface", "asgi"], ["lifespan"] = ["--lifespan", "on"], ["loop"] = ["--loop", "asyncio"],
         ["worker_connections"] = ["--worker-connections", "500"], ["websocket_max_size"] = ["--ws-max-size", "1MiB"],
         ["websocket_ping_interval"] = ["--ws-ping-interval", "5"], ["websocket_ping_timeout"] = ["--ws-ping-timeout", "10"],

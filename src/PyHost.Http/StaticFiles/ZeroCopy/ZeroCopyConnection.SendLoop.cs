@@ -1,0 +1,161 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Connections;
+
+namespace PyHost.Http.StaticFiles.ZeroCopy;
+
+/// <summary>The send loop: bytes up to the next file, the file, and on.</summary>
+internal sealed partial class ZeroCopyConnection
+{
+    // When sendfile(2) finds the socket's buffer full, .NET has no way to wait for room without sending something (no
+    // async poll): so one byte of the file is read and sent by Socket.SendAsync, which waits for room without a
+    // thread, and sendfile goes on with the rest. A byte, so that next to nothing is copied however slow the client.
+    private const int WaitChunkBytes = 1;
+    private const int CopyChunkBytes = 64 * 1024;
+
+    private long _bytesSent;   // of the pipe's bytes (files not counted)
+    private byte[]? _chunk;
+    private List<ArraySegment<byte>>? _gather;
+
+    /// <summary>How many bytes of files went out by sendfile(2), and how many had to be copied while waiting.</summary>
+    public long SentByZeroCopy { get; private set; }
+
+    public long SentByCopy { get; private set; }
+
+    private async Task SendLoopAsync()
+    {
+        PipeReader reader = _pipe.Reader;
+        Exception? failure = null;
+        try
+        {
+            while (true)
+            {
+                await SendDueFilesAsync();
+                ReadResult result = await reader.ReadAsync();
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                FileSegment? next = _output.NextSegment();
+                long sendable = next is null ? buffer.Length : Math.Min(buffer.Length, next.At - _bytesSent);
+                if (sendable > 0)
+                {
+                    ReadOnlySequence<byte> bytes = buffer.Slice(0, sendable);
+                    await SendAsync(bytes);
+                    _bytesSent += sendable;
+                    reader.AdvanceTo(bytes.End);
+                }
+                else if (next is not null && next.At == _bytesSent)
+                {
+                    reader.AdvanceTo(buffer.Start);   // the file comes before these bytes; they stay unexamined
+                }
+                else
+                {
+                    reader.AdvanceTo(buffer.Start, buffer.End);
+                    if (result.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        catch (Exception error)
+        {
+            // The client went away or the socket was closed under us (Kestrel's abort): the connection is over.
+            failure = error;
+        }
+        finally
+        {
+            reader.Complete(failure);
+            _output.AbandonQueued();
+            if (_chunk is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_chunk);
+                _chunk = null;
+            }
+        }
+        if (failure is not null)
+        {
+            _abort(failure);
+        }
+    }
+
+    /// <summary>Sends the files whose place has come: all the bytes before them are on the wire.</summary>
+    private async ValueTask SendDueFilesAsync()
+    {
+        while (_output.NextSegment() is { } next && next.At == _bytesSent)
+        {
+            await SendFileAsync(next);
+            _output.RemoveSent(next);
+        }
+    }
+
+    private async ValueTask SendAsync(ReadOnlySequence<byte> bytes)
+    {
+        if (bytes.IsSingleSegment)
+        {
+            await _socket.SendAsync(bytes.First, SocketFlags.None);
+            return;
+        }
+        // Several pool blocks: one sendmsg(2) for all of them, as Kestrel's transport does.
+        _gather ??= [];
+        _gather.Clear();
+        foreach (ReadOnlyMemory<byte> memory in bytes)
+        {
+            if (!MemoryMarshal.TryGetArray(memory, out ArraySegment<byte> array))
+            {
+                _gather.Clear();
+                foreach (ReadOnlyMemory<byte> each in bytes)
+                {
+                    await _socket.SendAsync(each, SocketFlags.None);
+                }
+                return;
+            }
+            _gather.Add(array);
+        }
+        await _socket.SendAsync(_gather, SocketFlags.None);
+        _gather.Clear();
+    }
+
+    private async ValueTask SendFileAsync(FileSegment segment)
+    {
+        long offset = segment.Offset + segment.Sent;
+        long left = segment.Length - segment.Sent;
+        bool zeroCopy = true;
+        while (left > 0)
+        {
+            long sent = zeroCopy ? SendFileSyscall.Send(_socket.SafeHandle, segment.File, offset, left) : SendFileSyscall.WouldBlock;
+            if (sent > 0)
+            {
+                SentByZeroCopy += sent;
+                ZeroCopyTelemetry.RecordSent(sent);
+            }
+            else if (sent == 0)
+            {
+                throw new IOException("The file became shorter while it was being sent.");
+            }
+            else
+            {
+                zeroCopy = sent != SendFileSyscall.NotSupported;
+                // The socket's buffer is full: one byte the ordinary way, which waits until the socket can take it. A
+                // file that cannot be spliced (a file system without splice support) goes this way in 64 KiB pieces.
+                int chunk = (int)Math.Min(zeroCopy ? WaitChunkBytes : CopyChunkBytes, left);
+                _chunk ??= ArrayPool<byte>.Shared.Rent(chunk);
+                if (_chunk.Length < chunk)
+                {
+                    ArrayPool<byte>.Shared.Return(_chunk);
+                    _chunk = ArrayPool<byte>.Shared.Rent(chunk);
+                }
+                int read = RandomAccess.Read(segment.File, _chunk.AsSpan(0, chunk), offset);
+                if (read == 0)
+                {
+                    throw new IOException("The file became shorter while it was being sent.");
+                }
+                sent = await _socket.SendAsync(_chunk.AsMemory(0, read), SocketFlags.None);
+                SentByCopy += sent;
+            }
+            offset += sent;
+            left -= sent;
+            segment.Sent += sent;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace PyHost.Http.StaticFiles.ZeroCopy;
+
+/// <summary>
+/// The connection middleware of plaintext HTTP/1.1 listeners that lets static routes send files with sendfile(2): the
+/// connection's output becomes a <see cref="ZeroCopyConnection"/>, which also is the connection's
+/// <see cref="IZeroCopyFileFeature"/>. Installed last, right before HTTP, so that the PROXY header and h2c detection
+/// have read their bytes from Kestrel's input, which stays as it is.
+/// </summary>
+internal static class ZeroCopyMiddleware
+{
+    public static ConnectionDelegate Use(ConnectionDelegate next) => connection =>
+    {
+        Socket? socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+        if (socket is null || CleartextHttp2Detection.ChoseHttp2(connection))
+        {
+            return next(connection);   // not a socket of Kestrel's transport, or HTTP/2 frames: nothing to gain
+        }
+        return ServeAsync(connection, socket, next);
+    };
+
+    private static async Task ServeAsync(ConnectionContext connection, Socket socket, ConnectionDelegate next)
+    {
+        var zeroCopy = new ZeroCopyConnection(connection.Transport, socket, connection.Features.Get<IMemoryPoolFeature>()?.MemoryPool,
+            error => connection.Abort(new ConnectionAbortedException("The connection broke while a response was sent.", error)));
+        connection.Transport = zeroCopy;
+        connection.Features.Set<IZeroCopyFileFeature>(zeroCopy);
+        zeroCopy.Start();
+        try
+        {
+            await next(connection);
+        }
+        finally
+        {
+            await zeroCopy.FinishAsync();
+        }
+    }
+}
