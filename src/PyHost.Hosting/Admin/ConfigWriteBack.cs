@@ -21,7 +21,7 @@ internal sealed record ConfigWriteBack(string Path, string Original, string Text
         {
             return false;
         }
-        if (!TomlFileEditor.TryApply(original, ConfigDiff.Between(running, given), out string? edited, out string? error))
+        if (!TomlFileEditor.TryApply(original, ConfigDiff.Between(running, given), System.IO.Path.GetDirectoryName(path) ?? "/", out string? edited, out string? error))
         {
             refusal = $"the change cannot be written into {path}: {error}. The change was not applied; "
                       + "apply it without ?write=1 and edit the file, or edit the file and reload";

@@ -87,6 +87,14 @@ public sealed class TomlFileEditorTests
     }
 
     [Fact]
+    public void AChangedPathTheFileWroteRelativeStaysRelative()
+    {
+        string edited = Edited(File, "app.gallery.chdir", "\"/srv/gallery\"");
+
+        Assert.Equal(File.Replace("chdir = \"../flask\"", "chdir = \"../gallery\""), edited);
+    }
+
+    [Fact]
     public void ANewKeyGoesAtTheEndOfItsTableWithItsIndentation()
     {
         string edited = Edited(File, "site.0.route.1.methods", "[\"GET\"]");
@@ -169,7 +177,7 @@ public sealed class TomlFileEditorTests
         PyHostConfig before = Load(file);
         PyHostConfig after = Patch(before, "listen.0.backlog", "512");
 
-        bool written = TomlFileEditor.TryApply(file, ConfigDiff.Between(before, after), out _, out string? error);
+        bool written = TomlFileEditor.TryApply(file, ConfigDiff.Between(before, after), BaseDirectory, out _, out string? error);
 
         Assert.False(written);
         Assert.Contains("listen[0] is not written in the file", error);
@@ -178,7 +186,7 @@ public sealed class TomlFileEditorTests
     [Fact]
     public void AFileThatIsNotTomlIsRefused()
     {
-        bool written = TomlFileEditor.TryApply("[app.main\n", [new SetKey([new PathStep("app"), new PathStep("main"), new PathStep("workers")], "2")], out _, out string? error);
+        bool written = TomlFileEditor.TryApply("[app.main\n", [new SetKey([new PathStep("app"), new PathStep("main"), new PathStep("workers")], "2")], BaseDirectory, out _, out string? error);
 
         Assert.False(written);
         Assert.Contains("not valid TOML (line 1", error);
@@ -193,7 +201,7 @@ public sealed class TomlFileEditorTests
     private static string Apply(string file, PyHostConfig before, PyHostConfig after)
     {
         IReadOnlyList<ConfigEdit> edits = ConfigDiff.Between(before, after);
-        Assert.True(TomlFileEditor.TryApply(file, edits, out string? edited, out string? error), error);
+        Assert.True(TomlFileEditor.TryApply(file, edits, BaseDirectory, out string? edited, out string? error), error);
         return edited;
     }
 

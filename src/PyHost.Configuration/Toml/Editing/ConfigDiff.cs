@@ -1,5 +1,6 @@
 using System.Text;
 using PyHost.Configuration.Keys;
+using PyHost.Configuration.Keys.Types;
 using PyHost.Configuration.Model;
 
 namespace PyHost.Configuration.Toml.Editing;
@@ -24,12 +25,12 @@ public static class ConfigDiff
         foreach (PrintedEntry entry in after.Entries)
         {
             PrintedValue? old = before.Entries.FirstOrDefault(one => one.Key == entry.Key)?.Value;
-            IConfigTable? child = KeyOf(table, entry.Key)?.Type.Table;
-            CompareValues(old, entry.Value, child, [.. path, new PathStep(entry.Key)], edits);
+            IValueType? type = KeyOf(table, entry.Key)?.Type;
+            CompareValues(old, entry.Value, type?.Table, [.. path, new PathStep(entry.Key)], edits, IsPath(type));
         }
     }
 
-    private static void CompareValues(PrintedValue? old, PrintedValue? now, IConfigTable? table, IReadOnlyList<PathStep> path, List<ConfigEdit> edits)
+    private static void CompareValues(PrintedValue? old, PrintedValue? now, IConfigTable? table, IReadOnlyList<PathStep> path, List<ConfigEdit> edits, bool isPath)
     {
         switch (old, now)
         {
@@ -38,7 +39,7 @@ public static class ConfigDiff
             case (InlineValue before, InlineValue after) when before.Text == after.Text:
                 return;
             case (InlineValue or null, InlineValue after):
-                edits.Add(new SetKey(path, after.Text));
+                edits.Add(new SetKey(path, after.Text, isPath));
                 return;
             case (InlineValue, null):
                 edits.Add(new RemoveKey(path));
@@ -166,6 +167,8 @@ public static class ConfigDiff
             }
         }
     }
+
+    private static bool IsPath(IValueType? type) => type is PathType or OptionalType<string> { Inner: PathType };
 
     private static IConfigKey? KeyOf(IConfigTable table, string name) => table.Keys.FirstOrDefault(key => key.Name == name);
 }

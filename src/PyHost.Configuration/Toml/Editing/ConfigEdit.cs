@@ -29,8 +29,9 @@ public abstract record ConfigEdit(IReadOnlyList<PathStep> Path)
     public string PathText => PathStep.Join(Path);
 }
 
-/// <summary><c>key = Value</c>: a key whose value changed or which was not set before. Value is TOML, as printed.</summary>
-public sealed record SetKey(IReadOnlyList<PathStep> Path, string Value) : ConfigEdit(Path);
+/// <summary><c>key = Value</c>: a key whose value changed or which was not set before. Value is TOML, as printed
+/// (a path absolute, as the model keeps it); <paramref name="IsPath"/> for a key whose value is a file or directory.</summary>
+public sealed record SetKey(IReadOnlyList<PathStep> Path, string Value, bool IsPath = false) : ConfigEdit(Path);
 
 /// <summary>A key that is no longer set.</summary>
 public sealed record RemoveKey(IReadOnlyList<PathStep> Path) : ConfigEdit(Path);

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using PyHost.Configuration.Diagnostics;
+using Tomlyn.Parsing;
 using Tomlyn.Syntax;
 
 namespace PyHost.Configuration.Toml.Editing;
@@ -14,7 +15,9 @@ namespace PyHost.Configuration.Toml.Editing;
 /// </summary>
 public static partial class TomlFileEditor
 {
-    public static bool TryApply(string text, IReadOnlyList<ConfigEdit> edits, [NotNullWhen(true)] out string? edited, [NotNullWhen(false)] out string? error)
+    /// <param name="baseDirectory">The file's directory: a changed path the file wrote relative is written relative to it again.</param>
+    public static bool TryApply(string text, IReadOnlyList<ConfigEdit> edits, string baseDirectory,
+        [NotNullWhen(true)] out string? edited, [NotNullWhen(false)] out string? error)
     {
         edited = null;
         TomlFileIndex? index = TomlFileIndex.Build(text, out string? invalid);
@@ -23,7 +26,7 @@ public static partial class TomlFileEditor
             error = invalid!;
             return false;
         }
-        var session = new Session(index);
+        var session = new Session(index, baseDirectory);
         foreach (ConfigEdit edit in edits)
         {
             error = edit switch
@@ -56,7 +59,7 @@ public static partial class TomlFileEditor
     }
 
     /// <summary>The text changes of one edit, applied together at the end (offsets are the original text's).</summary>
-    private sealed class Session(TomlFileIndex index)
+    private sealed class Session(TomlFileIndex index, string baseDirectory)
     {
         private readonly List<(int Start, int Length, string Insert)> _changes = [];
         private readonly Dictionary<string, StringBuilder> _newTables = new(StringComparer.Ordinal);
@@ -69,7 +72,7 @@ public static partial class TomlFileEditor
             if (index.Keys.TryGetValue(path, out KeyEntry? key))
             {
                 ValueSyntax value = key.KeyValue.Value!;
-                Replace(value.Span.Start.Offset, TomlFileIndex.End(value), edit.Value);
+                Replace(value.Span.Start.Offset, TomlFileIndex.End(value), edit.IsPath ? AsWritten(value, edit.Value) : edit.Value);
                 return null;
             }
             if (index.TablesByPath.ContainsKey(path))
@@ -77,6 +80,18 @@ public static partial class TomlFileEditor
                 return "the file has it as a [table], and the change gives it a value written inline: edit the file itself";
             }
             return AddKey(edit.Path, edit.Value);
+        }
+
+        /// <summary>A new path (absolute, as the model keeps it) relative to the file, when the file wrote the old one so.</summary>
+        private string AsWritten(ValueSyntax old, string value)
+        {
+            if (old is not StringValueSyntax { Value: { Length: > 0 } before } || Path.IsPathRooted(before) || before.StartsWith('~')
+                || SyntaxParser.Parse($"v = {value}").KeyValues.FirstOrDefault()?.Value is not StringValueSyntax { Value: { } path }
+                || !Path.IsPathRooted(path))
+            {
+                return value;
+            }
+            return TomlDocumentReader.Quote(Path.GetRelativePath(baseDirectory, path));
         }
 
         /// <summary>A key the file does not have: in the nearest table of its path that the file has.</summary>
