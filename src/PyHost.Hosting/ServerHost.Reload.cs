@@ -104,7 +104,7 @@ public sealed partial class ServerHost
 
         // The apps that stay: a new generation each, with the new settings, all at once.
         var staying = _apps.Values.Where(app => next.App(app.Name) is not null).ToList();
-        string[] outcomes = await Task.WhenAll(staying.Select(app => app.ReloadAsync(reason, next.App(app.Name), next.Server)));
+        string[] outcomes = await Task.WhenAll(staying.Select(app => app.ReloadAsync(reason, next.App(app.Name), next.Server, next.Provenance)));
 
         foreach (var (name, app) in added)
         {

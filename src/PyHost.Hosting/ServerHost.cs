@@ -152,7 +152,7 @@ public sealed partial class ServerHost : IAsyncDisposable
     }
 
     private AppHost CreateApp(AppConfig app, PyHostConfig config) =>
-        AppHost.Create(app, config.Server, _context.Runtime, _context.Buffers, _context.Loggers, _context.WorkerOutput, _log);
+        AppHost.Create(app, config.Server, config.Provenance, _context.Runtime, _context.Buffers, _context.Loggers, _context.WorkerOutput, _log);
 
     /// <summary>The sockets a listener serves: those already open for its address (bound at start or inherited).</summary>
     private IReadOnlyList<FrontListener> SocketsFor(ListenerConfig listener)

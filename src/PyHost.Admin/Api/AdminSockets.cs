@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using PyHost.Configuration.Model;
 using PyHost.Http;
+using PyHost.Http.Listening;
 using PyHost.Workers.Posix;
 
 namespace PyHost.Admin.Api;
@@ -19,9 +20,6 @@ namespace PyHost.Admin.Api;
 /// </summary>
 internal sealed class AdminSockets : IDisposable
 {
-    private const int SolSocket = 1;
-    private const int SoReuseAddress = 2;
-    private const int SoReusePort = 15;
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     private readonly string _temporaryPath;
@@ -100,19 +98,17 @@ internal sealed class AdminSockets : IDisposable
             {
                 socket.DualMode = true;
             }
-            // TIME_WAIT connections of a previous run must not block a restart. Raw, not SocketOptionName.ReuseAddress:
-            // on Linux .NET sets SO_REUSEPORT with it too, and any server of the same user could then share the port.
-            socket.SetRawSocketOption(SolSocket, SoReuseAddress, BitConverter.GetBytes(1));
+            SocketReuse.ReuseAddress(socket);
             if (takeOver)
             {
-                socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+                SocketReuse.SharePort(socket);
                 socket.Bind(endPoint);
             }
             else
             {
                 socket.Bind(endPoint);
                 // After the bind: only a successor, which sets it before its bind, may share the port from now on.
-                socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+                SocketReuse.SharePort(socket);
             }
             socket.Listen(64);
             return socket;

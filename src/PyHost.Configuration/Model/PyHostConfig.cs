@@ -33,6 +33,10 @@ public sealed record PyHostConfig
     /// <summary>The config file read, if any.</summary>
     public string? SourceFile { get; init; }
 
+    /// <summary>The text of the pyhost.toml read (or last written back by the admin API): a write-back edits it, and
+    /// refuses when the file on disk is no longer this text.</summary>
+    public string? SourceText { get; init; }
+
     public AppConfig? App(string name) => Apps.FirstOrDefault(app => app.Name == name);
 
     /// <summary>The root table: the top level of pyhost.toml, or [tool.pyhost] in pyproject.toml.</summary>

@@ -29,7 +29,7 @@ public static class TomlConfigReader
             return null;
         }
         string directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/";
-        return Read(text, displayName ?? path, directory, diagnostics);
+        return Read(text, displayName ?? path, directory, diagnostics) is { } config ? config with { SourceText = text } : null;
     }
 
     /// <summary>Reads TOML text; <paramref name="fileName"/> names it in messages.</summary>

@@ -161,24 +161,25 @@ public static class TomlDocumentReader
                     throw new InvalidOperationException($"unexpected TOML syntax node {value.GetType().Name}");
             }
         }
-
-        private static List<string> KeyParts(KeySyntax key)
-        {
-            var parts = new List<string> { KeyText(key.Key!) };
-            foreach (DottedKeyItemSyntax dotted in key.DotKeys)
-            {
-                parts.Add(KeyText(dotted.Key!));
-            }
-            return parts;
-        }
-
-        private static string KeyText(BareKeyOrStringValueSyntax key) => key switch
-        {
-            BareKeySyntax bare => bare.Key!.Text!,
-            StringValueSyntax quoted => quoted.Value ?? "",
-            _ => throw new InvalidOperationException($"unexpected TOML key node {key.GetType().Name}"),
-        };
     }
+
+    /// <summary>A key's dotted parts, unquoted: <c>app."my.app".env</c> is app, my.app, env.</summary>
+    internal static List<string> KeyParts(KeySyntax key)
+    {
+        var parts = new List<string> { KeyText(key.Key!) };
+        foreach (DottedKeyItemSyntax dotted in key.DotKeys)
+        {
+            parts.Add(KeyText(dotted.Key!));
+        }
+        return parts;
+    }
+
+    private static string KeyText(BareKeyOrStringValueSyntax key) => key switch
+    {
+        BareKeySyntax bare => bare.Key!.Text!,
+        StringValueSyntax quoted => quoted.Value ?? "",
+        _ => throw new InvalidOperationException($"unexpected TOML key node {key.GetType().Name}"),
+    };
 
     /// <summary>A string as a TOML basic string, for messages and for <c>config --print</c>.</summary>
     public static string Quote(string text)

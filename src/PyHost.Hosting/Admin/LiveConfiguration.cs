@@ -16,7 +16,8 @@ namespace PyHost.Hosting.Admin;
 /// and checked as a file is (every error with its key path: 400) and then applied by <see cref="ServerControl.ApplyAsync"/>,
 /// the path SIGHUP and <c>pyhost reload</c> take: new apps boot first, changed ones reload generation by generation,
 /// no request is dropped. A change lives until the next reload from the sources (flags, file); <c>?write=1</c> also
-/// writes it to the pyhost.toml the server runs from (flags still win over the file at the next reload).
+/// writes what it changed into the pyhost.toml the server runs from, in place (<see cref="ConfigWriteBack"/>; flags
+/// still win over the file at the next reload).
 /// </summary>
 public sealed class LiveConfiguration(ServerHost server, ServerControl control) : IConfigurationEndpoint
 {
@@ -46,32 +47,46 @@ public sealed class LiveConfiguration(ServerHost server, ServerControl control) 
 
     private async Task<ConfigurationResult> ApplyAsync(PyHostConfig? next, DiagnosticBag diagnostics, bool writeBack, string reason)
     {
+        PyHostConfig? given = next;
+        PyHostConfig running = server.Config;
         if (next is not null)
         {
-            next = ConfigCompletion.Complete(next with { SourceFile = server.Config.SourceFile }, ConfigEnvironment.Current(), diagnostics);
+            next = ConfigCompletion.Complete(next with { SourceFile = running.SourceFile, SourceText = running.SourceText }, ConfigEnvironment.Current(), diagnostics);
             ConfigValidator.Validate(next, diagnostics);
         }
-        if (next is null || diagnostics.HasErrors)
+        if (next is null || given is null || diagnostics.HasErrors)
         {
             return ConfigurationResult.Invalid(diagnostics.Items.Where(item => item.IsError).Select(ErrorOf).ToList());
         }
-        string? target = writeBack ? WritableFile() : null;
-        if (writeBack && target is null)
+        ConfigWriteBack? write = null;
+        if (writeBack)
         {
-            return new ConfigurationResult(409, null, [new ApiError("", "?write=1 needs the server to run from a pyhost.toml file; "
-                + "it runs from " + (server.Config.SourceFile is { } file ? file : "flags only") + ". The change was not applied.")]);
+            if (WritableFile() is not { } target)
+            {
+                return Conflict("?write=1 needs the server to run from a pyhost.toml file; it runs from "
+                                + (running.SourceFile is { } file ? file : "flags only") + ". The change was not applied.");
+            }
+            // What the change changed is found against the change as given, before the server fills in defaults, so
+            // those are not pinned in the file.
+            if (!ConfigWriteBack.TryPrepare(target, running, given, out write, out string? refusal))
+            {
+                return Conflict(refusal);
+            }
+            next = next with { SourceText = write.Text };
         }
         string outcome = await control.ApplyAsync(next, $"admin API: {reason}");
         if (!outcome.StartsWith("ok", StringComparison.Ordinal))
         {
             return new ConfigurationResult(422, null, [new ApiError("", outcome)]);
         }
-        if (target is not null)
+        if (write is not null && !write.TryWrite(out string? notWritten))
         {
-            await File.WriteAllTextAsync(target, ConfigPrinter.Print(server.Config));
+            return Conflict(notWritten);
         }
         return ConfigurationResult.Ok(JsonConfigForm.Write(server.Config));
     }
+
+    private static ConfigurationResult Conflict(string message) => new(409, null, [new ApiError("", message)]);
 
     /// <summary>The error's key path in the API's dotted form ("app.main.workers"), what is wrong, and the hint.</summary>
     private static ApiError ErrorOf(ConfigDiagnostic diagnostic)

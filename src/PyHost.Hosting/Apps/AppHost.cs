@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using PyHost.Configuration.Diagnostics;
 using PyHost.Configuration.Model;
 using PyHost.Workers;
 using PyHost.Workers.Dispatch;
@@ -43,10 +44,10 @@ public sealed class AppHost : IAsyncDisposable
     /// Resolves the app (interpreter, spec) and makes its pool and arbiter; nothing runs until <see cref="StartAsync"/>.
     /// Throws <see cref="AppConfigurationException"/> with a one-line reason when the app cannot be served.
     /// </summary>
-    public static AppHost Create(AppConfig config, ServerConfig server, RuntimeDirectory runtime, BufferBudget buffers,
+    public static AppHost Create(AppConfig config, ServerConfig server, ConfigProvenance provenance, RuntimeDirectory runtime, BufferBudget buffers,
         ILoggerFactory loggers, IWorkerOutputSink? output, ILogger log)
     {
-        WorkerOptions options = OptionsFor(config, server, log);
+        WorkerOptions options = OptionsFor(config, server, provenance, log);
         var pool = new WorkerPool(PoolOptionsFor(config, server, buffers));
         var arbiter = new Arbiter(options, runtime, pool, loggers, output);
         // Its workers, restarts and queue in /metrics from its first worker on; removed with the app.
@@ -62,14 +63,14 @@ public sealed class AppHost : IAsyncDisposable
     public static bool IsNamed(AppConfig config) => config.Name != AppConfig.DefaultName;
 
     /// <summary>The worker settings of an app: the model's values with the server's defaults, the interpreter found.</summary>
-    public static WorkerOptions OptionsFor(AppConfig config, ServerConfig server, ILogger log)
+    public static WorkerOptions OptionsFor(AppConfig config, ServerConfig server, ConfigProvenance provenance, ILogger log)
     {
         bool named = IsNamed(config);
         string directory = Path.GetFullPath(config.Chdir ?? Environment.CurrentDirectory);
         PythonChoice python;
         try
         {
-            python = PythonLocator.Locate(config.Python, directory, Environment.GetEnvironmentVariable);
+            python = PythonLocator.Locate(config.Python, directory, Environment.GetEnvironmentVariable, GivenBy(provenance.Of($"app.{config.Name}.python")));
         }
         catch (FileNotFoundException ex)
         {
@@ -121,6 +122,15 @@ public sealed class AppHost : IAsyncDisposable
         };
     }
 
+    /// <summary>Where the app's <c>python</c> was given, as "Using Python ... (from ...)" says it.</summary>
+    private static string GivenBy(SettingOrigin origin) => origin switch
+    {
+        FlagOrigin flag => flag.Flag,
+        FileOrigin { Line: > 0 } file => $"{file.File}:{file.Line}",
+        FileOrigin file => file.File,
+        _ => origin.Describe(),
+    };
+
     private static WorkerPoolOptions PoolOptionsFor(AppConfig config, ServerConfig server, BufferBudget buffers) => new()
     {
         MaxQueued = config.MaxQueuedRequests ?? server.MaxQueuedRequests,
@@ -143,9 +153,9 @@ public sealed class AppHost : IAsyncDisposable
     /// A new generation of workers; with <paramref name="config"/> they run with its settings. The old workers serve
     /// until all new ones are ready; new code that fails to start leaves them serving.
     /// </summary>
-    public async Task<string> ReloadAsync(string reason, AppConfig? config, ServerConfig server)
+    public async Task<string> ReloadAsync(string reason, AppConfig? config, ServerConfig server, ConfigProvenance provenance)
     {
-        WorkerOptions? options = config is null ? null : OptionsFor(config, server, _log);
+        WorkerOptions? options = config is null ? null : OptionsFor(config, server, provenance, _log);
         string outcome = await Arbiter.ReloadAsync(reason, options);
         if (config is not null && options is not null && outcome.StartsWith("ok", StringComparison.Ordinal))
         {

@@ -25,7 +25,7 @@ public static class AppImportCheck
             AppHost host;
             try
             {
-                host = AppHost.Create(app with { Workers = 1, WorkersMax = null, Reload = false }, config.Server,
+                host = AppHost.Create(app with { Workers = 1, WorkersMax = null, Reload = false }, config.Server, config.Provenance,
                     runtime, buffers, quiet, output: null, NullLogger.Instance);
             }
             catch (AppConfigurationException ex)

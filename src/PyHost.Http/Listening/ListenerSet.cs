@@ -26,8 +26,6 @@ public sealed record ListenerSettings
 /// </summary>
 public sealed class ListenerSet : IDisposable
 {
-    private const int SolSocket = 1;        // SOL_SOCKET on Linux
-    private const int SoReuseAddress = 2;   // SO_REUSEADDR on Linux
     private readonly List<FrontListener> _listeners;
     private bool _closed;
 
@@ -150,13 +148,10 @@ public sealed class ListenerSet : IDisposable
             {
                 socket.DualMode = true;   // [::] takes IPv4 too, as gunicorn's and Kestrel's do
             }
-            // SO_REUSEADDR (socket(7)): connections of a previous run in TIME_WAIT must not block a restart (.NET's
-            // Bind sets it on TCP sockets too; said here so it does not hang on that). Set raw, not as
-            // SocketOptionName.ReuseAddress: on Linux .NET sets SO_REUSEPORT with that, and a second server of the
-            // same user could then bind this port and silently share its connections, where it must stop with
-            // "address already in use" as nginx and gunicorn do. A binary upgrade's successor and systemd socket
-            // activation inherit the bound socket rather than bind it again, so neither needs SO_REUSEPORT.
-            socket.SetRawSocketOption(SolSocket, SoReuseAddress, BitConverter.GetBytes(1));
+            // SO_REUSEADDR alone (.NET's Bind sets it on TCP sockets too; said here so it does not hang on that). A
+            // binary upgrade's successor and systemd socket activation inherit the bound socket rather than bind it
+            // again, so neither needs SO_REUSEPORT.
+            SocketReuse.ReuseAddress(socket);
             socket.Bind(endPoint);
             return new FrontListener(socket, inheritedFrom: null);
         }

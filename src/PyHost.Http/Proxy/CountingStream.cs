@@ -1,19 +1,13 @@
 namespace PyHost.Http.Proxy;
 
-/// <summary>The client's response body, counting what is written to it: the access log's byte count.</summary>
-internal sealed class CountingStream(Stream inner) : Stream
+/// <summary>
+/// The client's response body, counting what is written to it: the access log's byte count. On the proxy's hot path:
+/// every write it overrides goes straight to the inner stream (no hop through the base class's WriteAsync), and the
+/// synchronous ones stay synchronous.
+/// </summary>
+internal sealed class CountingStream(Stream inner) : WriteOnlyStream
 {
     public long Written { get; private set; }
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override void Write(byte[] buffer, int offset, int count)
     {
@@ -27,12 +21,6 @@ internal sealed class CountingStream(Stream inner) : Stream
         Written += buffer.Length;
     }
 
-    public override async Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        await inner.WriteAsync(buffer.AsMemory(offset, count), cancellationToken);
-        Written += count;
-    }
-
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         await inner.WriteAsync(buffer, cancellationToken);
@@ -42,10 +30,4 @@ internal sealed class CountingStream(Stream inner) : Stream
     public override void Flush() => inner.Flush();
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -4,20 +4,24 @@ namespace PyHost.Workers.Python;
 public sealed record PythonChoice(string Path, string Reason);
 
 /// <summary>
-/// Chooses the interpreter like a Python developer expects: <c>--python</c>, else the active virtualenv
-/// ($VIRTUAL_ENV), else <c>./.venv</c> of the app directory, else <c>python3</c> on PATH.
+/// Chooses the interpreter like a Python developer expects: <c>--python</c> (or the config file's <c>python</c>), else
+/// the active virtualenv ($VIRTUAL_ENV), else <c>./.venv</c> of the app directory, else <c>python3</c> on PATH.
 /// </summary>
 public static class PythonLocator
 {
-    public static PythonChoice Locate(string? explicitPython, string appDirectory, Func<string, string?> getEnvironment)
+    /// <param name="givenBy">Where <paramref name="explicitPython"/> was given, as the log says it: "--python",
+    /// "pyhost.toml:12", "admin API at $.app.main.python".</param>
+    public static PythonChoice Locate(string? explicitPython, string appDirectory, Func<string, string?> getEnvironment, string givenBy = "--python")
     {
         if (!string.IsNullOrEmpty(explicitPython))
         {
             string? found = explicitPython.Contains('/') ? (IsExecutable(explicitPython) ? System.IO.Path.GetFullPath(explicitPython) : null)
                                                          : FindOnPath(explicitPython, getEnvironment("PATH"));
             return found is null
-                ? throw new FileNotFoundException($"--python {explicitPython}: no such interpreter")
-                : new PythonChoice(found, "from --python");
+                ? throw new FileNotFoundException(givenBy == "--python"
+                    ? $"--python {explicitPython}: no such interpreter"
+                    : $"python = \"{explicitPython}\" ({givenBy}): no such interpreter")
+                : new PythonChoice(found, $"from {givenBy}");
         }
 
         string? virtualEnv = getEnvironment("VIRTUAL_ENV");

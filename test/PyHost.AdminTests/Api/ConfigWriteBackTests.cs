@@ -7,7 +7,9 @@ namespace PyHost.AdminTests.Api;
 /// <summary>
 /// <c>?write=1</c> on PUT /config and PATCH /config/PATH: the applied change is also written to the pyhost.toml the
 /// server runs from, so it outlives the next reload from the file; without it the change lives until that reload.
-/// A server with no pyhost.toml refuses the write with 409 and applies nothing; a bad change leaves the file as it was.
+/// What is written is the change alone, in place: the rest of the file (comments, blank lines, relative paths,
+/// quoting) stays byte for byte. A server with no pyhost.toml, a file edited on disk since the server read it, or a
+/// change the file has no place for refuse the write with 409 and apply nothing; a bad change leaves the file as it was.
 /// </summary>
 public sealed class ConfigWriteBackTests(ITestOutputHelper output)
 {
@@ -15,6 +17,7 @@ public sealed class ConfigWriteBackTests(ITestOutputHelper output)
     public async Task APatchWithWriteIsInTheFileAndOutlivesAReloadWhileOneWithoutIsUndone()
     {
         await using var site = await FileSite.StartAsync(output);
+        string original = File.ReadAllText(site.ConfigPath);
 
         ApiAnswer written = await site.Api.SendAsync(HttpMethod.Patch, "/config/app/main/workers?write=1", "2");
         ApiAnswer notWritten = await site.Api.SendAsync(HttpMethod.Patch, "/config/app/main/max_requests", "500");
@@ -22,8 +25,12 @@ public sealed class ConfigWriteBackTests(ITestOutputHelper output)
         Assert.True(written.Status == 200, written.ToString());
         Assert.True(notWritten.Status == 200, notWritten.ToString());
         string file = File.ReadAllText(site.ConfigPath);
-        Assert.Matches(new Regex(@"^workers\s*=\s*2\b", RegexOptions.Multiline), AppMainTable(file));
-        Assert.DoesNotMatch(new Regex(@"^max_requests\s*=\s*500\b", RegexOptions.Multiline), AppMainTable(file));
+        // Exactly the one line differs, its comment kept; nothing else of the file moved.
+        Assert.Equal(original.Replace("workers = 1  # one is enough here", "workers = 2  # one is enough here"), file);
+        // A second write edits the file the first one wrote.
+        ApiAnswer second = await site.Api.SendAsync(HttpMethod.Patch, "/config/app/main/timeout?write=1", "\"45s\"");
+        Assert.True(second.Status == 200, second.ToString());
+        Assert.Equal(file + "timeout = \"45s\"\n", File.ReadAllText(site.ConfigPath));
         // What was written is a valid pyhost.toml.
         await using (TestProcess check = TestProcess.Start(Repository.PyHostExecutable, ["check", site.ConfigPath], site.Directory))
         {
@@ -35,6 +42,7 @@ public sealed class ConfigWriteBackTests(ITestOutputHelper output)
         Assert.True(reload.Status == 200, reload.ToString());
         JsonElement app = (await site.Api.GetJsonAsync("/config")).Json.GetProperty("app").GetProperty("main");
         Assert.Equal(2, app.GetProperty("workers").GetInt32());
+        Assert.Equal("45s", app.GetProperty("timeout").GetString());
         Assert.NotEqual(500, app.TryGetProperty("max_requests", out JsonElement maxRequests) ? maxRequests.GetInt32() : 0);
         Assert.True(await Until.HoldsAsync(async () =>
             (await site.StatusAsync()).GetProperty("apps")[0].GetProperty("workers").EnumerateArray()
@@ -43,16 +51,49 @@ public sealed class ConfigWriteBackTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task APutWithWriteReplacesTheFile()
+    public async Task APutWithWriteWritesWhatItChangedAtTheEndOfItsTable()
     {
         await using var site = await FileSite.StartAsync(output);
-        string toml = site.Toml(workers: 1).Replace("[app.main]", "[app.main]\nmax_requests = 700");
+        string original = File.ReadAllText(site.ConfigPath);
+        string toml = original.Replace("[app.main]", "[app.main]\nmax_requests = 700");
 
         ApiAnswer put = await site.Api.SendAsync(HttpMethod.Put, "/config?write=1", toml, "application/toml");
 
         Assert.True(put.Status == 200, put.ToString());
-        Assert.Matches(new Regex(@"^max_requests\s*=\s*700\b", RegexOptions.Multiline), AppMainTable(File.ReadAllText(site.ConfigPath)));
+        Assert.Equal(original + "max_requests = 700\n", File.ReadAllText(site.ConfigPath));
         (await site.GetAsync("/")).AssertStatus(200);
+    }
+
+    [Fact]
+    public async Task AFileEditedSinceTheServerReadItIsNotOverwrittenAndTheChangeIsNotApplied()
+    {
+        await using var site = await FileSite.StartAsync(output);
+        string edited = File.ReadAllText(site.ConfigPath).Replace("workers = 1", "workers = 3");
+        File.WriteAllText(site.ConfigPath, edited);
+
+        ApiAnswer answer = await site.Api.SendAsync(HttpMethod.Patch, "/config/app/main/max_requests?write=1", "500");
+
+        Assert.True(answer.Status == 409, answer.ToString());
+        Assert.Contains("changed on disk since the server read it", answer.FirstError.Message);
+        Assert.Equal(edited, File.ReadAllText(site.ConfigPath));
+        JsonElement app = (await site.Api.GetJsonAsync("/config")).Json.GetProperty("app").GetProperty("main");
+        Assert.NotEqual(500, app.TryGetProperty("max_requests", out JsonElement maxRequests) ? maxRequests.GetInt32() : 0);
+    }
+
+    [Fact]
+    public async Task AChangeTheFileHasNoPlaceForIsRefusedWithTheReasonAndNotApplied()
+    {
+        await using var site = await FileSite.StartAsync(output);
+        byte[] before = File.ReadAllBytes(site.ConfigPath);
+
+        // The site is the one the server made (the file has no [[site]]): there is no table to write the route into.
+        ApiAnswer answer = await site.Api.SendAsync(HttpMethod.Patch, "/config/site/0/route/0/methods?write=1", """["GET"]""");
+
+        Assert.True(answer.Status == 409, answer.ToString());
+        Assert.Contains("site[0] is not written in the file", answer.FirstError.Message);
+        Assert.Equal(before, File.ReadAllBytes(site.ConfigPath));
+        JsonElement route = (await site.Api.GetJsonAsync("/config")).Json.GetProperty("site")[0].GetProperty("route")[0];
+        Assert.False(route.TryGetProperty("methods", out JsonElement methods) && methods.ValueKind == JsonValueKind.Array, route.ToString());
     }
 
     [Fact]
@@ -81,15 +122,6 @@ public sealed class ConfigWriteBackTests(ITestOutputHelper output)
         Assert.Empty(System.IO.Directory.GetFiles(site.Directory, "*.toml"));
     }
 
-    /// <summary>The lines of the file's [app.main] table, up to the next table.</summary>
-    private static string AppMainTable(string toml)
-    {
-        int start = toml.IndexOf("[app.main]\n", StringComparison.Ordinal);
-        Assert.True(start >= 0, $"no [app.main] table in:\n{toml}");
-        int end = toml.IndexOf("\n[", start + 1, StringComparison.Ordinal);
-        return end < 0 ? toml[start..] : toml[start..end];
-    }
-
     /// <summary>pyhost serving apps/observed.py from a pyhost.toml in a directory of its own, started with no
     /// arguments at all (it finds ./pyhost.toml), its control socket beside its pid file.</summary>
     private sealed class FileSite : IAsyncDisposable
@@ -114,19 +146,20 @@ public sealed class ConfigWriteBackTests(ITestOutputHelper output)
 
         public AdminApi Api => AdminApi.OverUnixSocket(Path.Combine(Directory, "site.control.sock"));
 
-        public string Toml(int workers) => Toml(Port, workers);
-
+        /// <summary>A file as a user writes one: comments, blank lines, a relative path, single quotes.</summary>
         private static string Toml(int port, int workers) => $"""
+            # The test site. pid_file is relative to this file.
             [server]
-            pid_file = "site.pid"
+            pid_file = 'site.pid'
 
             [[listen]]
-            address = "127.0.0.1:{port}"
+            address = "127.0.0.1:{port}"   # a free port
 
             [app.main]
             module = "{AdminSite.App}"
             python = "{Repository.Python}"
-            workers = {workers}
+            workers = {workers}  # one is enough here
+
             """;
 
         public static async Task<FileSite> StartAsync(ITestOutputHelper output)

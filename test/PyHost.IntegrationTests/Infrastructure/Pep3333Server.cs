@@ -22,6 +22,29 @@ public class Pep3333Server : IAsyncLifetime
             "pep3333:app",
             ["--chdir", Repository.AppsDirectory, "-e", $"PYHOST_TEST_DIR={TestDirectory}", .. Options]);
 
+    /// <summary>
+    /// A pyhost.toml serving apps/pep3333.py as the backend of a proxy test: one [[listen]] on
+    /// <paramref name="address"/> ({port0}: a free port <see cref="ConfiguredServer"/> fills in) with the extra
+    /// <paramref name="listen"/> lines, <paramref name="server"/> lines for [server] (drain_delay), and the app.
+    /// </summary>
+    public static string BackendToml(string address = "127.0.0.1:{port0}", int workers = 1, string server = "", string listen = "") => $$"""
+        [server]
+        {{server}}
+
+        [[listen]]
+        address = "{{address}}"
+        {{listen}}
+
+        [app.main]
+        module = "pep3333:app"
+        chdir = "{{Repository.AppsDirectory}}"
+        workers = {{workers}}
+        """;
+
+    /// <summary>A backend pyhost serving <see cref="BackendToml"/>, started once its control socket is announced.</summary>
+    public static Task<ConfiguredServer> StartBackendAsync(ITestOutputHelper output, string address = "127.0.0.1:{port0}", int workers = 1, string server = "", string listen = "") =>
+        ConfiguredServer.StartAsync(output, BackendToml(address, workers, server, listen));
+
     public async Task DisposeAsync()
     {
         if (server is not null)

@@ -17,20 +17,6 @@ public sealed class ClusterTests(ITestOutputHelper output)
 {
     private const int Connections = 8;
 
-    private static string NodeConfig(string address) => $$"""
-        [server]
-        drain_delay = "3s"
-
-        [[listen]]
-        address = "{{address}}:8000"
-        health_endpoints = true
-
-        [app.main]
-        module = "pep3333:app"
-        chdir = "{{Repository.AppsDirectory}}"
-        workers = 1
-        """;
-
     [RootFact("network namespaces and veth links are root's to make")]
     public async Task NodesDieDrainAndRejoinBehindAPyHostBalancer()
     {
@@ -42,7 +28,8 @@ public sealed class ClusterTests(ITestOutputHelper output)
             for (int i = 0; i < 3; i++)
             {
                 directories.Add(Directory.CreateTempSubdirectory("pyhost-node-").FullName);
-                File.WriteAllText(Path.Combine(directories[i], "pyhost.toml"), NodeConfig(network.NodeAddress(i)));
+                File.WriteAllText(Path.Combine(directories[i], "pyhost.toml"),
+                    Pep3333Server.BackendToml($"{network.NodeAddress(i)}:8000", server: "drain_delay = \"3s\"", listen: "health_endpoints = true"));
             }
             await Task.WhenAll(Enumerable.Range(0, 3).Select(async i => nodes[i] = await StartNodeAsync(network, i, directories[i])));
             string[] servers = Enumerable.Range(0, 3).Select(i => $"http://{network.NodeAddress(i)}:8000").ToArray();

@@ -17,24 +17,10 @@ public sealed class HAProxyBalancerTests(ITestOutputHelper output)
 {
     private static readonly IPAddress Client = IPAddress.Parse("127.0.0.2");   // not HAProxy's own address: the PROXY header must carry it
 
-    private static string Node() => $$"""
-        [server]
-        drain_delay = "3s"
-
-        [[listen]]
-        address = "127.0.0.1:{port0}"
-        proxy_protocol = "v2"
-
-        [app.main]
-        module = "pep3333:app"
-        chdir = "{{Repository.AppsDirectory}}"
-        workers = 1
-        """;
-
     [Fact]
     public async Task NodesBehindHAProxySeeTheClientAndADrainingNodeLeavesWithoutAFailedRequest()
     {
-        ConfiguredServer[] nodes = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => ConfiguredServer.StartAsync(output, Node())));
+        ConfiguredServer[] nodes = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Pep3333Server.StartBackendAsync(output, server: "drain_delay = \"3s\"", listen: "proxy_protocol = \"v2\"")));
         await using ConfiguredServer first = nodes[0], second = nodes[1], third = nodes[2];
         string directory = Directory.CreateTempSubdirectory("pyhost-haproxy-").FullName;
         int port = PyHostServer.FreePort(IPAddress.Loopback);

@@ -18,15 +18,7 @@ public sealed class ProxyBesideCaddyTests(ITestOutputHelper output)
     {
         int downPort = PyHostServer.FreePort(IPAddress.Loopback);
         // Two workers: the sleeping request PyHost gave up on still holds one when Caddy's is sent.
-        await using ConfiguredServer backend = await ConfiguredServer.StartAsync(output, $$"""
-            [[listen]]
-            address = "127.0.0.1:{port0}"
-
-            [app.main]
-            module = "pep3333:app"
-            chdir = "{{Repository.AppsDirectory}}"
-            workers = 2
-            """);
+        await using ConfiguredServer backend = await Pep3333Server.StartBackendAsync(output, workers: 2);
         int backendPort = backend.Ports[0];
         await using var pyhost = await ConfiguredServer.StartAsync(output, $$"""
             [[listen]]

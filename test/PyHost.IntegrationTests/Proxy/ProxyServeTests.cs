@@ -15,24 +15,10 @@ namespace PyHost.IntegrationTests.Proxy;
 [Collection(LoadTestCollection.Name)]   // their "no request failed" runs want the CPU to themselves
 public sealed class ProxyServeTests(ITestOutputHelper output)
 {
-    /// <summary>A backend: pep3333.py's apps on {port0}, readiness on loopback.</summary>
-    private static string Backend(string server = "") => $$"""
-        [server]
-        {{server}}
-
-        [[listen]]
-        address = "127.0.0.1:{port0}"
-
-        [app.main]
-        module = "pep3333:app"
-        chdir = "{{Repository.AppsDirectory}}"
-        workers = 1
-        """;
-
     [Fact]
     public async Task AnUpstreamsServersTakeTurnsAndSeeWhoAsked()
     {
-        ConfiguredServer[] backends = await Task.WhenAll(ConfiguredServer.StartAsync(output, Backend()), ConfiguredServer.StartAsync(output, Backend()));
+        ConfiguredServer[] backends = await Task.WhenAll(Pep3333Server.StartBackendAsync(output), Pep3333Server.StartBackendAsync(output));
         await using ConfiguredServer one = backends[0], two = backends[1];
         await using var front = await ConfiguredServer.StartAsync(output, $$"""
             [[listen]]
@@ -79,7 +65,7 @@ public sealed class ProxyServeTests(ITestOutputHelper output)
     [Fact]
     public async Task ADeadServerIsRetriedAroundAndTakenOutAndAlone_ItIsA502Page()
     {
-        await using var backend = await ConfiguredServer.StartAsync(output, Backend());
+        await using var backend = await Pep3333Server.StartBackendAsync(output);
         int closed = PyHostServer.FreePort(System.Net.IPAddress.Loopback);
         await using var front = await ConfiguredServer.StartAsync(output, $$"""
             [[listen]]
@@ -118,7 +104,7 @@ public sealed class ProxyServeTests(ITestOutputHelper output)
     {
         // Two backends that, on SIGTERM, answer /_pyhost/ready with 503 for 3 s while still serving, then stop.
         ConfiguredServer[] backends = await Task.WhenAll(
-            ConfiguredServer.StartAsync(output, Backend(server: "drain_delay = \"3s\"")), ConfiguredServer.StartAsync(output, Backend(server: "drain_delay = \"3s\"")));
+            Pep3333Server.StartBackendAsync(output, server: "drain_delay = \"3s\""), Pep3333Server.StartBackendAsync(output, server: "drain_delay = \"3s\""));
         await using ConfiguredServer one = backends[0], two = backends[1];
         await using var front = await ConfiguredServer.StartAsync(output, $$"""
             [[listen]]

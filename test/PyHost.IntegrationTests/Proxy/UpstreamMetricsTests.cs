@@ -19,15 +19,7 @@ public sealed class UpstreamMetricsTests(ITestOutputHelper output)
     public async Task MetricsCountEachServersAnswersAndFailuresAndShowItsHealth()
     {
         int downPort = PyHostServer.FreePort(IPAddress.Loopback);
-        await using ConfiguredServer backend = await ConfiguredServer.StartAsync(output, $$"""
-            [[listen]]
-            address = "127.0.0.1:{port0}"
-
-            [app.main]
-            module = "pep3333:app"
-            chdir = "{{Repository.AppsDirectory}}"
-            workers = 1
-            """);
+        await using ConfiguredServer backend = await Pep3333Server.StartBackendAsync(output);
         string upUrl = $"http://127.0.0.1:{backend.Ports[0]}", downUrl = $"http://127.0.0.1:{downPort}";
         // No active checks: the first request sent to the dead server fails to connect, is retried on the live one, and
         // the dead one is left out for a minute (max_fails = 1).

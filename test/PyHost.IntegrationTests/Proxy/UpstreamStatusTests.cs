@@ -13,16 +13,6 @@ namespace PyHost.IntegrationTests.Proxy;
 /// </summary>
 public sealed class UpstreamStatusTests(ITestOutputHelper output)
 {
-    private static string Backend(int port) => $$"""
-        [[listen]]
-        address = "127.0.0.1:{{port}}"
-
-        [app.main]
-        module = "pep3333:app"
-        chdir = "{{Repository.AppsDirectory}}"
-        workers = 1
-        """;
-
     private static string Front(string upstream, string servers) => $$"""
         [[listen]]
         address = "127.0.0.1:{port0}"
@@ -41,7 +31,7 @@ public sealed class UpstreamStatusTests(ITestOutputHelper output)
     {
         int upPort = PyHostServer.FreePort(IPAddress.Loopback);
         int downPort = PyHostServer.FreePort(IPAddress.Loopback);
-        await using ConfiguredServer up = await ConfiguredServer.StartAsync(output, Backend(upPort));
+        await using ConfiguredServer up = await Pep3333Server.StartBackendAsync(output, $"127.0.0.1:{upPort}");
         string upUrl = $"http://127.0.0.1:{upPort}", downUrl = $"http://127.0.0.1:{downPort}";
         await using var front = await ConfiguredServer.StartAsync(output, Front("back", $"\"{upUrl}\", \"{downUrl}\""), 1, "--pid", "site.pid");
         using var admin = new AdminSocket(Path.Combine(front.Directory, "site.control.sock"));
@@ -84,7 +74,7 @@ public sealed class UpstreamStatusTests(ITestOutputHelper output)
         Assert.Equal(0, Server(await admin.StatusAsync(), "back", downUrl).GetProperty("failed_requests").GetInt32());
 
         // Something listens there now: the next check passes, and the server is up since then, its last failure kept.
-        await using ConfiguredServer late = await ConfiguredServer.StartAsync(output, Backend(downPort));
+        await using ConfiguredServer late = await Pep3333Server.StartBackendAsync(output, $"127.0.0.1:{downPort}");
         DateTimeOffset lateStarted = DateTimeOffset.UtcNow;
         JsonElement back = default;
         Assert.True(await Eventually.HoldsAsync(async () =>
@@ -115,7 +105,7 @@ public sealed class UpstreamStatusTests(ITestOutputHelper output)
     {
         int upPort = PyHostServer.FreePort(IPAddress.Loopback);
         int downPort = PyHostServer.FreePort(IPAddress.Loopback);
-        await using ConfiguredServer up = await ConfiguredServer.StartAsync(output, Backend(upPort));
+        await using ConfiguredServer up = await Pep3333Server.StartBackendAsync(output, $"127.0.0.1:{upPort}");
         string upUrl = $"http://127.0.0.1:{upPort}", downUrl = $"http://127.0.0.1:{downPort}";
         string servers = $"\"{upUrl}\", \"{downUrl}\"";
         await using var front = await ConfiguredServer.StartAsync(output, Front("back", servers), 1, "--pid", "site.pid");
