@@ -312,7 +312,7 @@ def write_report(rows: list[dict], balancers: list[Balancer], args: argparse.Nam
                      f"{row['failed']} | {row['load']:.1f} | {row['others']:.0%} |")
     lines += ["", "Balancers:", ""] + [f"- {balancer.describe()}" for balancer in balancers] + [""]
     if args.direct:
-        lines += ["", "Answering by itself (`--direct`: a fixed \"Hello, World!\" from the balancer, no backend) against proxying, "
+        lines += ["Answering by itself (`--direct`: a fixed \"Hello, World!\" from the balancer, no backend) against proxying, "
                   "medians; the difference is the upstream leg's cost:", "",
                   "| balancer | direct req/s | direct µs/req | proxied µs/req | upstream leg µs/req |", "|---|---|---|---|---|"]
         for balancer in balancers:
@@ -320,7 +320,7 @@ def write_report(rows: list[dict], balancers: list[Balancer], args: argparse.Nam
             lines.append(f"| {name} | {median(name, 'direct_rate'):.0f} | {median(name, 'direct_us'):.1f} | {median(name, 'balancer_us'):.1f} | "
                          f"{median(name, 'balancer_us') - median(name, 'direct_us'):.1f} |")
         lines += ["", "| round | balancer | direct req/s | direct µs/req |", "|---|---|---|---|"]
-        lines += [f"| {row['round']} | {row['balancer']} | {row['direct_rate']:.0f} | {row['direct_us']:.1f} |" for row in rows]
+        lines += [f"| {row['round']} | {row['balancer']} | {row['direct_rate']:.0f} | {row['direct_us']:.1f} |" for row in rows] + [""]
     path = args.out
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))
