@@ -6,7 +6,11 @@ backend's). Runs are interleaved round by round, in a rotating order, because th
 gives each round and the median, with the machine's load average and the share of CPU taken by other processes
 during each run. Not part of `make test`.
 
-    bench/proxy.py [--rounds 3] [--seconds 10] [--connections 16] [--pyhost artifacts/pyhost]
+    bench/proxy.py [--rounds 3] [--seconds 10] [--connections 16] [--pyhost artifacts/pyhost] [--direct] [--out FILE]
+
+--direct also measures each balancer answering a fixed "Hello, World!" by itself (PyHost's `respond` route, nginx's
+`return 200`, HAProxy's `http-request return`) in the same round: the proxied figure less that one is what the
+upstream leg costs each balancer (the client side, parsing and routing being in both).
 
 The PyHost balancer is `pyhost serve -c pyhost.toml` with an [upstream] of the backend and a proxy route to it.
 """
@@ -91,6 +95,8 @@ def wrk(url: str, seconds: float, connections: int) -> tuple[float, int, int]:
 
 class Balancer:
     name = ""
+    # A route the balancer answers itself with a fixed "Hello, World!" (--direct).
+    direct_path = "/_direct"
 
     def __init__(self, directory: Path, backend_port: int) -> None:
         self.dir = directory / self.name
@@ -135,6 +141,10 @@ servers = ["http://127.0.0.1:{self.backend_port}"]
 
 [[site]]
   [[site.route]]
+  path = "{self.direct_path}"
+  respond = {{ status = 200, headers = {{ "Content-Type" = "text/plain" }}, body = "Hello, World!" }}
+
+  [[site.route]]
   path = "/"
   proxy = "backend"
 """)
@@ -166,6 +176,7 @@ http {{
     upstream backend {{ server 127.0.0.1:{self.backend_port}; keepalive 64; }}
     server {{
         listen 127.0.0.1:{self.port};
+        location = {self.direct_path} {{ default_type text/plain; return 200 "Hello, World!"; }}
         location / {{
             proxy_pass http://backend;
             proxy_http_version 1.1;
@@ -201,6 +212,7 @@ defaults
     option forwardfor
 frontend front
     bind 127.0.0.1:{self.port}
+    http-request return status 200 content-type text/plain string "Hello, World!" if {{ path {self.direct_path} }}
     default_backend backend
 backend backend
     server s1 127.0.0.1:{self.backend_port}
@@ -219,6 +231,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--backend-workers", type=int, default=2)
     parser.add_argument("--pyhost", type=Path, default=ROOT / "artifacts" / "pyhost")
+    parser.add_argument("--direct", action="store_true", help="also measure each balancer answering by itself")
+    parser.add_argument("--out", type=Path, default=RESULTS / f"proxy-{datetime.date.today()}.md",
+                        help="the report's file (default: bench/results/proxy-DATE.md)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="pyhost-bench-proxy-") as tmp:
@@ -255,9 +270,18 @@ def main() -> None:
                             "backend_us": backend_ticks / CLOCK_TICKS * 1e6 / requests,
                             "load": load_before, "others": others,
                         })
+                        if args.direct:
+                            url = f"http://127.0.0.1:{balancer.port}{balancer.direct_path}"
+                            wrk(url, 1, args.connections)
+                            ticks_before = tree_ticks(balancer.process.pid)
+                            direct_rate, direct_requests, direct_failed = wrk(url, args.seconds, args.connections)
+                            rows[-1]["direct_rate"] = direct_rate
+                            rows[-1]["direct_us"] = (tree_ticks(balancer.process.pid) - ticks_before) / CLOCK_TICKS * 1e6 / direct_requests
+                            rows[-1]["failed"] += direct_failed
+                        direct = f"  direct {rows[-1]['direct_rate']:7.0f} req/s {rows[-1]['direct_us']:5.1f} µs/req" if args.direct else ""
                         print(f"round {round_number + 1} {balancer.name:8} {rate:9.0f} req/s  balancer {rows[-1]['balancer_us']:6.1f} µs/req  "
                               f"backend {rows[-1]['backend_us']:6.1f} µs/req  failed {failed}  load {load_before:.1f}  "
-                              f"busy (wrk and others) {others:.0%}", flush=True)
+                              f"busy (wrk and others) {others:.0%}{direct}", flush=True)
             write_report(rows, balancers, args)
         finally:
             stop(backend)
@@ -287,8 +311,18 @@ def write_report(rows: list[dict], balancers: list[Balancer], args: argparse.Nam
         lines.append(f"| {row['round']} | {row['balancer']} | {row['rate']:.0f} | {row['balancer_us']:.1f} | {row['backend_us']:.1f} | "
                      f"{row['failed']} | {row['load']:.1f} | {row['others']:.0%} |")
     lines += ["", "Balancers:", ""] + [f"- {balancer.describe()}" for balancer in balancers] + [""]
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"proxy-{datetime.date.today()}.md"
+    if args.direct:
+        lines += ["Answering by itself (`--direct`: a fixed \"Hello, World!\" from the balancer, no backend) against proxying, "
+                  "medians; the difference is the upstream leg's cost:", "",
+                  "| balancer | direct req/s | direct µs/req | proxied µs/req | upstream leg µs/req |", "|---|---|---|---|---|"]
+        for balancer in balancers:
+            name = balancer.name
+            lines.append(f"| {name} | {median(name, 'direct_rate'):.0f} | {median(name, 'direct_us'):.1f} | {median(name, 'balancer_us'):.1f} | "
+                         f"{median(name, 'balancer_us') - median(name, 'direct_us'):.1f} |")
+        lines += ["", "| round | balancer | direct req/s | direct µs/req |", "|---|---|---|---|"]
+        lines += [f"| {row['round']} | {row['balancer']} | {row['direct_rate']:.0f} | {row['direct_us']:.1f} |" for row in rows] + [""]
+    path = args.out
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))
     print(f"wrote {path}")
 

@@ -16,6 +16,7 @@ public sealed class UpstreamServer : IDisposable
     public UpstreamServer(UpstreamServerConfig config, int maxConnections, HttpMessageInvoker invoker, ServerHealth health)
     {
         Address = config.Address;
+        UrlPrefix = config.Address.UrlPrefix;
         Weight = config.Weight;
         MaxConnections = maxConnections;
         Invoker = invoker;
@@ -26,8 +27,9 @@ public sealed class UpstreamServer : IDisposable
     public UpstreamAddress Address { get; }
 
     /// <summary>What requests are sent to: "http://10.0.0.1:8000"; "http://localhost:80" for a unix socket (the
-    /// connector knows where the socket is).</summary>
-    public string UrlPrefix => Address.UrlPrefix;
+    /// connector knows where the socket is). Made once: the address formats it anew on each call, and it is read for
+    /// every proxied request.</summary>
+    public string UrlPrefix { get; }
 
     public int Weight { get; }
 
