@@ -15,7 +15,7 @@ namespace PyHost.IntegrationTests.Infrastructure;
 public sealed class ConfiguredServer : IAsyncDisposable
 {
     private readonly ITestOutputHelper? _output;
-    private readonly bool _ownsDirectory;
+    private bool _ownsDirectory;
 
     private ConfiguredServer(string directory, string configPath, TestProcess process, int[] ports, ITestOutputHelper? output, bool ownsDirectory)
     {
@@ -64,20 +64,31 @@ public sealed class ConfiguredServer : IAsyncDisposable
         File.Copy(Path.Combine(Repository.AppsDirectory, "named.py"), Path.Combine(directory, "named.py"));
         System.IO.Directory.CreateDirectory(Path.Combine(directory, "public"));
         File.WriteAllText(Path.Combine(directory, "public", "hello.txt"), "hello from the front\n");
-        int[] free = FreePorts(ports);
         string config = Path.Combine(directory, "pyhost.toml");
-        File.WriteAllText(config, Fill(toml, free));
-        TestProcess process = TestProcess.Start(Repository.PyHostExecutable, ["serve", .. arguments], directory, DebianPython);
-        var server = new ConfiguredServer(directory, config, process, free, output, ownsDirectory: true);
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            await process.WaitForOutputAsync(new Regex("Control socket: "), TestProcess.StartTimeout);
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
+            // A port found free may be taken by another test's server before this one binds it (servers started
+            // side by side pick from the same pool): then pyhost says so and exits, and the start is tried again.
+            int[] free = FreePorts(ports);
+            File.WriteAllText(config, Fill(toml, free));
+            TestProcess process = TestProcess.Start(Repository.PyHostExecutable, ["serve", .. arguments], directory, DebianPython);
+            var server = new ConfiguredServer(directory, config, process, free, output, ownsDirectory: false);
+            try
+            {
+                await process.WaitForOutputAsync(new Regex("Control socket: "), TestProcess.StartTimeout);
+                server._ownsDirectory = true;
+                return server;
+            }
+            catch (Exception) when (attempt < 3 && process.HasExited && process.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                await server.DisposeAsync();
+            }
+            catch
+            {
+                server._ownsDirectory = true;
+                await server.DisposeAsync();
+                throw;
+            }
         }
     }
 
