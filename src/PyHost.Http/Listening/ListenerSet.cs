@@ -26,7 +26,6 @@ public sealed record ListenerSettings
 /// </summary>
 public sealed class ListenerSet : IDisposable
 {
-    private const int InitialBacklog = 128;
     private readonly List<FrontListener> _listeners;
     private bool _closed;
 
@@ -154,10 +153,6 @@ public sealed class ListenerSet : IDisposable
             // again, so neither needs SO_REUSEPORT.
             SocketReuse.ReuseAddress(socket);
             socket.Bind(endPoint);
-            // listen(2) at once, not when Kestrel starts: with SO_REUSEADDR two sockets may bind one port while neither
-            // listens, and the loser would only fail later, inside Kestrel's start-up, with a stack trace instead of
-            // this message. Kestrel's start listens again with the configured backlog (on Linux that only resets it).
-            socket.Listen(InitialBacklog);
             return new FrontListener(socket, inheritedFrom: null);
         }
         catch (SocketException ex)
