@@ -53,7 +53,7 @@ public sealed class GatewayPyHost : IAsyncDisposable
                 }
                 return new GatewayPyHost(process, upstreams, keepAlivePort);
             }
-            catch (Exception) when (attempt < 3 && process.HasExited && process.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            catch (Exception) when (PyHostServer.LostItsPort(process, attempt))
             {
                 await process.DisposeAsync();
             }

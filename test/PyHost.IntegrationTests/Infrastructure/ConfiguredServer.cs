@@ -79,7 +79,7 @@ public sealed class ConfiguredServer : IAsyncDisposable
                 server._ownsDirectory = true;
                 return server;
             }
-            catch (Exception) when (attempt < 3 && process.HasExited && process.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            catch (Exception) when (PyHostServer.LostItsPort(process, attempt))
             {
                 await server.DisposeAsync();
             }

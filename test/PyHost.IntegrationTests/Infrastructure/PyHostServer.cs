@@ -39,7 +39,7 @@ public sealed class PyHostServer : IAsyncDisposable
                 await process.WaitForOutputAsync(TestProcess.ListeningOn($"http://127.0.0.1:{port}"), TestProcess.StartTimeout);
                 return new PyHostServer(process, port);
             }
-            catch (Exception) when (attempt < 3 && process.HasExited && process.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            catch (Exception) when (LostItsPort(process, attempt))
             {
                 await process.DisposeAsync();
             }
@@ -50,6 +50,11 @@ public sealed class PyHostServer : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>A start to try again on new ports: it lost a port found free to another process, and there are tries
+    /// left.</summary>
+    public static bool LostItsPort(TestProcess process, int attempt) =>
+        attempt < 3 && process.HasExited && process.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
 
     public static int FreePort(IPAddress address)
     {
