@@ -64,7 +64,7 @@ public sealed partial class WorkerChannel
                 WakeTouched();
                 if (result.IsCompleted || result.IsCanceled)
                 {
-                    if (!_broken && Outstanding > 0)
+                    if (!_broken && !_exited && Outstanding > 0)
                     {
                         LogWorkerClosedChannel(Name);
                     }

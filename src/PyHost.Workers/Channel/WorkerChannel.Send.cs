@@ -26,21 +26,38 @@ public sealed partial class WorkerChannel
     /// <summary>Queues frames for the worker; takes ownership of the buffer.</summary>
     internal void Send(FrameBuffer frames)
     {
+        if (Enqueue(frames))
+        {
+            _ = DrainSendQueueAsync();
+        }
+    }
+
+    /// <summary>Puts frames in the send queue; true when the caller must start the drain (nobody is sending).</summary>
+    private bool Enqueue(FrameBuffer frames)
+    {
         lock (_sendLock)
         {
             if (_sendFailed)
             {
                 Recycle(frames);
-                return;
+                return false;
             }
             _sendQueue.Enqueue(frames);
             if (_sending)
             {
-                return;
+                return false;
             }
             _sending = true;
+            return true;
         }
-        _ = DrainSendQueueAsync();
+    }
+
+    private void RecycleUnsent(FrameBuffer frames)
+    {
+        lock (_sendLock)
+        {
+            Recycle(frames);
+        }
     }
 
     internal void SendFrame(FrameType type, uint requestId, byte flags, ReadOnlySpan<byte> payload)
@@ -158,8 +175,8 @@ public sealed partial class WorkerChannel
     }
 
     /// <summary>REQUEST, and with it the whole body when the front holds it in memory (at most
-    /// <see cref="BufferLimits.RequestBodyMemory"/>), in one write: the worker reads it without a round trip.</summary>
-    private void SendRequest(WorkerRequest request)
+    /// <see cref="BufferLimits.RequestBodyMemory"/>), for one write: the worker reads it without a round trip.</summary>
+    private FrameBuffer BuildRequestFrames(WorkerRequest request)
     {
         FrameBuffer frames = RentFrameBuffer();
         int payloadStart = frames.BeginFrame();
@@ -184,7 +201,7 @@ public sealed partial class WorkerChannel
             frames.FinishFrame(payloadStart, FrameType.Body, request.Id, FrameFlags.BodyEnd);
             request.BodySent = length;
         }
-        Send(frames);
+        return frames;
     }
 
     /// <summary>

@@ -33,6 +33,7 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
     private long _requestsServed;
     private volatile bool _accepting;
     private volatile bool _broken;
+    private volatile bool _exited;                          // its process is gone; what it wrote is still being read
     private volatile bool _timedOut;
     private volatile bool _retireRequested;
     private int _retiredSignalled;
@@ -58,10 +59,10 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
 
     public int PipelineDepth { get; set; }
 
-    public bool IsAccepting => _accepting && !_broken && !_retireRequested;
+    public bool IsAccepting => _accepting && !_broken && !_exited && !_retireRequested;
 
     /// <summary>False once the worker died, broke the protocol or timed out.</summary>
-    public bool IsUsable => !_broken;
+    public bool IsUsable => !_broken && !_exited;
 
     public int Outstanding => Volatile.Read(ref _outstanding);
 
@@ -134,25 +135,34 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
 
     public async ValueTask<DispatchOutcome> RunAsync(IWorkerExchange exchange, RequestBody body, DispatchPolicy policy)
     {
-        WorkerRequest request;
+        var request = new WorkerRequest(this, Interlocked.Increment(ref _lastRequestId), exchange, body, policy, _buffers, _logger);
+        FrameBuffer frames = BuildRequestFrames(request);
+        bool drain;
         lock (_lock)
         {
-            if (_broken || _retireRequested)
+            if (_broken || _exited || _retireRequested)
             {
                 // Retired or died between the reservation and now: the pool runs it elsewhere.
+                RecycleUnsent(frames);
                 Interlocked.Decrement(ref _outstanding);
                 TrySignalRetired();
                 return DispatchOutcome.NotStarted;
             }
-            request = new WorkerRequest(this, ++_lastRequestId, exchange, body, policy, _buffers, _logger);
             _requests.Add(request.Id, request);
             _order.Add(request);
             if (_order.Count <= Capacity)
             {
                 MarkStarted(request);
             }
+            // Queued in the same step as it joins _order: the worker runs requests in the order their REQUESTs
+            // arrive, and _order must be that order, or a worker's death would fail a request that waited and give
+            // back the one that ran (which then runs a second time elsewhere).
+            drain = Enqueue(frames);
         }
-        SendRequest(request);
+        if (drain)
+        {
+            _ = DrainSendQueueAsync();
+        }
         using (exchange.ClientAborted.UnsafeRegister(static state => ((WorkerRequest)state!).OnClientAborted(), request))
         {
             return await request.PumpAsync();
@@ -220,7 +230,7 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
         {
             anyWaiting = _order.Count > Capacity;
         }
-        if (anyWaiting && !_broken)
+        if (anyWaiting && !_broken && !_exited)
         {
             SendFrame(FrameType.Recall, 0, 0, []);
         }
@@ -242,7 +252,7 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
                 }
             }
         }
-        if (newest is null || _broken)
+        if (newest is null || _broken || _exited)
         {
             return false;
         }
@@ -270,8 +280,39 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
         _input.CancelPendingRead();
     }
 
-    /// <summary>Marks the channel dead, for a worker whose process exited: its requests fail (502) or run elsewhere.</summary>
-    public void MarkBroken() => FailAll(DispatchOutcome.WorkerDied);
+    /// <summary>
+    /// Marks the channel dead, for a worker whose process exited: its requests fail (502) or run elsewhere. What the
+    /// worker wrote before it died may still wait in the socket — the end of a response it finished just before it
+    /// began the request that killed it — so the receive loop reads on to the end of file first: the request that
+    /// ran fails, the one that finished is answered, and only those that never started run elsewhere. Deciding at
+    /// once would take the finished one for the running one, fail it, and run the killer a second time.
+    /// </summary>
+    public void MarkBroken()
+    {
+        _exited = true;
+        if (_receiveLoop is null)
+        {
+            FailAll(DispatchOutcome.WorkerDied);
+            return;
+        }
+        _ = FailOnceReadToTheEndAsync(_receiveLoop);
+    }
+
+    // The end of file comes at once unless a process the app forked still holds the worker's socket.
+    private static readonly TimeSpan ExitReadLimit = TimeSpan.FromMilliseconds(500);
+
+    private async Task FailOnceReadToTheEndAsync(Task receiveLoop)
+    {
+        try
+        {
+            await receiveLoop.WaitAsync(ExitReadLimit);
+        }
+        catch (TimeoutException)
+        {
+            _input.CancelPendingRead();
+        }
+        FailAll(DispatchOutcome.WorkerDied);   // nothing left to do if the loop's end did it
+    }
 
     /// <summary>
     /// Fails the running requests with <paramref name="outcome"/>; the waiting ones never started and go back to the

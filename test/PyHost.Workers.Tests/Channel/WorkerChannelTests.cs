@@ -144,6 +144,78 @@ public sealed class WorkerChannelTests
         Assert.False(harness.Channel.IsAccepting);
     }
 
+    /// <summary>The arbiter may see the process exit before the channel has read what the worker wrote last: the
+    /// response it finished just before it began the request that killed it. That one is still answered, and the
+    /// killer fails with 502 instead of being given back to run (and kill) again.</summary>
+    [Fact]
+    public async Task AnExitSeenBeforeTheLastResponseWasReadStillDeliversItAndFailsTheRequestThatRanNext()
+    {
+        await using var harness = await ChannelHarness.StartAsync(pipelineDepth: 2);
+        Task<DispatchOutcome> finished = harness.RunAsync(new RecordingExchange("GET /finished"));
+        Task<DispatchOutcome> killer = harness.RunAsync(new RecordingExchange("GET /killer"));
+        var (one, _) = await harness.ExpectAsync(FrameType.Request);
+        await harness.ExpectAsync(FrameType.Request);
+
+        harness.Channel.MarkBroken();
+        Assert.False(harness.Channel.IsAccepting);
+        await harness.SendStartAsync(one.RequestId);
+        await harness.SendEndAsync(one.RequestId);
+        harness.CloseWorkerEnd();
+
+        Assert.Equal(DispatchOutcome.Completed, await finished);
+        Assert.Equal(DispatchOutcome.WorkerDied, await killer);
+    }
+
+    /// <summary>A process the app forked may hold the dead worker's socket open: the end of file never comes, and the
+    /// requests are decided after a short wait all the same.</summary>
+    [Fact]
+    public async Task AnExitWhoseSocketStaysOpenFailsTheRunningRequestAndGivesBackTheWaitingOneSoonAfter()
+    {
+        await using var harness = await ChannelHarness.StartAsync(pipelineDepth: 2);
+        Task<DispatchOutcome> running = harness.RunAsync(new RecordingExchange("GET /running"));
+        Task<DispatchOutcome> waiting = harness.RunAsync(new RecordingExchange("GET /waiting"));
+        await harness.ExpectAsync(FrameType.Request);
+        await harness.ExpectAsync(FrameType.Request);
+
+        harness.Channel.MarkBroken();
+
+        Assert.Equal(DispatchOutcome.WorkerDied, await running.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(DispatchOutcome.NotStarted, await waiting);
+    }
+
+    /// <summary>Requests given to one channel at the same moment from several threads: whichever REQUEST reached the
+    /// worker first is the one that ran, so when the worker dies it is the one that fails, and the others are given
+    /// back (a request that ran must never be run a second time elsewhere, as a crashing one would crash again).</summary>
+    [Fact]
+    public async Task RequestsDispatchedAtOnceFromManyThreadsAreFailedOrGivenBackByTheOrderTheWorkerGotThem()
+    {
+        const int Rounds = 100;
+        const int AtOnce = 6;
+        for (int round = 0; round < Rounds; round++)
+        {
+            await using var harness = await ChannelHarness.StartAsync(pipelineDepth: AtOnce);
+            var exchanges = Enumerable.Range(0, AtOnce).Select(i => new RecordingExchange($"GET /{i}")).ToArray();
+            using var together = new Barrier(AtOnce);
+            Task<DispatchOutcome>[] runs = exchanges
+                .Select(exchange => Task.Run(() => { together.SignalAndWait(); return harness.RunAsync(exchange); }))
+                .ToArray();
+            var (header, environ) = await harness.ExpectAsync(FrameType.Request);
+            string firstArrived = Encoding.ASCII.GetString(environ).Split('|')[0];
+            for (int i = 1; i < AtOnce; i++)
+            {
+                await harness.ExpectAsync(FrameType.Request);
+            }
+
+            harness.CloseWorkerEnd();
+
+            for (int i = 0; i < AtOnce; i++)
+            {
+                DispatchOutcome expected = exchanges[i].Describe() == firstArrived ? DispatchOutcome.WorkerDied : DispatchOutcome.NotStarted;
+                Assert.True(expected == await runs[i], $"round {round}: {exchanges[i].Describe()} ended {await runs[i]}, not {expected}; the worker got {firstArrived} (request {header.RequestId}) first");
+            }
+        }
+    }
+
     [Fact]
     public async Task ATimeoutFailsTheRunningRequestWith504AndGivesBackTheWaitingOnes()
     {
