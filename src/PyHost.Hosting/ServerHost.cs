@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 using PyHost.Configuration.Model;
@@ -139,12 +140,21 @@ public sealed partial class ServerHost : IAsyncDisposable
         {
             server.LogStaticMount(mount.UrlPrefix, mount.Directory);
         }
-        foreach (ListenerConfig listener in config.Listeners)
+        try
         {
-            foreach (FrontListener socket in server.SocketsFor(listener))
+            foreach (ListenerConfig listener in config.Listeners)
             {
-                server._listeners.Add(await server.StartListenerAsync(listener, socket));
+                foreach (FrontListener socket in server.SocketsFor(listener))
+                {
+                    server._listeners.Add(await server.StartListenerAsync(listener, socket));
+                }
             }
+        }
+        catch (ListenException ex)
+        {
+            await server.StopAsync(TimeSpan.FromSeconds(2));
+            await server.DisposeAsync();
+            throw new StartupException(ex.Message);
         }
         tls?.StartMaintenance();
         await server.ReconcileMongrel2Async(config.Server);
@@ -163,10 +173,29 @@ public sealed partial class ServerHost : IAsyncDisposable
     private async Task<RunningListener> StartListenerAsync(ListenerConfig listener, FrontListener socket)
     {
         FrontListenerSettings settings = ListenerSettingsFactory.SettingsOf(listener);
+        Listen(socket, settings.Backlog);
         var host = HttpListenerHost.Create(socket, settings, Front, _context.LoggerProvider, _context.MinimumLevel, _config.Server.GracefulTimeout,
             _tls is null ? null : new HttpListenerHost.ListenerTlsBinding(_tls, listener));
         await host.StartAsync();
         return new RunningListener(listener, settings, host);
+    }
+
+    /// <summary>
+    /// listen(2) on a socket bound at start, before Kestrel does it again: the port is bound early but listened on
+    /// only once the workers serve, and another server that bound it with SO_REUSEADDR meanwhile and listened first
+    /// has taken it. Said here in one line, where Kestrel's start would fail with a stack trace.
+    /// </summary>
+    private static void Listen(FrontListener socket, int backlog)
+    {
+        try
+        {
+            socket.Socket.Listen(backlog);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new ListenException($"cannot listen on {socket.EndPoint}: address already in use: another server took the port "
+                + "while the workers booted (stop it, or choose another port with -b)");
+        }
     }
 
     /// <summary>The TLS of a configuration (null when no listener needs it), or the one-line reason it cannot be served.</summary>

@@ -58,6 +58,23 @@ public sealed class StartupErrorTests : IDisposable
         Assert.False(first.HasExited, first.Describe());
     }
 
+    /// <summary>PyHost binds its port at start but listens only once its workers serve; another server that binds the
+    /// port with SO_REUSEADDR meanwhile and listens first takes it. That is one line too, when Kestrel starts.</summary>
+    [Fact]
+    public async Task APortTakenWhileTheWorkersBootIsOneLine()
+    {
+        using var taker = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taker.SetRawSocketOption(1, 2, BitConverter.GetBytes(1));   // SOL_SOCKET, SO_REUSEADDR: as PyHost binds
+        taker.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)taker.LocalEndPoint!).Port;
+
+        var run = Ops.RunAsync(Repository.PyHostExecutable, Ops.Serve(Ops.App, "-b", Ops.Bind(port), "-w", "1", "-e", "IMPORT_SECONDS=3"));
+        await Task.Delay(TimeSpan.FromSeconds(1));   // PyHost has bound the port; its worker is still importing the app
+        taker.Listen();
+
+        AssertOneLineError(await run, $"cannot listen on 127.0.0.1:{port}: address already in use");
+    }
+
     [Fact]
     public async Task AnAddressThisMachineDoesNotHaveIsOneLine()
     {
