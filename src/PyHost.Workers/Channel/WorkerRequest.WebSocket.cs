@@ -180,11 +180,8 @@ internal sealed partial class WorkerRequest
                 {
                     break;
                 }
-                if (creditOwed > 0 && !HasOutgoing())
-                {
-                    SendCredit(creditOwed);
-                    creditOwed = 0;
-                }
+                // Credit goes back in batches only, never per message: the worker waits only once its window (1 MiB)
+                // is used up, and what is owed here stays under half of it, so an idle session never starves it.
                 await _signal.WaitAsync();
             }
         }
