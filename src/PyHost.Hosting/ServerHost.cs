@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 using PyHost.Configuration.Model;
@@ -173,29 +172,11 @@ public sealed partial class ServerHost : IAsyncDisposable
     private async Task<RunningListener> StartListenerAsync(ListenerConfig listener, FrontListener socket)
     {
         FrontListenerSettings settings = ListenerSettingsFactory.SettingsOf(listener);
-        Listen(socket, settings.Backlog);
+        ListenerSet.Listen(socket, settings.Backlog);
         var host = HttpListenerHost.Create(socket, settings, Front, _context.LoggerProvider, _context.MinimumLevel, _config.Server.GracefulTimeout,
             _tls is null ? null : new HttpListenerHost.ListenerTlsBinding(_tls, listener));
         await host.StartAsync();
         return new RunningListener(listener, settings, host);
-    }
-
-    /// <summary>
-    /// listen(2) on a socket bound at start, before Kestrel does it again: the port is bound early but listened on
-    /// only once the workers serve, and another server that bound it with SO_REUSEADDR meanwhile and listened first
-    /// has taken it. Said here in one line, where Kestrel's start would fail with a stack trace.
-    /// </summary>
-    private static void Listen(FrontListener socket, int backlog)
-    {
-        try
-        {
-            socket.Socket.Listen(backlog);
-        }
-        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
-        {
-            throw new ListenException($"cannot listen on {socket.EndPoint}: address already in use: another server took the port "
-                + "while the workers booted (stop it, or choose another port with -b)");
-        }
     }
 
     /// <summary>The TLS of a configuration (null when no listener needs it), or the one-line reason it cannot be served.</summary>

@@ -162,6 +162,23 @@ public sealed class ListenerSet : IDisposable
         }
     }
 
+    /// <summary>
+    /// listen(2) on a socket bound at start, just before its server starts: the port is bound early but listened on
+    /// only once the workers serve, and another server that bound it with SO_REUSEADDR meanwhile and listened first
+    /// has taken it. Said in one line, as a failed bind is, where Kestrel's start would fail with a stack trace.
+    /// </summary>
+    public static void Listen(FrontListener listener, int backlog)
+    {
+        try
+        {
+            listener.Socket.Listen(backlog);
+        }
+        catch (SocketException ex) when (listener.EndPoint is { } endPoint)
+        {
+            throw new ListenException($"cannot listen on {endPoint}: {DescribeTcpError(ex, endPoint)}");
+        }
+    }
+
     private static FrontListener? TryBindTcp(IPEndPoint endPoint)
     {
         try
