@@ -59,9 +59,9 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
 
     public int PipelineDepth { get; set; }
 
-    public bool IsAccepting => _accepting && !_broken && !_exited && !_retireRequested;
+    public bool IsAccepting => _accepting && IsUsable && !_retireRequested;
 
-    /// <summary>False once the worker died, broke the protocol or timed out.</summary>
+    /// <summary>False once the worker died (its process exited, or its channel ended), broke the protocol or timed out.</summary>
     public bool IsUsable => !_broken && !_exited;
 
     public int Outstanding => Volatile.Read(ref _outstanding);
@@ -140,7 +140,7 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
         bool drain;
         lock (_lock)
         {
-            if (_broken || _exited || _retireRequested)
+            if (!IsUsable || _retireRequested)
             {
                 // Retired or died between the reservation and now: the pool runs it elsewhere.
                 RecycleUnsent(frames);
@@ -230,7 +230,7 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
         {
             anyWaiting = _order.Count > Capacity;
         }
-        if (anyWaiting && !_broken && !_exited)
+        if (anyWaiting && IsUsable)
         {
             SendFrame(FrameType.Recall, 0, 0, []);
         }
@@ -252,7 +252,7 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
                 }
             }
         }
-        if (newest is null || _broken || _exited)
+        if (newest is null || !IsUsable)
         {
             return false;
         }
