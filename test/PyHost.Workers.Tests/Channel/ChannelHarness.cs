@@ -54,6 +54,17 @@ internal sealed class ChannelHarness : IAsyncDisposable
         return Channel.RunAsync(exchange, body ?? RequestBody.None, policy ?? DispatchPolicy.Default).AsTask();
     }
 
+    /// <summary>Two requests, the second pipelined behind the first; returns once the worker end has read both
+    /// REQUESTs, with their ids.</summary>
+    public async Task<(Task<DispatchOutcome> First, uint FirstId, Task<DispatchOutcome> Second, uint SecondId)> RunTwoAsync(string first, string second)
+    {
+        Task<DispatchOutcome> firstRun = RunAsync(new RecordingExchange(first));
+        Task<DispatchOutcome> secondRun = RunAsync(new RecordingExchange(second));
+        var (firstRequest, _) = await ExpectAsync(FrameType.Request);
+        var (secondRequest, _) = await ExpectAsync(FrameType.Request);
+        return (firstRun, firstRequest.RequestId, secondRun, secondRequest.RequestId);
+    }
+
     public async Task SendAsync(FrameType type, uint requestId, byte flags = 0, byte[]? payload = null)
     {
         var buffer = new ArrayBufferWriter<byte>();

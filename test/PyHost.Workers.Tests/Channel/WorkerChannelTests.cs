@@ -110,20 +110,17 @@ public sealed class WorkerChannelTests
     public async Task PipelinedRequestsRunInOrderAndTheSecondCountsAsStartedWhenTheFirstEnds()
     {
         await using var harness = await ChannelHarness.StartAsync(pipelineDepth: 2);
-        Task<DispatchOutcome> first = harness.RunAsync(new RecordingExchange("GET /1"));
-        Task<DispatchOutcome> second = harness.RunAsync(new RecordingExchange("GET /2"));
-        var (one, _) = await harness.ExpectAsync(FrameType.Request);
-        var (two, _) = await harness.ExpectAsync(FrameType.Request);
+        var (first, one, second, two) = await harness.RunTwoAsync("GET /1", "GET /2");
         Assert.Equal(2, harness.Channel.Outstanding);
         Assert.Equal("GET /1", harness.Channel.DescribeCurrentRequest());
 
-        await harness.SendStartAsync(one.RequestId);
-        await harness.SendEndAsync(one.RequestId);
+        await harness.SendStartAsync(one);
+        await harness.SendEndAsync(one);
         Assert.Equal(DispatchOutcome.Completed, await first);
         Assert.Equal("GET /2", harness.Channel.DescribeCurrentRequest());
 
-        await harness.SendStartAsync(two.RequestId);
-        await harness.SendEndAsync(two.RequestId);
+        await harness.SendStartAsync(two);
+        await harness.SendEndAsync(two);
         Assert.Equal(DispatchOutcome.Completed, await second);
         Assert.Null(harness.Channel.DescribeCurrentRequest());
     }
@@ -132,10 +129,7 @@ public sealed class WorkerChannelTests
     public async Task WhenTheWorkerDiesTheRunningRequestGets502AndTheWaitingOnesAreGivenBackUnstarted()
     {
         await using var harness = await ChannelHarness.StartAsync(pipelineDepth: 2);
-        Task<DispatchOutcome> running = harness.RunAsync(new RecordingExchange("GET /running"));
-        Task<DispatchOutcome> waiting = harness.RunAsync(new RecordingExchange("GET /waiting"));
-        await harness.ExpectAsync(FrameType.Request);
-        await harness.ExpectAsync(FrameType.Request);
+        var (running, _, waiting, _) = await harness.RunTwoAsync("GET /running", "GET /waiting");
 
         harness.CloseWorkerEnd();
 
@@ -151,15 +145,12 @@ public sealed class WorkerChannelTests
     public async Task AnExitSeenBeforeTheLastResponseWasReadStillDeliversItAndFailsTheRequestThatRanNext()
     {
         await using var harness = await ChannelHarness.StartAsync(pipelineDepth: 2);
-        Task<DispatchOutcome> finished = harness.RunAsync(new RecordingExchange("GET /finished"));
-        Task<DispatchOutcome> killer = harness.RunAsync(new RecordingExchange("GET /killer"));
-        var (one, _) = await harness.ExpectAsync(FrameType.Request);
-        await harness.ExpectAsync(FrameType.Request);
+        var (finished, finishedId, killer, _) = await harness.RunTwoAsync("GET /finished", "GET /killer");
 
         harness.Channel.MarkBroken();
         Assert.False(harness.Channel.IsAccepting);
-        await harness.SendStartAsync(one.RequestId);
-        await harness.SendEndAsync(one.RequestId);
+        await harness.SendStartAsync(finishedId);
+        await harness.SendEndAsync(finishedId);
         harness.CloseWorkerEnd();
 
         Assert.Equal(DispatchOutcome.Completed, await finished);
@@ -172,10 +163,7 @@ public sealed class WorkerChannelTests
     public async Task AnExitWhoseSocketStaysOpenFailsTheRunningRequestAndGivesBackTheWaitingOneSoonAfter()
     {
         await using var harness = await ChannelHarness.StartAsync(pipelineDepth: 2);
-        Task<DispatchOutcome> running = harness.RunAsync(new RecordingExchange("GET /running"));
-        Task<DispatchOutcome> waiting = harness.RunAsync(new RecordingExchange("GET /waiting"));
-        await harness.ExpectAsync(FrameType.Request);
-        await harness.ExpectAsync(FrameType.Request);
+        var (running, _, waiting, _) = await harness.RunTwoAsync("GET /running", "GET /waiting");
 
         harness.Channel.MarkBroken();
 
@@ -220,10 +208,7 @@ public sealed class WorkerChannelTests
     public async Task ATimeoutFailsTheRunningRequestWith504AndGivesBackTheWaitingOnes()
     {
         await using var harness = await ChannelHarness.StartAsync(pipelineDepth: 2);
-        Task<DispatchOutcome> running = harness.RunAsync(new RecordingExchange("GET /hung"));
-        Task<DispatchOutcome> waiting = harness.RunAsync(new RecordingExchange("GET /behind"));
-        await harness.ExpectAsync(FrameType.Request);
-        await harness.ExpectAsync(FrameType.Request);
+        var (running, _, waiting, _) = await harness.RunTwoAsync("GET /hung", "GET /behind");
 
         harness.Channel.AbandonForTimeout();
 
