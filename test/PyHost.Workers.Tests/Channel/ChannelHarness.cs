@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PyHost.Protocol;
 using PyHost.Workers.Channel;
@@ -31,7 +32,8 @@ internal sealed class ChannelHarness : IAsyncDisposable
 
     public BufferBudget Budget { get; }
 
-    public static async Task<ChannelHarness> StartAsync(int pipelineDepth = 0, int capacity = 1)
+    /// <summary>A channel serving already, unless <paramref name="serve"/> is false (the test calls StartServing).</summary>
+    public static async Task<ChannelHarness> StartAsync(int pipelineDepth = 0, int capacity = 1, ILogger? logger = null, bool serve = true)
     {
         string directory = Directory.CreateTempSubdirectory("pyhost-channel-tests-").FullName;
         string path = Path.Combine(directory, "workers.sock");
@@ -42,8 +44,11 @@ internal sealed class ChannelHarness : IAsyncDisposable
         await worker.ConnectAsync(new UnixDomainSocketEndPoint(path));
         Socket front = await listener.AcceptAsync();
         BufferBudget budget = Budgets.Create(directory);
-        var channel = new WorkerChannel(front, "worker 1", NullLogger.Instance, budget) { Capacity = capacity, PipelineDepth = pipelineDepth };
-        channel.StartServing();
+        var channel = new WorkerChannel(front, "worker 1", logger ?? NullLogger.Instance, budget) { Capacity = capacity, PipelineDepth = pipelineDepth };
+        if (serve)
+        {
+            channel.StartServing();
+        }
         return new ChannelHarness(directory, worker, channel, budget);
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Logging;
 using PyHost.Protocol;
 using PyHost.Workers.Dispatch;
 using PyHost.Workers.Dispatch.Buffering;
@@ -365,6 +366,49 @@ public sealed class WorkerChannelTests
         await harness.SendBodyAsync(second.RequestId, "Hello"u8.ToArray());
         await harness.SendEndAsync(second.RequestId);
         Assert.Equal(DispatchOutcome.IncompleteBody, await shortRun);
+    }
+
+    [Fact]
+    public async Task AReceiveLoopThatAlwaysFindsTheNextFrameReadyGivesItsThreadBackAfterATurn()
+    {
+        // Each LOG line the loop handles makes the worker end write the next one and takes 1 ms, so every read finds
+        // data: the loop would never give back the thread that started it (in the front, an epoll thread that other
+        // sockets wait for).
+        const int Lines = 40;
+        var lines = new ChainedLinesLogger();
+        await using var harness = await ChannelHarness.StartAsync(logger: lines, serve: false);
+        lines.OnLine = handled =>
+        {
+            if (handled < Lines)
+            {
+                harness.SendAsync(FrameType.Log, 0, 20, Encoding.UTF8.GetBytes($"line {handled}")).GetAwaiter().GetResult();
+            }
+            Thread.Sleep(1);
+        };
+        await harness.SendAsync(FrameType.Log, 0, 20, "line 0"u8.ToArray());
+
+        harness.Channel.StartServing();
+        int handledWhenTheThreadCameBack = lines.Handled;
+
+        Assert.True(handledWhenTheThreadCameBack < Lines / 2,
+            $"the loop kept the thread that started it for {handledWhenTheThreadCameBack} lines of 1 ms");
+        await Poll.UntilAsync(() => lines.Handled == Lines);   // and went on elsewhere
+    }
+
+    private sealed class ChainedLinesLogger : ILogger
+    {
+        private int _handled;
+
+        public Action<int>? OnLine { get; set; }
+
+        public int Handled => Volatile.Read(ref _handled);
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            OnLine?.Invoke(Interlocked.Increment(ref _handled));
     }
 }
 
