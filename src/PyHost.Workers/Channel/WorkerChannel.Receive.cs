@@ -45,9 +45,10 @@ public sealed partial class WorkerChannel
     // The front runs socket completions inline on the runtime's few epoll threads (Program.cs, HttpListenerHost), and
     // a read that finds data completes at once: a loop whose worker always has the next response ready (pipelining,
     // a busy ASGI worker) would keep its epoll thread for good, and every client socket polled by that thread would
-    // wait: up to 80 ms at a time, measured at saturation, where hello's p99 was 10–40 ms instead of 5. After a turn
-    // this long the loop goes on from the thread pool, and the epoll thread serves the sockets waiting behind it.
-    // (Turns of 0.5, 1 and 2 ms measured alike in p99; the shorter, the more hops: 1 ms.)
+    // wait: up to 80 ms at a time, measured at saturation, where hello's p99 was 20–50 ms instead of 5–7. After a turn
+    // this long on a thread that is not the pool's (an epoll thread) the loop goes on from the thread pool, and the
+    // epoll thread serves the sockets waiting behind it. Once on the pool it stays there until a read waits: the pool
+    // has threads to spare, and moving again each turn cost ~7 % CPU per request at saturation.
     private static readonly long ReceiveTurn = Stopwatch.Frequency / 1000;
 
     private async Task ReceiveLoopAsync()
@@ -64,7 +65,7 @@ public sealed partial class WorkerChannel
                     result = await read;
                     turnStartedAt = Stopwatch.GetTimestamp();
                 }
-                else if (Stopwatch.GetTimestamp() - turnStartedAt > ReceiveTurn)
+                else if (Stopwatch.GetTimestamp() - turnStartedAt > ReceiveTurn && !Thread.CurrentThread.IsThreadPoolThread)
                 {
                     await Task.Yield();   // to the thread pool's global queue, behind what waited there
                     result = await read;
