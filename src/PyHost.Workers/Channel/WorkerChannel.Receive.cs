@@ -59,21 +59,15 @@ public sealed partial class WorkerChannel
             while (true)
             {
                 ValueTask<ReadResult> read = _input.ReadAsync();
-                ReadResult result;
-                if (!read.IsCompleted)
-                {
-                    result = await read;
-                    turnStartedAt = Stopwatch.GetTimestamp();
-                }
-                else if (Stopwatch.GetTimestamp() - turnStartedAt > ReceiveTurn && !Thread.CurrentThread.IsThreadPoolThread)
+                bool waits = !read.IsCompleted;
+                if (!waits && Stopwatch.GetTimestamp() - turnStartedAt > ReceiveTurn && !Thread.CurrentThread.IsThreadPoolThread)
                 {
                     await Task.Yield();   // to the thread pool's global queue, behind what waited there
-                    result = await read;
-                    turnStartedAt = Stopwatch.GetTimestamp();
                 }
-                else
+                ReadResult result = await read;
+                if (waits)
                 {
-                    result = await read;
+                    turnStartedAt = Stopwatch.GetTimestamp();   // a new turn, on the thread the read completed on
                 }
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 try
