@@ -48,8 +48,8 @@ public sealed class AcceptControl : IConnectionListenerFactory, IConnectionListe
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
-        // listen(2) again: on Linux it only sets the backlog, which a reload may have changed.
-        _socket.Listen(_options.Backlog);
+        // The socket listens already, with this backlog: ServerHost calls ListenerSet.Listen before it starts Kestrel
+        // on it, at start and on a reload, so that a port taken meanwhile is one line, not a stack trace.
         var contexts = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions
         {
             IOQueueCount = _options.IOQueueCount,
