@@ -17,6 +17,7 @@ projects=(
 )
 passed=0 failed=0 skipped=0 status=0
 log=$(mktemp)
+failures=$(mktemp)
 for project in "${projects[@]}"; do
   [ -d "$project" ] || continue
   echo "== $project"
@@ -33,7 +34,15 @@ for project in "${projects[@]}"; do
     f=1 p=0 s=0 status=1
   fi
   passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+  # Each failed test with the first lines of its message, repeated at the end where CI's tail shows them.
+  awk -v project="$project" '/^ +Failed [^ ]/ {print project ":" $0; n=6; next}
+                             n > 0 && !/^ +(Passed|Skipped) / {print "    " $0; n--; next}
+                             {n=0}' "$log" >> "$failures"
 done
-rm -f "$log"
+if [ -s "$failures" ]; then
+  echo "== failed tests"
+  cat "$failures"
+fi
+rm -f "$log" "$failures"
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status
