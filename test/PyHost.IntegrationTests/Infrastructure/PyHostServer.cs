@@ -56,11 +56,37 @@ public sealed class PyHostServer : IAsyncDisposable
     public static bool LostItsPort(TestProcess process, int attempt) =>
         attempt < 3 && process.HasExited && process.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
 
+    private static readonly HashSet<int> PortsHandedOut = new();
+
+    /// <summary>A port the kernel found free, never one this test process was given before: the kernel may hand out
+    /// a port again as soon as the socket that probed it closes, and a test that asks for two ports in a row then
+    /// gets the same one twice (seen in CI: "listen[3] is the same address as listen[1]").</summary>
     public static int FreePort(IPAddress address)
     {
-        using var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(address, 0));
-        return ((IPEndPoint)listener.LocalEndPoint!).Port;
+        // Probes that found a port handed out already stay bound until a new one is found, so the kernel cannot
+        // offer that port again and again.
+        var probes = new List<Socket>();
+        try
+        {
+            while (true)
+            {
+                var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                probes.Add(probe);
+                probe.Bind(new IPEndPoint(address, 0));
+                int port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+                lock (PortsHandedOut)
+                {
+                    if (PortsHandedOut.Add(port))
+                    {
+                        return port;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            probes.ForEach(probe => probe.Dispose());
+        }
     }
 
     public Task<RawHttpConnection> ConnectAsync() => RawHttpConnection.OpenAsync(EndPoint);
