@@ -75,6 +75,7 @@ class Worker:
         self._channel = channel
         self._send = channel.send
         self._send_parts = channel.send_parts
+        self._send_body = channel.send_body
         self._app = app
         self._debug = debug
         self._wsgi_keys = wsgi_keys(multiprocess, multithread)
@@ -127,7 +128,7 @@ class Worker:
                 for frame in early:
                     self._on_frame(frame)
             environ["wsgi.input"] = WsgiInput(self._pull_body, environ.get("CONTENT_LENGTH"))
-        response = Response(request_id, self._send, self._send_parts, self._credit)
+        response = Response(request_id, self._send, self._send_parts, self._send_body, self._credit)
         run_app(self._app, environ, response, self._client_gone, self._debug)
         self._request_id = 0
         if self._memory_limit is not None and not self._retiring:

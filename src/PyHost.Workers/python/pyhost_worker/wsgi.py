@@ -170,18 +170,20 @@ class Response:
     The headers go out with the first non-empty body chunk, or at the end (PEP 3333 "Buffering and Streaming"),
     so until then an app may still replace them by calling start_response() with exc_info."""
 
-    __slots__ = ("_request_id", "_send", "_send_parts", "_credit", "_start", "_may_add_length", "started")
+    __slots__ = ("_request_id", "_send", "_send_parts", "_send_body", "_credit", "_start", "_may_add_length", "started")
 
     def __init__(
         self,
         request_id: int,
         send: Callable[[bytes], None],
         send_parts: Callable[[List[bytes]], None],
+        send_body: Callable[..., None],
         credit: ResponseCredit,
     ):
         self._request_id = request_id
         self._send = send
         self._send_parts = send_parts
+        self._send_body = send_body  # Channel.send_body: a small chunk, maybe gathered with a burst
         self._credit = credit
         self._start: Optional[bytes] = None  # RESPONSE_START payload, once start_response() ran
         self._may_add_length = False
@@ -220,16 +222,18 @@ class Response:
             self._send_large(chunk)
             return
         credit.available -= len(chunk)
-        header = _pack(len(chunk), self._request_id, RESPONSE_BODY, 0, 0)
-        if self.started:
-            parts = [header, chunk]
-        else:
-            parts = [self._start_frame(), header, chunk]
-            self.started = True
         if len(chunk) < COPY_LIMIT:
-            self._send(b"".join(parts))
-        else:
-            self._send_parts(parts)
+            if self.started:
+                self._send_body(self._request_id, chunk)
+            else:
+                self._send_body(self._request_id, chunk, self._start_frame())
+                self.started = True
+            return
+        parts = [_pack(len(chunk), self._request_id, RESPONSE_BODY, 0, 0), chunk]
+        if not self.started:
+            parts.insert(0, self._start_frame())
+            self.started = True
+        self._send_parts(parts)
 
     def _send_large(self, chunk: bytes) -> None:
         """A chunk over the frame limit or the credit goes out as several frames, sliced without copying, each

@@ -44,6 +44,9 @@ class Frames:
     def send_parts(self, parts: List[Any]) -> None:
         self._parse(b"".join(bytes(part) for part in parts))
 
+    def send_body(self, request_id: int, chunk: bytes, start: bytes = b"") -> None:
+        self._parse(start + HEADER.pack(len(chunk), request_id, RESPONSE_BODY, 0, 0) + chunk)
+
     def _parse(self, data: bytes) -> None:
         while data:
             length, _, frame_type, flags, _ = HEADER.unpack_from(data)
@@ -67,7 +70,7 @@ def run(iterable: ClosingIterable) -> tuple[Frames, str]:
     frames = Frames()
     log = io.StringIO()
     with contextlib.redirect_stderr(log):
-        run_app(app, make_environ("/closing", query="x=1"), Response(3, frames.send, frames.send_parts, ResponseCredit(_no_wait)), lambda: False, False)
+        run_app(app, make_environ("/closing", query="x=1"), Response(3, frames.send, frames.send_parts, frames.send_body, ResponseCredit(_no_wait)), lambda: False, False)
     return frames, log.getvalue()
 
 
@@ -100,7 +103,7 @@ class CloseErrors(unittest.TestCase):
             start_response("200 OK", [])
             return iterable
 
-        run_app(app, make_environ("/"), Response(1, frames.send, frames.send_parts, ResponseCredit(_no_wait)), lambda: False, False)
+        run_app(app, make_environ("/"), Response(1, frames.send, frames.send_parts, frames.send_body, ResponseCredit(_no_wait)), lambda: False, False)
 
         self.assertEqual(seen_at_close, [RESPONSE_START, RESPONSE_BODY, RESPONSE_END])
         self.assertEqual(iterable.closed, 1)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import socket
 import sys
+import threading
+import time
 import unittest
 from typing import Any, List
 
-from support import NO_BODY, RESPONSE_BODY, RESPONSE_END, RESPONSE_START, make_environ, parse_frames
+from support import HEADER, NO_BODY, RESPONSE_BODY, RESPONSE_END, RESPONSE_START, make_environ, parse_frames
 from pyhost_worker.channel import Channel
 from pyhost_worker.wsgi import Response, ResponseCredit, encode_start
 from pyhost_worker.worker import Worker
@@ -38,10 +41,17 @@ def hello(environ: Any, start_response: Any) -> List[bytes]:
     return [b"Hello, world!"]
 
 
-def generator(environ: Any, start_response: Any) -> Any:
+def paused_generator(environ: Any, start_response: Any) -> Any:
     start_response("200 OK", [("Content-Type", "text/plain")])
     yield b"one"
+    time.sleep(0.01)   # far longer than a burst's gap (channel.BURST_NS)
     yield b"two"
+
+
+def burst(environ: Any, start_response: Any) -> Any:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    for i in range(1000):
+        yield b"%04d," % i
 
 
 class WritesPerResponse(unittest.TestCase):
@@ -61,16 +71,78 @@ class WritesPerResponse(unittest.TestCase):
                          [(RESPONSE_START, 7), (RESPONSE_BODY, 7), (RESPONSE_END, 7)])
         self.assertEqual(frames[0].payload, b"200 OK\0Content-Type\0text/plain\0Content-Length\x0013")
 
-    def test_streamed_response_is_one_write_per_chunk_then_the_end(self) -> None:
-        writes = [[frame.type for frame in parse_frames(write)] for write in self.writes_for(generator)]
+    def test_a_streamed_chunk_after_a_pause_is_written_at_once(self) -> None:
+        writes = [[frame.type for frame in parse_frames(write)] for write in self.writes_for(paused_generator)]
         self.assertEqual(writes, [[RESPONSE_START, RESPONSE_BODY], [RESPONSE_BODY], [RESPONSE_END]])
+
+    def test_a_burst_of_small_chunks_goes_out_in_a_few_writes_of_whole_frames(self) -> None:
+        writes = self.writes_for(burst)
+        frames = [frame for write in writes for frame in parse_frames(write)]  # each write holds whole frames
+        self.assertEqual(b"".join(frame.payload for frame in frames if frame.type == RESPONSE_BODY),
+                         b"".join(b"%04d," % i for i in range(1000)))
+        self.assertEqual([frame.type for frame in frames][:2], [RESPONSE_START, RESPONSE_BODY])
+        self.assertEqual(frames[-1].type, RESPONSE_END)
+        self.assertLess(len(writes), 100, "1,000 chunks yielded back to back took a write each")
+
+    def test_a_burst_followed_by_a_long_wait_is_written_during_the_wait(self) -> None:
+        self.assert_burst_written_before_the_app_goes_on(lambda released: released.wait(10))   # an SSE app waiting
+
+    def test_a_burst_followed_by_long_computing_is_written_while_the_app_computes(self) -> None:
+        def compute(released: threading.Event) -> None:
+            deadline = time.monotonic() + 10
+            while not released.is_set() and time.monotonic() < deadline:
+                sum(range(1000))   # holds the GIL but for the interpreter's switch interval
+
+        self.assert_burst_written_before_the_app_goes_on(compute)
+
+    def assert_burst_written_before_the_app_goes_on(self, then: Any) -> None:
+        worker_end, front_end = socket.socketpair()
+        self.addCleanup(worker_end.close)
+        self.addCleanup(front_end.close)
+        released = threading.Event()
+
+        def burst_then_wait(environ: Any, start_response: Any) -> Any:
+            start_response("200 OK", [("Content-Type", "text/event-stream")])
+            yield b"data: 1\n\n"
+            yield b"data: 2\n\n"
+            yield b"data: 3\n\n"
+            then(released)
+            yield b"data: 4\n\n"
+
+        worker = Worker(Channel(worker_end), burst_then_wait, multiprocess=False, debug=False)
+        serving = threading.Thread(target=worker.handle, args=(7, NO_BODY, marshal.dumps(make_environ("/"))))
+        serving.start()
+        self.addCleanup(serving.join)
+        self.addCleanup(released.set)
+        front_end.settimeout(5)
+        received = b""
+        while b"data: 3" not in received:   # before the app's wait ends
+            received += front_end.recv(65536)
+        self.assertFalse(released.is_set())
+        released.set()
+        serving.join()
+        front_end.settimeout(0.5)
+        with contextlib.suppress(socket.timeout):
+            while True:
+                data = front_end.recv(65536)
+                if not data:
+                    break
+                received += data
+        frames = parse_frames(received)
+        self.assertEqual(b"".join(frame.payload for frame in frames if frame.type == RESPONSE_BODY),
+                         b"data: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\n")
+        self.assertEqual(frames[-1].type, RESPONSE_END)
 
 
 class StartResponseRules(unittest.TestCase):
     def setUp(self) -> None:
         self.sent: List[bytes] = []
         credit = ResponseCredit(lambda: self.fail("the response waited for credit"))
-        self.response = Response(3, self.sent.append, lambda parts: self.sent.append(b"".join(parts)), credit)
+        self.response = Response(3, self.sent.append, lambda parts: self.sent.append(b"".join(parts)),
+                                 self.send_body, credit)
+
+    def send_body(self, request_id: int, chunk: bytes, start: bytes = b"") -> None:
+        self.sent.append(start + HEADER.pack(len(chunk), request_id, RESPONSE_BODY, 0, 0) + chunk)
 
     def test_encode_start_joins_fields_with_nul_in_latin1(self) -> None:
         self.assertEqual(encode_start("200 OK", [("X-A", "caf\xe9")]), (b"200 OK\0X-A\0caf\xe9", True))
