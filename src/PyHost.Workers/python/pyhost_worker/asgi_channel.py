@@ -14,12 +14,15 @@ import threading
 from typing import Callable, List
 
 from .channel import protocol_error
-from .protocol import HEADER, LOG, PING, PONG, Frame, FrameReader, ProtocolError, pack_frame
+from .protocol import HEADER, LOG, PING, PONG, RESPONSE_BODY, Frame, FrameReader, ProtocolError, pack_frame
 
 # Bytes that may wait here for the socket before senders of body and messages are held back.
 HIGH_WATER = 1024 * 1024
 # The most buffers one sendmsg() takes (IOV_MAX is 1024 on Linux).
 MAX_PARTS = 512
+# Small body chunks of one response written in one turn of the loop share a RESPONSE_BODY frame up to this size: the
+# front then forwards one frame, not one per chunk (a StreamingResponse's async generator yields many in a turn).
+GATHER_LIMIT = 64 * 1024
 
 _pack = HEADER.pack
 
@@ -29,7 +32,8 @@ class LoopChannel:
 
     __slots__ = (
         "_sock", "_fd", "_loop", "_reader", "_on_frame", "_on_closed", "_out", "_flush_scheduled", "_backlog",
-        "_writer_added", "_lock", "_drain_waiters", "_closed", "_recv_into", "_sendmsg", "_send",
+        "_writer_added", "_lock", "_drain_waiters", "_closed", "_recv_into", "_sendmsg", "_send", "_body_id",
+        "_body_parts", "_body_size",
     )
 
     def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop, on_frame: Callable[[Frame], None],
@@ -51,6 +55,9 @@ class LoopChannel:
         self._recv_into = sock.recv_into
         self._sendmsg = sock.sendmsg
         self._send = sock.send
+        self._body_id = 0  # the response whose chunks _body_parts gathers for one frame
+        self._body_parts: List[bytes] = []
+        self._body_size = 0
 
     def start(self) -> None:
         self._loop.add_reader(self._fd, self._readable)
@@ -87,6 +94,8 @@ class LoopChannel:
             return
         self._closed = True
         self._out.clear()
+        self._body_parts = []
+        self._body_size = 0
         if threading.current_thread() is threading.main_thread():
             self._loop.remove_reader(self._fd)
             self._loop.call_soon(self._on_closed)
@@ -105,6 +114,8 @@ class LoopChannel:
         dropped, so the worker can still run its lifespan shutdown."""
         if self._closed:
             return
+        if self._body_parts:
+            self._close_body()
         self._out.append(frames)
         if not self._flush_scheduled:
             self._flush_scheduled = True
@@ -117,11 +128,35 @@ class LoopChannel:
         """A frame whose payload is large: queued as two buffers, so sendmsg() takes it without a copy."""
         if self._closed:
             return
+        if self._body_parts:
+            self._close_body()
         self._out.append(header)
         self._out.append(payload)  # type: ignore[arg-type]
         if not self._flush_scheduled:
             self._flush_scheduled = True
             self._loop.call_soon(self._flush)
+
+    def write_body(self, request_id: int, chunk: bytes) -> None:
+        """A small RESPONSE_BODY chunk, gathered with the chunks of the same response written before it in this turn
+        of the loop into one frame (see GATHER_LIMIT)."""
+        if self._closed:
+            return
+        if self._body_id != request_id or self._body_size >= GATHER_LIMIT:
+            if self._body_parts:
+                self._close_body()
+            self._body_id = request_id
+        self._body_parts.append(chunk)
+        self._body_size += len(chunk)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _close_body(self) -> None:
+        """The gathered chunks, as one frame in the queue."""
+        parts = self._body_parts
+        self._out.append(_pack(self._body_size, self._body_id, RESPONSE_BODY, 0, 0) + b"".join(parts))
+        self._body_parts = []
+        self._body_size = 0
 
     def flush(self) -> None:
         """Send what was queued now, not at the end of this turn (before the process exits)."""
@@ -129,6 +164,8 @@ class LoopChannel:
 
     def _flush(self) -> None:
         self._flush_scheduled = False
+        if self._body_parts and not self._closed:
+            self._close_body()
         out = self._out
         if not out or self._closed:
             return

@@ -212,7 +212,9 @@ class HttpRequest:
         if size <= self.credit and size <= BODY_FRAME_LIMIT:
             self.credit -= size
             head = self._take_start(body if last else None)
-            if size or (head and not last):
+            if not head and 0 < size < COPY_LIMIT:
+                channel.write_body(self.request_id, body)   # may share a frame with the chunks before it
+            elif size or (head and not last):
                 # An empty body with more_body still goes as a frame when it is the first: the front commits the
                 # head only when a frame follows RESPONSE_START (docs/protocol.md), and the app asked for it now.
                 frame_header = _pack(size, self.request_id, RESPONSE_BODY, 0, 0)

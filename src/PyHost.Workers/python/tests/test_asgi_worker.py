@@ -115,6 +115,14 @@ class ServingAsgi(unittest.TestCase):
         self.assertEqual(exchange.header("content-length"), "13")
         self.assertEqual(exchange.body, b"Hello, world!")
 
+    def test_chunks_sent_in_one_turn_of_the_loop_share_a_frame_and_one_after_a_pause_has_its_own(self) -> None:
+        exchange = self.front.get("/burst", self.new_id())
+        self.assertEqual(exchange.body, b"".join(b"%03d," % i for i in range(200)) + b"after")
+        bodies = [f.payload for f in exchange.frames if f.type == RESPONSE_BODY]
+        # The first goes with the head, the next 199 in one frame, the one after the pause alone.
+        self.assertEqual(bodies, [b"000,", b"".join(b"%03d," % i for i in range(1, 200)), b"after"])
+        self.assertEqual(exchange.frames[-1].type, RESPONSE_END)
+
     def test_the_body_is_pulled_as_receive_asks_and_more_body_says_when_it_ends(self) -> None:
         request_id = self.new_id()
         body = b"x" * 600_000

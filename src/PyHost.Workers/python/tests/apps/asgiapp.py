@@ -113,6 +113,15 @@ async def app(scope, receive, send):
             EVENTS.append(["stream-send-raised", type(error).__name__])
         finally:
             EVENTS.append(["stream-finally"])
+    elif path == "/burst":
+        # 200 chunks in one turn of the loop (as an async generator that never awaits yields them), then one after
+        # a pause.
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        for index in range(200):
+            await send({"type": "http.response.body", "body": b"%03d," % index, "more_body": True})
+        await asyncio.sleep(0.05)
+        await send({"type": "http.response.body", "body": b"after", "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
     elif path == "/head-first":
         # An empty body with more_body: the app wants its head out now, before any content (SSE does this).
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]})
