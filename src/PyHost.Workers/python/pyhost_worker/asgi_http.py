@@ -152,7 +152,18 @@ class HttpRequest:
                 raise self._out_of_order(kind)
             if self.disconnected:
                 raise ClientDisconnected("the client disconnected")
-            await self._send_body(message.get("body", b""), message.get("more_body", False))
+            body = message.get("body", b"")
+            more = message.get("more_body", False)
+            # A stream's next small chunk, within credit, without a coroutine of its own: a StreamingResponse sends
+            # thousands of these.
+            if more and self.started and type(body) is bytes and 0 < len(body) < COPY_LIMIT and len(body) <= self.credit:
+                self.credit -= len(body)
+                channel = self._channel
+                channel.write_body(self.request_id, body)
+                if channel.paused:
+                    await channel.drain()
+                return
+            await self._send_body(body, more)
         elif kind == "http.response.start":
             if self._start is not None:
                 raise self._out_of_order(kind)
