@@ -14,15 +14,23 @@ import threading
 from typing import Callable, List
 
 from .channel import protocol_error
-from .protocol import HEADER, LOG, PING, PONG, RESPONSE_BODY, Frame, FrameReader, ProtocolError, pack_frame
+from .protocol import (
+    GATHER_LIMIT,
+    HEADER,
+    LOG,
+    PING,
+    PONG,
+    Frame,
+    FrameReader,
+    ProtocolError,
+    gathered_body_frame,
+    pack_frame,
+)
 
 # Bytes that may wait here for the socket before senders of body and messages are held back.
 HIGH_WATER = 1024 * 1024
 # The most buffers one sendmsg() takes (IOV_MAX is 1024 on Linux).
 MAX_PARTS = 512
-# Small body chunks of one response written in one turn of the loop share a RESPONSE_BODY frame up to this size: the
-# front then forwards one frame, not one per chunk (a StreamingResponse's async generator yields many in a turn).
-GATHER_LIMIT = 64 * 1024
 
 _pack = HEADER.pack
 
@@ -55,7 +63,9 @@ class LoopChannel:
         self._recv_into = sock.recv_into
         self._sendmsg = sock.sendmsg
         self._send = sock.send
-        self._body_id = 0  # the response whose chunks _body_parts gathers for one frame
+        # Small body chunks of one response written in this turn of the loop: one frame for the front to forward, not
+        # one per chunk (a StreamingResponse's async generator yields many in a turn).
+        self._body_id = 0  # the response whose chunks _body_parts gathers
         self._body_parts: List[bytes] = []
         self._body_size = 0
 
@@ -138,7 +148,7 @@ class LoopChannel:
 
     def write_body(self, request_id: int, chunk: bytes) -> None:
         """A small RESPONSE_BODY chunk, gathered with the chunks of the same response written before it in this turn
-        of the loop into one frame (see GATHER_LIMIT)."""
+        of the loop into one frame (up to GATHER_LIMIT)."""
         if self._closed:
             return
         if self._body_id != request_id or self._body_size >= GATHER_LIMIT:
@@ -153,8 +163,7 @@ class LoopChannel:
 
     def _close_body(self) -> None:
         """The gathered chunks, as one frame in the queue."""
-        parts = self._body_parts
-        self._out.append(_pack(self._body_size, self._body_id, RESPONSE_BODY, 0, 0) + b"".join(parts))
+        self._out.append(gathered_body_frame(self._body_id, self._body_size, self._body_parts))
         self._body_parts = []
         self._body_size = 0
 

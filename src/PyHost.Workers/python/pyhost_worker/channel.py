@@ -12,6 +12,7 @@ from typing import List, NoReturn, Optional
 from .protocol import (
     EXIT_OK,
     EXIT_PROTOCOL_ERROR,
+    GATHER_LIMIT,
     HEADER,
     PING,
     PONG,
@@ -19,6 +20,7 @@ from .protocol import (
     Frame,
     FrameReader,
     ProtocolError,
+    gathered_body_frame,
     pack_frame,
 )
 
@@ -29,8 +31,6 @@ from .protocol import (
 # ("Buffering and Streaming") allows it: transmission goes on while the app produces its next block. A chunk that
 # comes after a pause is written at once, as before: an SSE event is not delayed.
 BURST_NS = 100_000
-# What a burst gathers before it is written without waiting for the flusher.
-GATHER_LIMIT = 64 * 1024
 _pack = HEADER.pack
 
 
@@ -160,11 +160,10 @@ class Channel:
         """The gathered chunks as one frame (empty if there are none), taken out; the lock is held."""
         if not self._gathered:
             return b""
-        chunks = self._gathered
-        size = self._gathered_size
+        frame = gathered_body_frame(self._gathered_id, self._gathered_size, self._gathered)
         self._gathered = []
         self._gathered_size = 0
-        return _pack(size, self._gathered_id, RESPONSE_BODY, 0, 0) + b"".join(chunks)
+        return frame
 
     def send_parts(self, parts: List[bytes]) -> None:
         """Write several buffers with one sendmsg, so a big body chunk is not copied to join it."""

@@ -6,7 +6,7 @@ Nothing here touches a socket, so a test can feed the reader every prefix of a f
 from __future__ import annotations
 
 import struct
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 # Front -> worker.
 REQUEST = 1
@@ -79,6 +79,16 @@ class ProtocolError(Exception):
 
 def pack_frame(frame_type: int, request_id: int, payload: bytes = b"", flags: int = 0) -> bytes:
     return HEADER.pack(len(payload), request_id, frame_type, flags, 0) + payload
+
+
+# Small body chunks of one response that a worker gathers (the WSGI worker a burst, the ASGI worker a turn of its
+# loop: docs/protocol.md, "Bursts of small chunks") go out as one frame once they reach this size.
+GATHER_LIMIT = 64 * 1024
+
+
+def gathered_body_frame(request_id: int, size: int, chunks: List[bytes]) -> bytes:
+    """One RESPONSE_BODY frame of the gathered chunks (size: their total length)."""
+    return HEADER.pack(size, request_id, RESPONSE_BODY, 0, 0) + b"".join(chunks)
 
 
 class FrameReader:
