@@ -11,7 +11,7 @@ namespace PyHost.Http.Listening;
 
 /// <summary>
 /// The transport of one listener's Kestrel: it accepts on the <see cref="FrontListener"/>'s own socket object and hands
-/// each connection to Kestrel through Kestrel's socket connection factory. Sharing the socket object, not a descriptor,
+/// each connection to Kestrel as a <see cref="ClientSocketConnection"/>. Sharing the socket object, not a descriptor,
 /// is what lets a reload run two Kestrels on one socket for a moment (the new one accepting before the old one stops):
 /// epoll registers a descriptor once, so a second Socket on the same descriptor fails (EEXIST), and a closed dup leaves
 /// a stale registration behind. It also adds what a hand-over (SIGUSR2) needs: PyHost can stop accepting without
@@ -35,8 +35,7 @@ public sealed class AcceptControl : IConnectionListenerFactory, IConnectionListe
         _socket = socket;
         _options = options.Value;
         _log = loggers.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets");
-        // Kestrel's own pool for its HTTP layer, as its socket transport gives it: the connection factory's public
-        // options cannot name one, and its fallback pool hands out empty buffers to a size-less Rent().
+        // Kestrel's own pool (4 KiB blocks) for the connections' pipes and its HTTP layer, as its socket transport has it.
         _pool = pools.Create(new MemoryPoolOptions());
     }
 
@@ -50,15 +49,7 @@ public sealed class AcceptControl : IConnectionListenerFactory, IConnectionListe
     {
         // The socket listens already, with this backlog: ServerHost calls ListenerSet.Listen before it starts Kestrel
         // on it, at start and on a reload, so that a port taken meanwhile is one line, not a stack trace.
-        var contexts = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions
-        {
-            IOQueueCount = _options.IOQueueCount,
-            WaitForDataBeforeAllocatingBuffer = _options.WaitForDataBeforeAllocatingBuffer,
-            MaxReadBufferSize = _options.MaxReadBufferSize,
-            MaxWriteBufferSize = _options.MaxWriteBufferSize,
-            UnsafePreferInlineScheduling = _options.UnsafePreferInlineScheduling,
-        }, _log);
-        IConnectionListener listener = new SharedSocketListener(_socket, contexts, _options.NoDelay, new PoolFeature(_pool), this);
+        IConnectionListener listener = new SharedSocketListener(_socket, _options.NoDelay, this);
         lock (_listeners)
         {
             _listeners.Add(listener);
@@ -97,13 +88,7 @@ public sealed class AcceptControl : IConnectionListenerFactory, IConnectionListe
 
     /// <summary>Kestrel's view of the shared socket: unbinding or disposing it stops this Kestrel's accepts only; the
     /// socket stays open for the other Kestrel and for a binary upgrade's successor.</summary>
-    private sealed class PoolFeature(MemoryPool<byte> pool) : IMemoryPoolFeature
-    {
-        public MemoryPool<byte> MemoryPool => pool;
-    }
-
-    private sealed class SharedSocketListener(Socket socket, SocketConnectionContextFactory contexts, bool noDelay, IMemoryPoolFeature pool,
-        AcceptControl owner) : IConnectionListener
+    private sealed class SharedSocketListener(Socket socket, bool noDelay, AcceptControl owner) : IConnectionListener
     {
         private readonly CancellationTokenSource _unbound = new();
 
@@ -135,8 +120,8 @@ public sealed class AcceptControl : IConnectionListenerFactory, IConnectionListe
                 {
                     accepted.NoDelay = true;
                 }
-                ConnectionContext connection = contexts.Create(accepted);
-                connection.Features.Set(pool);
+                ConnectionContext connection = ClientSocketConnection.Start(accepted, owner._pool,
+                    owner._options.MaxReadBufferSize ?? 0, owner._options.MaxWriteBufferSize ?? 0, owner._log);
                 Interlocked.Increment(ref owner._openConnections);
                 connection.ConnectionClosed.Register(() => Interlocked.Decrement(ref owner._openConnections));
                 return connection;
@@ -152,7 +137,6 @@ public sealed class AcceptControl : IConnectionListenerFactory, IConnectionListe
         public ValueTask DisposeAsync()
         {
             _unbound.Cancel();
-            contexts.Dispose();
             _unbound.Dispose();
             return ValueTask.CompletedTask;
         }
