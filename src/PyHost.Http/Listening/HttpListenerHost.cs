@@ -56,8 +56,9 @@ public sealed class HttpListenerHost : IAsyncDisposable
         // access log does): off, it costs nothing per request. PyHost's own span (HttpTelemetry) does not depend on it.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = gracefulTimeout);
-        // Run socket continuations on the thread that saw the socket ready instead of queueing them to the thread
-        // pool: a request then crosses no thread between the client socket and the worker channel. Safe because
+        // The socket transport's options (backlog, NoDelay, pipe limits) for AcceptControl, whose connections
+        // (ClientSocketConnection) run their continuations on the thread that saw the socket ready, never queued to the
+        // thread pool: a request crosses no thread between the client socket and the worker channel. Safe because
         // nothing on this path blocks; it halves the front's CPU per request on small machines.
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         // gunicorn's --backlog: the kernel's queue of connections not yet accepted (listen(2)).
