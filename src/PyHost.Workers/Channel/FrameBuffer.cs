@@ -5,18 +5,40 @@ namespace PyHost.Workers.Channel;
 
 /// <summary>
 /// Frames on their way to a worker: a growable buffer on pooled arrays. Written by one sender, then handed whole to
-/// the channel's send queue, which returns it to its pool after the bytes went out.
+/// the channel's send queue, which returns it to its pool after the bytes went out. It may end with a tail of bytes
+/// it does not own (a buffered request body), sent after the written bytes in the same gathered write instead of being
+/// copied in; the tail's lease is released once the bytes went out or the send was given up.
 /// </summary>
 internal sealed class FrameBuffer : IBufferWriter<byte>
 {
     private byte[] _array = ArrayPool<byte>.Shared.Rent(4096);
     private int _written;
+    private ArraySegment<byte> _tail;
+    private IDisposable? _tailLease;
 
     public ReadOnlyMemory<byte> WrittenMemory => _array.AsMemory(0, _written);
 
     public ArraySegment<byte> WrittenSegment => new(_array, 0, _written);
 
     public int WrittenCount => _written;
+
+    /// <summary>Bytes sent after the written ones, not copied in (empty when there is none).</summary>
+    public ArraySegment<byte> Tail => _tail;
+
+    /// <summary>Ends the buffer with <paramref name="bytes"/>, which stay valid until <paramref name="lease"/> is disposed;
+    /// nothing may be written after it.</summary>
+    public void AttachTail(ArraySegment<byte> bytes, IDisposable lease)
+    {
+        _tail = bytes;
+        _tailLease = lease;
+    }
+
+    private void ReleaseTail()
+    {
+        _tailLease?.Dispose();
+        _tailLease = null;
+        _tail = default;
+    }
 
     public void Advance(int count) => _written += count;
 
@@ -62,6 +84,7 @@ internal sealed class FrameBuffer : IBufferWriter<byte>
     /// <summary>Gives its array back to the pool: the buffer is not kept for reuse.</summary>
     public void Release()
     {
+        ReleaseTail();
         ArrayPool<byte>.Shared.Return(_array);
         _array = [];
         _written = 0;
@@ -70,6 +93,7 @@ internal sealed class FrameBuffer : IBufferWriter<byte>
     /// <summary>Empties it for reuse; a buffer that grew large gives its array back.</summary>
     public void Reset()
     {
+        ReleaseTail();
         _written = 0;
         if (_array.Length > 64 * 1024)
         {

@@ -92,7 +92,7 @@ public sealed partial class WorkerChannel
             }
             try
             {
-                if (_gathered.Count == 1)
+                if (_gathered.Count == 1 && _gathered[0].Tail.Count == 0)
                 {
                     ReadOnlyMemory<byte> bytes = _gathered[0].WrittenMemory;
                     while (!bytes.IsEmpty)
@@ -143,6 +143,11 @@ public sealed partial class WorkerChannel
         {
             _segments.Add(buffer.WrittenSegment);
             remaining += buffer.WrittenCount;
+            if (buffer.Tail.Count > 0)
+            {
+                _segments.Add(buffer.Tail);
+                remaining += buffer.Tail.Count;
+            }
         }
         while (true)
         {
@@ -194,12 +199,12 @@ public sealed partial class WorkerChannel
         frames.FinishFrame(payloadStart, FrameType.Request, request.Id, flags);
         if (body.Mode == RequestBodyMode.Buffered && body.InMemory)
         {
-            payloadStart = frames.BeginFrame();
-            int length = (int)body.Length;
-            body.Read(0, frames.GetSpan(length)[..length]);
-            frames.Advance(length);
-            frames.FinishFrame(payloadStart, FrameType.Body, request.Id, FrameFlags.BodyEnd);
-            request.BodySent = length;
+            // The body goes out from the buffer it was read into, gathered after the REQUEST frame, not copied.
+            (ArraySegment<byte> bytes, IDisposable lease) = body.LeaseMemory();
+            new FrameHeader(bytes.Count, request.Id, FrameType.Body, FrameFlags.BodyEnd).WriteTo(frames.GetSpan(FrameHeader.Size));
+            frames.Advance(FrameHeader.Size);
+            frames.AttachTail(bytes, lease);
+            request.BodySent = bytes.Count;
         }
         return frames;
     }

@@ -328,6 +328,8 @@ public sealed class WorkerChannelTests
         await second;
         smallBody!.Dispose();
         largeBody!.Dispose();
+        // The small body went out from its own buffer (no copy): the send's lease ended, so the buffer went back.
+        Assert.True(smallBody.MemoryReturned);
     }
 
     [Fact]

@@ -40,6 +40,39 @@ public sealed class RequestBodyTests : IDisposable
         return (body, failure, budget);
     }
 
+    [Fact]
+    public async Task AMemoryLeaseKeepsTheBytesPastDisposeAndGivesThemBackWhenItEnds()
+    {
+        byte[] sent = Bytes(10_000, 9);
+        var (body, failure, budget) = await BufferAsync(sent);
+        Assert.Null(failure);
+        var (bytes, lease) = body!.LeaseMemory();
+        Assert.Equal(sent, bytes.ToArray());
+
+        body.Dispose();   // the request ended while its send was under way
+        Assert.False(body.MemoryReturned);
+        Assert.Equal(0, budget.MemoryInUse);
+        Assert.Equal(sent, bytes.ToArray());
+
+        lease.Dispose();
+        Assert.True(body.MemoryReturned);
+        lease.Dispose();   // a second release changes nothing
+        Assert.True(body.MemoryReturned);
+    }
+
+    [Fact]
+    public async Task ABodyWhoseLeasesEndedGivesItsMemoryBackOnDispose()
+    {
+        var (body, _, _) = await BufferAsync(Bytes(5_000, 10));
+        var (_, first) = body!.LeaseMemory();
+        var (_, second) = body.LeaseMemory();
+        first.Dispose();
+        second.Dispose();
+        Assert.False(body.MemoryReturned);
+        body.Dispose();
+        Assert.True(body.MemoryReturned);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -27,6 +27,9 @@ public sealed class RequestBody : IDisposable
     private long _memoryReserved;
     private TempFile? _file;
     private long _diskReserved;
+    private readonly Lock _leaseLock = new();
+    private int _leases;              // sends under way that point into _memory
+    private byte[]? _disposedMemory;  // returned to the pool when the last of them ends
 
     private RequestBody(RequestBodyMode mode, BufferBudget? budget)
     {
@@ -193,14 +196,76 @@ public sealed class RequestBody : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// The in-memory body itself, for a send that gathers it rather than copying it (<see cref="InMemory"/> only). The
+    /// bytes stay the body's until the lease is disposed, even if the body is disposed first (its request ended while
+    /// the send was under way); a pooled array returned earlier could be handed out and overwritten mid-send.
+    /// </summary>
+    internal (ArraySegment<byte> Bytes, IDisposable Lease) LeaseMemory()
+    {
+        lock (_leaseLock)
+        {
+            byte[] memory = _memory ?? throw new InvalidOperationException("the body is not in memory");
+            _leases++;
+            return (new ArraySegment<byte>(memory, 0, (int)Length), new MemoryLease(this));
+        }
+    }
+
+    private void EndLease()
+    {
+        lock (_leaseLock)
+        {
+            if (--_leases == 0 && _disposedMemory is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_disposedMemory);
+                _disposedMemory = null;
+            }
+        }
+    }
+
+    /// <summary>True once the body's memory went back to the pool (for tests).</summary>
+    internal bool MemoryReturned
+    {
+        get
+        {
+            lock (_leaseLock)
+            {
+                return _memory is null && _disposedMemory is null;
+            }
+        }
+    }
+
+    private sealed class MemoryLease(RequestBody body) : IDisposable
+    {
+        private int _ended;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _ended, 1) == 0)
+            {
+                body.EndLease();
+            }
+        }
+    }
+
     public void Dispose()
     {
-        if (_memory is not null)
+        lock (_leaseLock)
         {
-            ArrayPool<byte>.Shared.Return(_memory);
-            _memory = null;
-            _budget!.ReleaseMemory(_memoryReserved);
-            _memoryReserved = 0;
+            if (_memory is not null)
+            {
+                if (_leases == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(_memory);
+                }
+                else
+                {
+                    _disposedMemory = _memory;
+                }
+                _memory = null;
+                _budget!.ReleaseMemory(_memoryReserved);
+                _memoryReserved = 0;
+            }
         }
         if (_file is not null)
         {
