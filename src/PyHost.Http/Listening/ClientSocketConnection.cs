@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
@@ -31,7 +30,7 @@ internal sealed class ClientSocketConnection : DefaultConnectionContext, IConnec
     private Task _running = Task.CompletedTask;
     private bool _socketDisposed;
     private volatile Exception? _shutdownReason;
-    private List<ArraySegment<byte>>? _gather;
+    private GatheredSend? _send;
 
     private ClientSocketConnection(Socket socket, MemoryPool<byte> pool, Pipe input, Pipe output, ILogger log)
         : base(NewId(), new Duplex(input.Reader, output.Writer), new Duplex(output.Reader, input.Writer))
@@ -192,32 +191,7 @@ internal sealed class ClientSocketConnection : DefaultConnectionContext, IConnec
         Input.CancelPendingFlush();
     }
 
-    private async ValueTask SendAsync(ReadOnlySequence<byte> bytes)
-    {
-        if (bytes.IsSingleSegment)
-        {
-            await _socket.SendAsync(bytes.First, SocketFlags.None);
-            return;
-        }
-        // Several pool blocks: one sendmsg(2) for all of them.
-        _gather ??= [];
-        _gather.Clear();
-        foreach (ReadOnlyMemory<byte> memory in bytes)
-        {
-            if (!MemoryMarshal.TryGetArray(memory, out ArraySegment<byte> array))
-            {
-                _gather.Clear();
-                foreach (ReadOnlyMemory<byte> each in bytes)
-                {
-                    await _socket.SendAsync(each, SocketFlags.None);
-                }
-                return;
-            }
-            _gather.Add(array);
-        }
-        await _socket.SendAsync(_gather, SocketFlags.None);
-        _gather.Clear();
-    }
+    private ValueTask SendAsync(ReadOnlySequence<byte> bytes) => (_send ??= new GatheredSend(_socket)).SendAsync(bytes);
 
     private void FireConnectionClosed()
     {

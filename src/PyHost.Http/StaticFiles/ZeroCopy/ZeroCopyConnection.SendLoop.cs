@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Connections;
+using PyHost.Http.Listening;
 
 namespace PyHost.Http.StaticFiles.ZeroCopy;
 
@@ -17,7 +17,7 @@ internal sealed partial class ZeroCopyConnection
 
     private long _bytesSent;   // of the pipe's bytes (files not counted)
     private byte[]? _chunk;
-    private List<ArraySegment<byte>>? _gather;
+    private GatheredSend? _send;
 
     /// <summary>How many bytes of files went out by sendfile(2), and how many had to be copied while waiting.</summary>
     public long SentByZeroCopy { get; private set; }
@@ -89,32 +89,7 @@ internal sealed partial class ZeroCopyConnection
         }
     }
 
-    private async ValueTask SendAsync(ReadOnlySequence<byte> bytes)
-    {
-        if (bytes.IsSingleSegment)
-        {
-            await _socket.SendAsync(bytes.First, SocketFlags.None);
-            return;
-        }
-        // Several pool blocks: one sendmsg(2) for all of them, as Kestrel's transport does.
-        _gather ??= [];
-        _gather.Clear();
-        foreach (ReadOnlyMemory<byte> memory in bytes)
-        {
-            if (!MemoryMarshal.TryGetArray(memory, out ArraySegment<byte> array))
-            {
-                _gather.Clear();
-                foreach (ReadOnlyMemory<byte> each in bytes)
-                {
-                    await _socket.SendAsync(each, SocketFlags.None);
-                }
-                return;
-            }
-            _gather.Add(array);
-        }
-        await _socket.SendAsync(_gather, SocketFlags.None);
-        _gather.Clear();
-    }
+    private ValueTask SendAsync(ReadOnlySequence<byte> bytes) => (_send ??= new GatheredSend(_socket)).SendAsync(bytes);
 
     private async ValueTask SendFileAsync(FileSegment segment)
     {
