@@ -21,6 +21,33 @@ public static partial class LibC
     private const uint StatxInode = 0x100;
     private const int WriteAccess = 2;           // W_OK
 
+    /// <summary>
+    /// Fills <paramref name="buffer"/> from the kernel's random generator (getrandom(2), blocking only before it is
+    /// seeded at boot). .NET's RandomNumberGenerator asks OpenSSL, which loads libcrypto into a front that has no TLS:
+    /// 3.4 MB of resident memory for 16 bytes per worker.
+    /// </summary>
+    public static void FillRandom(Span<byte> buffer)
+    {
+        const int Interrupted = 4;   // EINTR
+        while (!buffer.IsEmpty)
+        {
+            nint filled = GetRandom(ref MemoryMarshal.GetReference(buffer), (nuint)buffer.Length, 0);
+            if (filled < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == Interrupted)
+                {
+                    continue;
+                }
+                throw new IOException($"getrandom: {Describe(errno)}", errno);
+            }
+            buffer = buffer[(int)filled..];
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "getrandom", SetLastError = true)]
+    private static partial nint GetRandom(ref byte buffer, nuint length, uint flags);
+
     /// <summary>errno of the last call made through this class.</summary>
     public static int LastError => Marshal.GetLastPInvokeError();
 

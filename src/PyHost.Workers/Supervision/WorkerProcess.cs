@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using PyHost.Workers.Posix;
 using PyHost.Workers.Channel;
 
 namespace PyHost.Workers.Supervision;
@@ -30,7 +31,14 @@ public sealed class WorkerProcess
     public int Generation { get; }
 
     /// <summary>The secret this worker must present in its HELLO; anything else on the socket is refused.</summary>
-    public string Token { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+    public string Token { get; } = NewToken();
+
+    private static string NewToken()
+    {
+        Span<byte> secret = stackalloc byte[16];
+        LibC.FillRandom(secret);
+        return Convert.ToHexString(secret);
+    }
 
     /// <summary>The process we started; null for a worker a zygote forked (its exit comes as CHILD_EXITED).</summary>
     public Process? Process { get; }

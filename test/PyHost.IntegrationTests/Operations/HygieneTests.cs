@@ -27,6 +27,19 @@ public sealed class HygieneTests : IDisposable
     }
 
     [Fact]
+    public async Task AFrontWithoutTlsDoesNotLoadOpenSsl()
+    {
+        // libcrypto alone is 3.4 MB of the front's resident memory; only TLS (and the rare multipart byte range) needs it.
+        var port = Ops.FreePort();
+        await using var pyhost = await Ops.StartServingAsync(port, Ops.Serve(Ops.App, "-b", Ops.Bind(port), "-w", "2"));
+
+        (await Ops.GetAsync(port, "/")).AssertStatus(200);
+
+        string[] openSsl = File.ReadLines($"/proc/{pyhost.Id}/maps").Where(line => line.Contains("libcrypto") || line.Contains("libssl")).ToArray();
+        Assert.Empty(openSsl);
+    }
+
+    [Fact]
     public async Task RuntimeDirectoriesOfServersThatAreGoneAreRemovedAtStart()
     {
         // Runtime directories live in $XDG_RUNTIME_DIR; this test gives PyHost one of its own.
