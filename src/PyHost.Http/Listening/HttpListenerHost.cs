@@ -56,11 +56,10 @@ public sealed class HttpListenerHost : IAsyncDisposable
         // access log does): off, it costs nothing per request. PyHost's own span (HttpTelemetry) does not depend on it.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = gracefulTimeout);
-        // The socket transport's options (backlog, NoDelay, pipe limits) for AcceptControl, whose connections
-        // (ClientSocketConnection) run their continuations on the thread that saw the socket ready, never queued to the
-        // thread pool: a request crosses no thread between the client socket and the worker channel. Safe because
-        // nothing on this path blocks; it halves the front's CPU per request on small machines.
-        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
+        // The socket transport's options (backlog, NoDelay, pipe limits), read by AcceptControl. Its connections
+        // (ClientSocketConnection) always run their continuations on the thread that saw the socket ready, never queued
+        // to the thread pool, so Kestrel's UnsafePreferInlineScheduling has nothing left to choose.
+        builder.WebHost.UseSockets();
         // gunicorn's --backlog: the kernel's queue of connections not yet accepted (listen(2)).
         builder.Services.Configure<SocketTransportOptions>(sockets => sockets.Backlog = settings.Backlog);
         builder.Services.RemoveAll<IConnectionListenerFactory>();

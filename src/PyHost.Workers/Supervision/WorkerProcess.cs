@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using PyHost.Workers.Posix;
 using PyHost.Workers.Channel;
+using PyHost.Workers.Posix;
 
 namespace PyHost.Workers.Supervision;
 

@@ -31,7 +31,7 @@ internal sealed partial class ZeroCopyConnection : IDuplexPipe, IZeroCopyFileFea
         _transport = transport;
         _socket = socket;
         _abort = abort;
-        // Inline on both sides, as Kestrel's transport with UnsafePreferInlineScheduling: a response's flush sends it
+        // Inline on both sides, as the connection's own pipes (ClientSocketConnection): a response's flush sends it
         // on the thread that wrote it.
         _pipe = new Pipe(new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline,
             pauseWriterThreshold: PauseWriterBytes, resumeWriterThreshold: PauseWriterBytes / 2, useSynchronizationContext: false));
