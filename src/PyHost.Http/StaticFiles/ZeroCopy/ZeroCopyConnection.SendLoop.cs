@@ -9,20 +9,22 @@ namespace PyHost.Http.StaticFiles.ZeroCopy;
 /// <summary>The send loop: bytes up to the next file, the file, and on.</summary>
 internal sealed partial class ZeroCopyConnection
 {
-    // When sendfile(2) finds the socket's buffer full, .NET has no way to wait for room without sending something (no
-    // async poll): so one byte of the file is read and sent by Socket.SendAsync, which waits for room without a
-    // thread, and sendfile goes on with the rest. A byte, so that next to nothing is copied however slow the client.
-    private const int WaitChunkBytes = 1;
+    // A file that cannot be spliced (a file system without splice support) is copied in pieces of this size.
     private const int CopyChunkBytes = 64 * 1024;
 
     private long _bytesSent;   // of the pipe's bytes (files not counted)
     private byte[]? _chunk;
     private GatheredSend? _send;
 
-    /// <summary>How many bytes of files went out by sendfile(2), and how many had to be copied while waiting.</summary>
+    private SocketWritableWait? _writable;
+
+    /// <summary>How many bytes of files went out by sendfile(2), and how many had to be copied (no splice support).</summary>
     public long SentByZeroCopy { get; private set; }
 
     public long SentByCopy { get; private set; }
+
+    /// <summary>How many times sendfile(2) found the socket's buffer full and the loop waited for room.</summary>
+    public long WaitsForRoom { get; private set; }
 
     private async Task SendLoopAsync()
     {
@@ -67,6 +69,7 @@ internal sealed partial class ZeroCopyConnection
         {
             reader.Complete(failure);
             _output.AbandonQueued();
+            _writable?.Dispose();
             if (_chunk is not null)
             {
                 ArrayPool<byte>.Shared.Return(_chunk);
@@ -98,7 +101,7 @@ internal sealed partial class ZeroCopyConnection
         bool zeroCopy = true;
         while (left > 0)
         {
-            long sent = zeroCopy ? SendFileSyscall.Send(_socket.SafeHandle, segment.File, offset, left) : SendFileSyscall.WouldBlock;
+            long sent = zeroCopy ? SendFileSyscall.Send(_socket.SafeHandle, segment.File, offset, left) : SendFileSyscall.NotSupported;
             if (sent > 0)
             {
                 SentByZeroCopy += sent;
@@ -108,18 +111,18 @@ internal sealed partial class ZeroCopyConnection
             {
                 throw new IOException("The file became shorter while it was being sent.");
             }
+            else if (sent == SendFileSyscall.WouldBlock)
+            {
+                // The socket's buffer is full: wait for room, and sendfile(2) goes on from where it stopped.
+                WaitsForRoom++;
+                await (_writable ??= new SocketWritableWait(_socket)).WaitAsync(_connectionClosed);
+                continue;
+            }
             else
             {
-                zeroCopy = sent != SendFileSyscall.NotSupported;
-                // The socket's buffer is full: one byte the ordinary way, which waits until the socket can take it. A
-                // file that cannot be spliced (a file system without splice support) goes this way in 64 KiB pieces.
-                int chunk = (int)Math.Min(zeroCopy ? WaitChunkBytes : CopyChunkBytes, left);
-                _chunk ??= ArrayPool<byte>.Shared.Rent(chunk);
-                if (_chunk.Length < chunk)
-                {
-                    ArrayPool<byte>.Shared.Return(_chunk);
-                    _chunk = ArrayPool<byte>.Shared.Rent(chunk);
-                }
+                zeroCopy = false;
+                int chunk = (int)Math.Min(CopyChunkBytes, left);
+                _chunk ??= ArrayPool<byte>.Shared.Rent(CopyChunkBytes);
                 int read = RandomAccess.Read(segment.File, _chunk.AsSpan(0, chunk), offset);
                 if (read == 0)
                 {

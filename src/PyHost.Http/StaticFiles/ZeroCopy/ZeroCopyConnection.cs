@@ -22,12 +22,16 @@ internal sealed partial class ZeroCopyConnection : IDuplexPipe, IZeroCopyFileFea
     private readonly Socket _socket;
     private readonly IDuplexPipe _transport;
     private readonly Action<Exception> _abort;
+    private readonly CancellationToken _connectionClosed;
     private Task _sending = Task.CompletedTask;
 
     /// <param name="transport">Kestrel's transport: its input is kept, its output completed at the end.</param>
     /// <param name="abort">Ends the connection when the socket fails under the send loop.</param>
-    public ZeroCopyConnection(IDuplexPipe transport, Socket socket, MemoryPool<byte>? pool, Action<Exception> abort)
+    /// <param name="connectionClosed">Fires when the connection has ended: a wait for room in the socket's buffer ends too.</param>
+    public ZeroCopyConnection(IDuplexPipe transport, Socket socket, MemoryPool<byte>? pool, Action<Exception> abort,
+        CancellationToken connectionClosed)
     {
+        _connectionClosed = connectionClosed;
         _transport = transport;
         _socket = socket;
         _abort = abort;

@@ -25,7 +25,8 @@ internal static class ZeroCopyMiddleware
     private static async Task ServeAsync(ConnectionContext connection, Socket socket, ConnectionDelegate next)
     {
         var zeroCopy = new ZeroCopyConnection(connection.Transport, socket, connection.Features.Get<IMemoryPoolFeature>()?.MemoryPool,
-            error => connection.Abort(new ConnectionAbortedException("The connection broke while a response was sent.", error)));
+            error => connection.Abort(new ConnectionAbortedException("The connection broke while a response was sent.", error)),
+            connection.ConnectionClosed);
         connection.Transport = zeroCopy;
         connection.Features.Set<IZeroCopyFileFeature>(zeroCopy);
         zeroCopy.Start();

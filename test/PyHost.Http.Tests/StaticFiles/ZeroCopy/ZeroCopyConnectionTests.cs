@@ -18,6 +18,7 @@ public sealed class ZeroCopyConnectionTests : IAsyncLifetime
     private readonly string _path = Path.GetTempFileName();
     private readonly byte[] _content = new byte[8 * 1024 * 1024];
     private readonly List<Exception> _aborts = [];
+    private readonly CancellationTokenSource _closed = new();
     private Socket _server = null!;
     private Socket _client = null!;
     private SafeFileHandle _file = null!;
@@ -40,12 +41,13 @@ public sealed class ZeroCopyConnectionTests : IAsyncLifetime
         // As under Kestrel, whose receive loop is always waiting: the descriptor is in non-blocking mode.
         _ = _server.ReceiveAsync(new byte[1], SocketFlags.None).ContinueWith(_ => { }, TaskScheduler.Default);
         var transport = new NoTransport();
-        _connection = new ZeroCopyConnection(transport, _server, pool: null, error => { lock (_aborts) { _aborts.Add(error); } });
+        _connection = new ZeroCopyConnection(transport, _server, pool: null, error => { lock (_aborts) { _aborts.Add(error); } }, _closed.Token);
         _connection.Start();
     }
 
     public Task DisposeAsync()
     {
+        _closed.Cancel();
         _client.Dispose();
         _server.Dispose();
         _file.Dispose();
@@ -108,8 +110,9 @@ public sealed class ZeroCopyConnectionTests : IAsyncLifetime
         Assert.Equal(expected.ToArray(), received.ToArray());
         Assert.Equal(_content.Length, await sent.WaitAsync(Deadline));
         Assert.False((await flushing.WaitAsync(Deadline)).IsCompleted);
-        Assert.True(_connection.SentByCopy > 0, "the socket was never full: the waiting path did not run");
-        Assert.True(_connection.SentByZeroCopy > _connection.SentByCopy, "most of the file should go by sendfile(2)");
+        Assert.True(_connection.WaitsForRoom > 0, "the socket was never full: the waiting path did not run");
+        Assert.Equal(_content.Length, _connection.SentByZeroCopy);   // waiting sends nothing of its own
+        Assert.Equal(0, _connection.SentByCopy);
     }
 
     [Fact]
@@ -129,6 +132,36 @@ public sealed class ZeroCopyConnectionTests : IAsyncLifetime
         Assert.True((await flushing.WaitAsync(Deadline)).IsCompleted, "the writer was not told the connection is gone");
         await _connection.FinishAsync().WaitAsync(Deadline);
         Assert.NotEmpty(_aborts);
+    }
+
+    [Fact]
+    public async Task AConnectionThatEndsWhileTheSendWaitsForRoomEndsTheSend()
+    {
+        PipeWriter output = _connection.Output;
+        var expected = new MemoryStream();
+        Task<long> sent = QueueAndAdvance(output, expected, offset: 0, length: _content.Length);
+        Task<FlushResult> flushing = output.FlushAsync().AsTask();
+
+        // The peer reads nothing: the socket fills, and the send loop waits for room that never comes.
+        await WaitUntilAsync(() => _connection.WaitsForRoom > 0);
+        Assert.False(sent.IsCompleted);
+        _closed.Cancel();   // what the connection's end (a timeout, the server's shutdown) does
+
+        long partly = await sent.WaitAsync(Deadline);
+        Assert.InRange(partly, 1, _content.Length - 1);
+        Assert.True((await flushing.WaitAsync(Deadline)).IsCompleted, "the writer was not told the connection is gone");
+        await _connection.FinishAsync().WaitAsync(Deadline);
+        Assert.Contains(_aborts, error => error is OperationCanceledException);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        DateTime deadline = DateTime.UtcNow + Deadline;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition never became true");
+            await Task.Delay(10);
+        }
     }
 
     private Task<long> QueueAndAdvance(PipeWriter output, MemoryStream expected, long offset, int length)
