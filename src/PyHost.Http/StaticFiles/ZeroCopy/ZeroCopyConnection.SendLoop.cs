@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
@@ -12,11 +13,21 @@ internal sealed partial class ZeroCopyConnection
     // A file that cannot be spliced (a file system without splice support) is copied in pieces of this size.
     private const int CopyChunkBytes = 64 * 1024;
 
+    // TCP_NOTSENT_LOWAT (tcp(7)): the socket takes more of the file only once less than this is waiting unsent, so a
+    // file goes out in pieces the sending thread pushes itself (the window permitting) instead of megabytes queued behind
+    // the window, which the receiver's acknowledgements then transmit from its own CPU (on the loopback: the client's).
+    // 10 MiB files to 64 loopback clients (wrk): 1.2-1.4x the files per second and 16-30 % less CPU per file, server and
+    // client together (the server's own share doubles: the transmitting is now its work). 64 KiB: what Kestrel lets a
+    // writer buffer; 32 KiB was faster still on the loopback, but leaves the loop only 26 us to refill at 10 Gbit/s.
+    private const int NotSentLowWaterBytes = 64 * 1024;
+    private const int TcpNotSentLowWater = 25;
+
     private long _bytesSent;   // of the pipe's bytes (files not counted)
     private byte[]? _chunk;
     private GatheredSend? _send;
 
     private SocketWritableWait? _writable;
+    private bool _lowWaterSet;
 
     /// <summary>How many bytes of files went out by sendfile(2), and how many had to be copied (no splice support).</summary>
     public long SentByZeroCopy { get; private set; }
@@ -99,6 +110,7 @@ internal sealed partial class ZeroCopyConnection
         long offset = segment.Offset + segment.Sent;
         long left = segment.Length - segment.Sent;
         bool zeroCopy = true;
+        SetNotSentLowWater();
         while (left > 0)
         {
             long sent = zeroCopy ? SendFileSyscall.Send(_socket.SafeHandle, segment.File, offset, left) : SendFileSyscall.NotSupported;
@@ -134,6 +146,21 @@ internal sealed partial class ZeroCopyConnection
             offset += sent;
             left -= sent;
             segment.Sent += sent;
+        }
+    }
+
+    private void SetNotSentLowWater()
+    {
+        if (_lowWaterSet)
+        {
+            return;
+        }
+        _lowWaterSet = true;
+        if (_socket.ProtocolType == ProtocolType.Tcp)
+        {
+            Span<byte> value = stackalloc byte[sizeof(int)];
+            BinaryPrimitives.WriteInt32LittleEndian(value, NotSentLowWaterBytes);
+            _socket.SetRawSocketOption((int)SocketOptionLevel.Tcp, TcpNotSentLowWater, value);
         }
     }
 }

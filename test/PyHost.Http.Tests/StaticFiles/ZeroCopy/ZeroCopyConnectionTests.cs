@@ -77,6 +77,10 @@ public sealed class ZeroCopyConnectionTests : IAsyncLifetime
         Assert.Equal(7, await third);
         Assert.Equal(2_100_007, _connection.SentByZeroCopy + _connection.SentByCopy);
         Assert.True(_connection.SentByZeroCopy > 0, "nothing went out by sendfile(2)");
+        // Files go out in pieces: the socket takes more only when less than 64 KiB waits unsent (TCP_NOTSENT_LOWAT).
+        var lowWater = new byte[sizeof(int)];
+        Assert.Equal(sizeof(int), _server.GetRawSocketOption((int)SocketOptionLevel.Tcp, 25, lowWater));
+        Assert.Equal(64 * 1024, BitConverter.ToInt32(lowWater));
 
         await _connection.FinishAsync().WaitAsync(Deadline);
         Assert.Empty(_aborts);
