@@ -75,15 +75,25 @@ public sealed class ProxyRequestTransformer(Upstream upstream, UpstreamServer se
 
     private static void RemoveConnectionOptions(HttpRequest request, HttpRequestMessage proxyRequest)
     {
-        foreach (string? line in request.Headers.Connection)
+        foreach (string option in ConnectionOptions(request.Headers))
+        {
+            proxyRequest.Headers.Remove(option);
+            proxyRequest.Content?.Headers.Remove(option);
+        }
+    }
+
+    /// <summary>The fields a Connection header names, which are for this hop only (RFC 9110 §7.6.1); keep-alive, close
+    /// and upgrade are options, not fields.</summary>
+    public static IEnumerable<string> ConnectionOptions(IHeaderDictionary headers)
+    {
+        foreach (string? line in headers.Connection)
         {
             foreach (string option in (line ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
                 if (!option.Equals("keep-alive", StringComparison.OrdinalIgnoreCase) && !option.Equals("close", StringComparison.OrdinalIgnoreCase)
                     && !option.Equals("upgrade", StringComparison.OrdinalIgnoreCase))
                 {
-                    proxyRequest.Headers.Remove(option);
-                    proxyRequest.Content?.Headers.Remove(option);
+                    yield return option;
                 }
             }
         }
@@ -91,32 +101,57 @@ public sealed class ProxyRequestTransformer(Upstream upstream, UpstreamServer se
 
     private static void AddForwardingHeaders(HttpContext context, HttpRequestMessage proxyRequest, ForwardedHeadersToSend style)
     {
-        RequestOrigin origin = RequestOriginFeature.Get(context);
-        HttpRequest request = context.Request;
-        IPAddress? peer = context.Connection.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : context.Connection.RemoteIpAddress;
-        bool extend = origin.ViaTrustedProxy;
-        StringValues incomingFor = request.Headers["X-Forwarded-For"];
-        StringValues incomingForwarded = request.Headers["Forwarded"];
-        if (!extend)
+        if (!ExtendsForwardingChain(context))
         {
             foreach (string name in ForwardingHeaders)
             {
                 proxyRequest.Headers.Remove(name);
             }
         }
+        foreach ((string name, string value) in ForwardingFields(context, style))
+        {
+            Replace(proxyRequest, name, value);
+        }
+    }
+
+    /// <summary>Whether the client's own forwarding headers go on (a peer whose proxy headers were believed), extended
+    /// with this hop; otherwise every one of <see cref="IsForwardingHeader"/> is dropped and replaced.</summary>
+    public static bool ExtendsForwardingChain(HttpContext context) => RequestOriginFeature.Get(context).ViaTrustedProxy;
+
+    public static bool IsForwardingHeader(string name)
+    {
+        foreach (string forwarding in ForwardingHeaders)
+        {
+            if (forwarding.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The forwarding fields this hop sends, each replacing any field of that name.</summary>
+    public static IEnumerable<(string Name, string Value)> ForwardingFields(HttpContext context, ForwardedHeadersToSend style)
+    {
+        RequestOrigin origin = RequestOriginFeature.Get(context);
+        HttpRequest request = context.Request;
+        IPAddress? peer = context.Connection.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : context.Connection.RemoteIpAddress;
+        bool extend = origin.ViaTrustedProxy;
         if (style is ForwardedHeadersToSend.XForwarded or ForwardedHeadersToSend.Both)
         {
+            StringValues incomingFor = request.Headers["X-Forwarded-For"];
             string chain = extend && !StringValues.IsNullOrEmpty(incomingFor) ? string.Join(", ", incomingFor.ToArray()) + ", " : "";
-            Replace(proxyRequest, "X-Forwarded-For", chain + (peer?.ToString() ?? "unknown"));
-            Replace(proxyRequest, "X-Forwarded-Proto", origin.Scheme);
+            yield return ("X-Forwarded-For", chain + (peer?.ToString() ?? "unknown"));
+            yield return ("X-Forwarded-Proto", origin.Scheme);
             if (origin.Host is { } host)
             {
-                Replace(proxyRequest, "X-Forwarded-Host", host);
+                yield return ("X-Forwarded-Host", host);
             }
         }
         if (style is ForwardedHeadersToSend.Forwarded or ForwardedHeadersToSend.Both)
         {
             // RFC 7239 §4: this hop's element: who sent it to us, over what, for which host.
+            StringValues incomingForwarded = request.Headers["Forwarded"];
             string forNode = peer is null ? "unknown" : peer.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"\"[{peer}]\"" : peer.ToString();
             string element = $"for={forNode};proto={request.Scheme}";
             if (request.Headers.Host.ToString() is { Length: > 0 } hostHeader)
@@ -124,7 +159,7 @@ public sealed class ProxyRequestTransformer(Upstream upstream, UpstreamServer se
                 element += $";host=\"{hostHeader.Replace("\\", "", StringComparison.Ordinal).Replace("\"", "", StringComparison.Ordinal)}\"";
             }
             string chain = extend && !StringValues.IsNullOrEmpty(incomingForwarded) ? string.Join(", ", incomingForwarded.ToArray()) + ", " : "";
-            Replace(proxyRequest, "Forwarded", chain + element);
+            yield return ("Forwarded", chain + element);
         }
     }
 

@@ -2,14 +2,17 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using PyHost.Http.Observability;
+using PyHost.Http.Proxy.Http1;
 using PyHost.Http.StaticFiles;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace PyHost.Http.Proxy;
 
 /// <summary>
-/// A <c>proxy</c> route: sends each request to a server of its upstream with YARP's <see cref="IHttpForwarder"/>
-/// (request and response bodies stream both ways with back-pressure; Upgrade and WebSockets pass through), retries
+/// A <c>proxy</c> route: sends each request to a server of its upstream, with PyHost's own HTTP/1.1 client
+/// (<see cref="Http1Forwarder"/>) for a request without a body to a plain-HTTP server, with YARP's
+/// <see cref="IHttpForwarder"/> for the rest (request and response bodies stream both ways with back-pressure; Upgrade
+/// and WebSockets pass through, h2 and TLS to the server), retries
 /// an idempotent request without a body on another server when the connection to one fails, tells the passive health
 /// checks how each request went, and answers with the site's 502/503/504 page when no server could.
 /// </summary>
@@ -55,8 +58,16 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
-                error = await forwarder.SendAsync(context, server.UrlPrefix, server.Invoker, Upstream.RequestConfig,
-                    new ProxyRequestTransformer(Upstream, server, StripPrefix));
+                if (server.Http1Pool is { } pool && Http1Forwarder.Handles(context.Request))
+                {
+                    (error, failure) = await Http1Forwarder.SendAsync(context, Upstream, server, pool, StripPrefix);
+                }
+                else
+                {
+                    error = await forwarder.SendAsync(context, server.UrlPrefix, server.Invoker, Upstream.RequestConfig,
+                        new ProxyRequestTransformer(Upstream, server, StripPrefix));
+                    failure = error == ForwarderError.None ? null : context.Features.Get<IForwarderErrorFeature>()?.Exception;
+                }
             }
             finally
             {
@@ -68,7 +79,6 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
                 ProxyTelemetry.Answered(Upstream, server, response.StatusCode, started);
                 return;
             }
-            failure = context.Features.Get<IForwarderErrorFeature>()?.Exception;
             if (IsClientSide(error) || context.RequestAborted.IsCancellationRequested)
             {
                 if (response.HasStarted)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using PyHost.Configuration.Model;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 using PyHost.Http.Proxy.Health;
+using PyHost.Http.Proxy.Http1;
 using PyHost.Http.Proxy.LoadBalancing;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -33,7 +34,11 @@ public sealed partial class Upstream : IHealthObserver, IAsyncDisposable
             var handler = UpstreamConnector.CreateHandler(server.Address, config.ConnectTimeout, maxConnections);
             var health = new ServerHealth(server.Address.Text, check?.HealthyThreshold ?? 1, check?.UnhealthyThreshold ?? 1,
                 config.MaxFails, config.FailTimeout, time, this);
-            return new UpstreamServer(server, maxConnections, new HttpMessageInvoker(handler), health);
+            // PyHost's own HTTP/1.1 client for requests without a body (Http1Forwarder), where one pool is enough: a
+            // connection limit must count every connection, and h2 and TLS to the server are HttpClient's.
+            bool ownClient = config.Protocol == PyHost.Configuration.Model.HttpProtocol.Http1 && server.Address.Scheme == "http" && maxConnections == 0;
+            return new UpstreamServer(server, maxConnections, new HttpMessageInvoker(handler), health,
+                ownClient ? new UpstreamConnectionPool(server.Address, config.ConnectTimeout) : null);
         }).ToArray();
         Policy = LoadBalancingPolicies.Create(config, Servers, random ?? Random.Shared);
         if (check is not null)

@@ -40,7 +40,12 @@ public static class UpstreamConnector
         return handler;
     }
 
-    private static async ValueTask<Stream> ConnectAsync(UpstreamAddress address, DnsEndPoint endpoint, TimeSpan timeout, CancellationToken cancel)
+    private static async ValueTask<Stream> ConnectAsync(UpstreamAddress address, DnsEndPoint endpoint, TimeSpan timeout, CancellationToken cancel) =>
+        new NetworkStream(await ConnectSocketAsync(address, endpoint, timeout, cancel), ownsSocket: true);
+
+    /// <summary>A connected socket to the server (TCP to <paramref name="endpoint"/>, or the address's unix socket);
+    /// throws <see cref="UpstreamConnectTimeoutException"/> when <paramref name="timeout"/> passes first.</summary>
+    public static async ValueTask<Socket> ConnectSocketAsync(UpstreamAddress address, DnsEndPoint endpoint, TimeSpan timeout, CancellationToken cancel)
     {
         Socket socket = address.IsUnixSocket
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
@@ -57,7 +62,7 @@ public static class UpstreamConnector
             {
                 await socket.ConnectAsync(endpoint, deadline.Token);
             }
-            return new NetworkStream(socket, ownsSocket: true);
+            return socket;
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {

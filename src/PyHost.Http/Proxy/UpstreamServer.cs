@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using PyHost.Configuration.Model;
 using PyHost.Http.Proxy.Health;
+using PyHost.Http.Proxy.Http1;
 
 namespace PyHost.Http.Proxy;
 
@@ -13,10 +14,17 @@ public sealed class UpstreamServer : IDisposable
 {
     private int _inFlight;
 
-    public UpstreamServer(UpstreamServerConfig config, int maxConnections, HttpMessageInvoker invoker, ServerHealth health)
+    public UpstreamServer(UpstreamServerConfig config, int maxConnections, HttpMessageInvoker invoker, ServerHealth health,
+        UpstreamConnectionPool? http1Pool = null)
     {
         Address = config.Address;
         UrlPrefix = config.Address.UrlPrefix;
+        Http1Pool = http1Pool;
+        // The Host field HttpClient sends for the URL prefix: the port only when it is not the scheme's default.
+        string host = config.Address.Host.Contains(':') ? $"[{config.Address.Host}]" : config.Address.Host;
+        HostField = config.Address.IsUnixSocket || config.Address.Port == (config.Address.Scheme == "https" ? 443 : 80)
+            ? host
+            : $"{host}:{config.Address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         Weight = config.Weight;
         MaxConnections = maxConnections;
         Invoker = invoker;
@@ -38,6 +46,14 @@ public sealed class UpstreamServer : IDisposable
 
     public HttpMessageInvoker Invoker { get; }
 
+    /// <summary>The kept-alive connections of <see cref="Http1Forwarder"/>, which sends most requests without a body;
+    /// null where every request goes through YARP (h2 or TLS to the server, or a connection limit: one pool then
+    /// counts every connection).</summary>
+    public UpstreamConnectionPool? Http1Pool { get; }
+
+    /// <summary>The Host field for this server when the client's is not passed on (preserve_host = false).</summary>
+    public string HostField { get; }
+
     public ServerHealth Health { get; }
 
     /// <summary>
@@ -57,7 +73,11 @@ public sealed class UpstreamServer : IDisposable
 
     public override string ToString() => Address.Text;
 
-    public void Dispose() => Invoker.Dispose();
+    public void Dispose()
+    {
+        Invoker.Dispose();
+        Http1Pool?.Dispose();
+    }
 
     private static string StableId(UpstreamAddress address)
     {
