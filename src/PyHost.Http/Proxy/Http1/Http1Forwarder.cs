@@ -322,6 +322,12 @@ public static class Http1Forwarder
         {
             writer.Field(name, value);
         }
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsDelete(request.Method)
+            && !HttpMethods.IsOptions(request.Method) && !HttpMethods.IsTrace(request.Method))
+        {
+            // A POST or PUT without a body says so, as HttpClient does: some servers answer 411 to one without a length.
+            writer.Append("Content-Length: 0\r\n");
+        }
         writer.Append("\r\n");
         buffer = writer.Buffer;
         return writer.Length;

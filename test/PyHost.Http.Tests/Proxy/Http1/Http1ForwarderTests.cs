@@ -286,6 +286,23 @@ public sealed class Http1ForwarderTests
     }
 
     [Fact]
+    public async Task APostWithoutABodySaysItsLengthIsZero()
+    {
+        var (front, upstream) = await StartAsync((_, _, socket) => Send(socket, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        await using (front)
+        await using (upstream)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/form");
+            using HttpResponseMessage response = await front.Client.SendAsync(request);
+            Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+            Assert.Equal(1, front.Upstream.Servers[0].Http1Pool!.IdleCount);   // the own client took it
+            string head = Assert.Single(upstream.Heads);
+            Assert.StartsWith("POST /form HTTP/1.1\r\n", head);
+            Assert.EndsWith("\r\nContent-Length: 0\r\n\r\n", head);
+        }
+    }
+
+    [Fact]
     public async Task ARequestWithABodyGoesThroughYarpInstead()
     {
         var (front, upstream) = await StartAsync((_, _, socket) => Send(socket, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
