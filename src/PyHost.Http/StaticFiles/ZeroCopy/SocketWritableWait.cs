@@ -9,8 +9,8 @@ namespace PyHost.Http.StaticFiles.ZeroCopy;
 /// <summary>
 /// Waits until a socket whose send buffer sendfile(2) found full can take bytes again, without sending any. .NET's
 /// sockets only wait for room inside a send, so the send loop used to send one byte of the file the ordinary way to wait:
-/// a 1-byte TCP segment, a copy and a thread-pool hop each time, and receivers whose window stayed small (their buffer
-/// autotuning saw the stream stall). Here the socket is armed in an epoll instance of PyHost's own for one EPOLLOUT
+/// a 1-byte TCP segment on the wire, a read of the file and two more system calls each time. Here the socket is armed
+/// in an epoll instance of PyHost's own for one EPOLLOUT
 /// report (EPOLLONESHOT, epoll(7)), which one thread per process waits for; an idle or reading connection costs nothing.
 /// A socket can be in several epoll instances at once: .NET's own keeps it too, for the connection's reads.
 /// </summary>
