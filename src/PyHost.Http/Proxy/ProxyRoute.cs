@@ -79,7 +79,9 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
                 ProxyTelemetry.Answered(Upstream, server, response.StatusCode, started);
                 return;
             }
-            if (IsClientSide(error) || context.RequestAborted.IsCancellationRequested)
+            // A body the server broke off is the server's failure even though the client's connection is now aborted
+            // too: the forwarder cuts it (the only way to tell the client), and RequestAborted then fires at some point.
+            if (IsClientSide(error) || (context.RequestAborted.IsCancellationRequested && error != ForwarderError.ResponseBodyDestination))
             {
                 if (response.HasStarted)
                 {
