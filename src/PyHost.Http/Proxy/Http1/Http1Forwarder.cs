@@ -152,11 +152,14 @@ public static class Http1Forwarder
         {
             foreach (KeyValuePair<string, string> field in head.Fields)
             {
-                if (!IsHopByHop(field.Key) && connectionOptions?.Exists(o => o.Equals(field.Key, StringComparison.OrdinalIgnoreCase)) != true)
+                if (!IsHopByHop(field.Key) && !field.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
+                    && connectionOptions?.Exists(o => o.Equals(field.Key, StringComparison.OrdinalIgnoreCase)) != true)
                 {
                     headers.Append(field.Key, field.Value);
                 }
             }
+            // The length as parsed: one value even where the server repeated it ("7, 7"), none beside a transfer coding.
+            response.ContentLength = head.ContentLength;
         }
         catch (InvalidOperationException error)
         {

@@ -286,6 +286,20 @@ public sealed class Http1ForwarderTests
     }
 
     [Fact]
+    public async Task ARepeatedContentLengthReachesTheClientAsOneValue()
+    {
+        var (front, upstream) = await StartAsync((_, _, socket) => Send(socket, "HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\nContent-Length: 2\r\n\r\nok"));
+        await using (front)
+        await using (upstream)
+        {
+            using HttpResponseMessage response = await front.Client.GetAsync("/");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(2, response.Content.Headers.ContentLength);
+            Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
     public async Task APostWithoutABodySaysItsLengthIsZero()
     {
         var (front, upstream) = await StartAsync((_, _, socket) => Send(socket, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
