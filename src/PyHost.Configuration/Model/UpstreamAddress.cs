@@ -27,7 +27,15 @@ public sealed record UpstreamAddress
     public bool IsUnixSocket => UnixSocketPath is not null;
 
     /// <summary>The URL prefix requests are sent to: "http://10.0.0.1:8000", "http://[::1]:8000".</summary>
-    public string UrlPrefix => $"{Scheme}://{(Host.Contains(':') ? $"[{Host}]" : Host)}:{Port.ToString(CultureInfo.InvariantCulture)}";
+    public string UrlPrefix => $"{Scheme}://{UriHost}:{Port.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The Host field a client sends for <see cref="UrlPrefix"/> (as HttpClient does): the port only when it
+    /// is not the scheme's default; "localhost" for a unix socket.</summary>
+    public string HostField => IsUnixSocket || Port == (Scheme == "https" ? 443 : 80)
+        ? UriHost
+        : $"{UriHost}:{Port.ToString(CultureInfo.InvariantCulture)}";
+
+    private string UriHost => Host.Contains(':') ? $"[{Host}]" : Host;
 
     public static bool TryParse(string text, string baseDirectory, [NotNullWhen(true)] out UpstreamAddress? address, [NotNullWhen(false)] out string? error)
     {

@@ -168,6 +168,12 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
         {
             return false;
         }
+        return HasNoBody(request);
+    }
+
+    /// <summary>Whether the request has no body: Kestrel says so, or it has neither a length nor a transfer coding.</summary>
+    public static bool HasNoBody(HttpRequest request)
+    {
         bool? canHaveBody = request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody;
         return canHaveBody == false || (canHaveBody is null && request.ContentLength is null or 0 && !request.Headers.ContainsKey("Transfer-Encoding"));
     }

@@ -20,11 +20,7 @@ public sealed class UpstreamServer : IDisposable
         Address = config.Address;
         UrlPrefix = config.Address.UrlPrefix;
         Http1Pool = http1Pool;
-        // The Host field HttpClient sends for the URL prefix: the port only when it is not the scheme's default.
-        string host = config.Address.Host.Contains(':') ? $"[{config.Address.Host}]" : config.Address.Host;
-        HostField = config.Address.IsUnixSocket || config.Address.Port == (config.Address.Scheme == "https" ? 443 : 80)
-            ? host
-            : $"{host}:{config.Address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        HostField = config.Address.HostField;   // read for every proxied request: made once
         Weight = config.Weight;
         MaxConnections = maxConnections;
         Invoker = invoker;

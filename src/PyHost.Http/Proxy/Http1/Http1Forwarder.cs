@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -26,12 +25,8 @@ public static class Http1Forwarder
     /// Upgrade or CONNECT.</summary>
     public static bool Handles(HttpRequest request)
     {
-        if (HttpMethods.IsConnect(request.Method) || request.Headers.ContainsKey("Upgrade") || request.Headers.ContainsKey("Transfer-Encoding"))
-        {
-            return false;
-        }
-        bool? canHaveBody = request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody;
-        return canHaveBody == false || (canHaveBody is null && request.ContentLength is null or 0);
+        return !HttpMethods.IsConnect(request.Method) && !request.Headers.ContainsKey("Upgrade") && !request.Headers.ContainsKey("Transfer-Encoding")
+            && ProxyRoute.HasNoBody(request);
     }
 
     /// <summary>Sends the request and copies the response to the client. The error and exception say what failed, in
@@ -137,23 +132,12 @@ public static class Http1Forwarder
         HttpResponse response = context.Response;
         response.StatusCode = head.Status;
         IHeaderDictionary headers = response.Headers;
-        List<string>? connectionOptions = null;
-        foreach (KeyValuePair<string, string> field in head.Fields)
-        {
-            if (field.Key.Equals("Connection", StringComparison.OrdinalIgnoreCase))
-            {
-                foreach (string option in field.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-                {
-                    (connectionOptions ??= []).Add(option);
-                }
-            }
-        }
         try
         {
             foreach (KeyValuePair<string, string> field in head.Fields)
             {
                 if (!IsHopByHop(field.Key) && !field.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
-                    && connectionOptions?.Exists(o => o.Equals(field.Key, StringComparison.OrdinalIgnoreCase)) != true)
+                    && !head.ConnectionOptions.Contains(field.Key))
                 {
                     headers.Append(field.Key, field.Value);
                 }

@@ -48,6 +48,10 @@ public sealed class UpstreamResponseHead
     /// keep-alive), so it goes back to no pool.</summary>
     public bool WillClose { get; private set; }
 
+    /// <summary>The options of the Connection fields (close, keep-alive, and the names of fields for this hop only, RFC
+    /// 9110 §7.6.1), read once for both uses.</summary>
+    public HashSet<string> ConnectionOptions { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>How the body of this response is delimited; a response to HEAD has none, whatever its head says.</summary>
     public UpstreamBodyFraming Framing(bool headRequest)
     {
@@ -146,18 +150,12 @@ public sealed class UpstreamResponseHead
         }
         else if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
         {
-            foreach (string option in value.Split(','))
+            foreach (string option in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                string trimmed = option.Trim(' ', '\t');
-                if (trimmed.Equals("close", StringComparison.OrdinalIgnoreCase))
-                {
-                    WillClose = true;
-                }
-                else if (trimmed.Equals("keep-alive", StringComparison.OrdinalIgnoreCase))
-                {
-                    keepAlive = true;
-                }
+                ConnectionOptions.Add(option);
             }
+            WillClose |= ConnectionOptions.Contains("close");
+            keepAlive |= ConnectionOptions.Contains("keep-alive");
         }
     }
 
