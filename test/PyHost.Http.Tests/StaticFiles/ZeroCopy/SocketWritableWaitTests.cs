@@ -1,6 +1,6 @@
-using System.Net;
 using System.Net.Sockets;
 using PyHost.Http.StaticFiles.ZeroCopy;
+using PyHost.Http.Tests.Infrastructure;
 
 namespace PyHost.Http.Tests.StaticFiles.ZeroCopy;
 
@@ -17,13 +17,7 @@ public sealed class SocketWritableWaitTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        _client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
-        Task connecting = _client.ConnectAsync(listener.LocalEndPoint!);
-        _server = await listener.AcceptAsync();
-        await connecting;
+        (_server, _client) = await LoopbackPair.OpenAsync();
         _server.SendBufferSize = 16 * 1024;
         _server.Blocking = false;
     }

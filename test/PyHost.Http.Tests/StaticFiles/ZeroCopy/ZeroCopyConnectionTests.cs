@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Net;
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
 using PyHost.Http.StaticFiles.ZeroCopy;
+using PyHost.Http.Tests.Infrastructure;
 
 namespace PyHost.Http.Tests.StaticFiles.ZeroCopy;
 
@@ -29,13 +29,7 @@ public sealed class ZeroCopyConnectionTests : IAsyncLifetime
         new Random(12).NextBytes(_content);
         await File.WriteAllBytesAsync(_path, _content);
         _file = File.OpenHandle(_path);
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        _client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
-        Task connecting = _client.ConnectAsync(listener.LocalEndPoint!);
-        _server = await listener.AcceptAsync();
-        await connecting;
+        (_server, _client) = await LoopbackPair.OpenAsync();
         // A small send buffer, so that the kernel soon says "full" (EAGAIN) and the waiting path runs.
         _server.SendBufferSize = 16 * 1024;
         // As under Kestrel, whose receive loop is always waiting: the descriptor is in non-blocking mode.
