@@ -29,6 +29,7 @@ APPS = BENCH / "apps"
 SLOW_CLIENTS = 500
 MB = 1024 * 1024
 MIN_WINDOW_REQUESTS = 50  # a warm-up window with fewer requests says nothing about CPU per request
+IDLE_AFTER_LOAD_SECONDS = 12  # how long a server idles after its first scenario group before its memory is read again
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,9 @@ class Bench:
             for scenario in scenarios:
                 self.run_scenario(running, scenario)
             if record_idle:
-                time.sleep(2)
+                # Idle means quiet for a while: PyHost's front gives the heap a burst grew back after a quiet 5 s
+                # period (IdleMemoryTrim), so 12 s covers its worst case; the same wait for every server.
+                time.sleep(IDLE_AFTER_LOAD_SECONDS)
                 self.idle[server.name]["after_load"] = memory(running)
         finally:
             running.stop()

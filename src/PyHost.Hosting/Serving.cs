@@ -193,6 +193,7 @@ public static partial class Serving
         signals.On(SignalRouter.SigUsr2, upgrade.Start);
         notifier.Ready(control.Summary(), () => running.IsResponsive, mainPid: handoff is not null);
         handoff?.SignalReady();
+        await using IdleMemoryTrim idleTrim = IdleMemoryTrim.Start(loggerFactory.CreateLogger("pyhost.memory"));
 
         Task finished = await Task.WhenAny(signals.Stopped, running.Fatal, upgrade.HandedOver);
         int exitStatus = 0;
