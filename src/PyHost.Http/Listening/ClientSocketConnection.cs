@@ -28,7 +28,7 @@ internal sealed class ClientSocketConnection : DefaultConnectionContext, IConnec
     private readonly Lock _shutdownLock = new();
     private readonly int _smallReadBytes;
     private Task _running = Task.CompletedTask;
-    private bool _socketDisposed;
+    private bool _shutDown;
     private volatile Exception? _shutdownReason;
     private GatheredSend? _send;
 
@@ -96,6 +96,10 @@ internal sealed class ClientSocketConnection : DefaultConnectionContext, IConnec
         Task sending = SendLoopAsync();
         await receiving;
         await sending;
+        // Closed only once both loops are done. Closing the socket under the receive loop's pending read would end that
+        // read with an exception, and a throw costs a stack unwind (~4 µs per connection in the native build, 2.7 % of
+        // the front's CPU with a new connection per request); shutdown(2) in Shutdown ends it as an end of stream.
+        _socket.Dispose();
     }
 
     private async Task ReceiveLoopAsync()
@@ -209,21 +213,22 @@ internal sealed class ClientSocketConnection : DefaultConnectionContext, IConnec
     {
         lock (_shutdownLock)
         {
-            if (_socketDisposed)
+            if (_shutDown)
             {
                 return;
             }
-            _socketDisposed = true;
+            _shutDown = true;
             _shutdownReason = reason ?? new ConnectionAbortedException("The connection's send loop completed.");
             try
             {
-                // A FIN even on an abort, as Kestrel's transport does; the close then frees the socket.
+                // A FIN even on an abort, as Kestrel's transport does. Shutting the reading side too wakes a pending
+                // read with an end of stream (RunAsync closes the socket after the loops).
                 _socket.Shutdown(SocketShutdown.Both);
             }
             catch (SocketException)
             {
+                _socket.Dispose();   // not connected any more: the close ends a pending read instead
             }
-            _socket.Dispose();
         }
     }
 
