@@ -9,7 +9,7 @@ namespace PyHost.Workers.Channel;
 // sends at once; nobody ever waits for a send.
 public sealed partial class WorkerChannel
 {
-    private readonly object _sendLock = new();
+    private readonly Lock _sendLock = new();
     private readonly Queue<FrameBuffer> _sendQueue = new();
     private readonly Stack<FrameBuffer> _freeBuffers = new();
     private bool _sending;

@@ -23,7 +23,7 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
     private readonly PipeReader _input;
     private readonly ILogger _logger;
     private readonly BufferBudget _buffers;
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly Dictionary<uint, WorkerRequest> _requests = new();
     private readonly List<WorkerRequest> _order = new();   // outstanding requests in the order sent; guarded by _lock
     private uint _lastRequestId;

@@ -21,7 +21,7 @@ internal sealed partial class WorkerRequest
     private readonly WorkerChannel _channel;
     private readonly BufferBudget _buffers;
     private readonly ILogger _logger;
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly AsyncSignal _signal = new();
 
     // Written by the receive loop, read by the pump under _lock.

@@ -7,6 +7,7 @@ namespace PyHost.Workers.Dispatch;
 public sealed partial class WorkerPool
 {
     private readonly LinkedList<Waiter> _waiters = new();
+    private readonly Lock _waitersLock = new();   // _waiters, _closed, _workers changes, and taking a slot for a waiter
     private bool _closed;
     private int _waiting;
 
@@ -19,7 +20,7 @@ public sealed partial class WorkerPool
     private async ValueTask<(IWorker? Worker, DispatchOutcome Failure)> WaitForSlotAsync(IWorkerExchange exchange, bool pipelinable, bool requeued)
     {
         Waiter waiter;
-        lock (_waiters)
+        lock (_waitersLock)
         {
             if (_closed)
             {
@@ -56,7 +57,7 @@ public sealed partial class WorkerPool
         while (true)
         {
             Waiter? chosen;
-            lock (_waiters)
+            lock (_waitersLock)
             {
                 if (!worker.IsAccepting)
                 {
@@ -113,7 +114,7 @@ public sealed partial class WorkerPool
     public void Close()
     {
         List<Waiter> waiting;
-        lock (_waiters)
+        lock (_waitersLock)
         {
             _closed = true;
             waiting = [.. _waiters];
@@ -144,7 +145,7 @@ public sealed partial class WorkerPool
 
         public void Cancel()
         {
-            lock (pool._waiters)
+            lock (pool._waitersLock)
             {
                 if (Node is not null)
                 {

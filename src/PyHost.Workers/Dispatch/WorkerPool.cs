@@ -181,7 +181,7 @@ public sealed partial class WorkerPool
     /// <summary>Offers a worker that finished booting.</summary>
     public void Add(IWorker worker)
     {
-        lock (_waiters)
+        lock (_waitersLock)
         {
             worker.SlotFreed = OnSlotFreed;
             _workers = [.. _workers, worker];
@@ -192,7 +192,7 @@ public sealed partial class WorkerPool
     /// <summary>Forgets a worker that retired or died.</summary>
     public void Remove(IWorker worker)
     {
-        lock (_waiters)
+        lock (_waitersLock)
         {
             _workers = _workers.Where(w => w != worker).ToArray();
         }
