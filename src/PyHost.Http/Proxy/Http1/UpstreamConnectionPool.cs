@@ -73,6 +73,7 @@ public sealed class UpstreamConnectionPool : IDisposable
     private readonly DnsEndPoint _endpoint;
     private readonly TimeSpan _connectTimeout;
     private readonly Stack<UpstreamConnection> _idle = new();
+    private readonly Lock _idleLock = new();
     private readonly Timer _sweeper;
     private bool _disposed;
 
@@ -88,7 +89,7 @@ public sealed class UpstreamConnectionPool : IDisposable
     {
         get
         {
-            lock (_idle)
+            lock (_idleLock)
             {
                 return _idle.Count;
             }
@@ -117,7 +118,7 @@ public sealed class UpstreamConnectionPool : IDisposable
     {
         connection.Reused = true;
         connection.IdleSince = Stopwatch.GetTimestamp();
-        lock (_idle)
+        lock (_idleLock)
         {
             if (!_disposed)
             {
@@ -130,7 +131,7 @@ public sealed class UpstreamConnectionPool : IDisposable
 
     private UpstreamConnection? TryPop()
     {
-        lock (_idle)
+        lock (_idleLock)
         {
             return _idle.TryPop(out UpstreamConnection? connection) ? connection : null;
         }
@@ -139,7 +140,7 @@ public sealed class UpstreamConnectionPool : IDisposable
     private void CloseExpired()
     {
         List<UpstreamConnection>? expired = null;
-        lock (_idle)
+        lock (_idleLock)
         {
             if (_idle.Count == 0 || _idle.All(c => Stopwatch.GetElapsedTime(c.IdleSince) < IdleTimeout))
             {
@@ -166,7 +167,7 @@ public sealed class UpstreamConnectionPool : IDisposable
     {
         _sweeper.Dispose();
         UpstreamConnection[] left;
-        lock (_idle)
+        lock (_idleLock)
         {
             _disposed = true;
             left = [.. _idle];
