@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
@@ -29,6 +30,7 @@ public sealed class AcceptControl : IConnectionListenerFactory, IConnectionListe
     private volatile bool _draining;
 
     private readonly MemoryPool<byte> _pool;
+    private readonly (PipeOptions Input, PipeOptions Output) _pipeOptions;   // every connection's pipes share them
 
     public AcceptControl(Socket socket, IOptions<SocketTransportOptions> options, ILoggerFactory loggers, IMemoryPoolFactory<byte> pools)
     {
@@ -37,6 +39,7 @@ public sealed class AcceptControl : IConnectionListenerFactory, IConnectionListe
         _log = loggers.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets");
         // Kestrel's own pool (4 KiB blocks) for the connections' pipes and its HTTP layer, as its socket transport has it.
         _pool = pools.Create(new MemoryPoolOptions());
+        _pipeOptions = ClientSocketConnection.PipeOptionsFor(_pool, _options.MaxReadBufferSize ?? 0, _options.MaxWriteBufferSize ?? 0);
     }
 
     public int OpenConnections => Volatile.Read(ref _openConnections);
@@ -120,8 +123,7 @@ public sealed class AcceptControl : IConnectionListenerFactory, IConnectionListe
                 {
                     accepted.NoDelay = true;
                 }
-                ConnectionContext connection = ClientSocketConnection.Start(accepted, owner._pool,
-                    owner._options.MaxReadBufferSize ?? 0, owner._options.MaxWriteBufferSize ?? 0, owner._log);
+                ConnectionContext connection = ClientSocketConnection.Start(accepted, owner._pipeOptions, owner._log);
                 Interlocked.Increment(ref owner._openConnections);
                 connection.ConnectionClosed.Register(() => Interlocked.Decrement(ref owner._openConnections));
                 return connection;

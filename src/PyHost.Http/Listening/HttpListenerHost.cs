@@ -83,7 +83,7 @@ public sealed class HttpListenerHost : IAsyncDisposable
                 HttpFront.ConnectionMiddleware(settings, front.Trust, kestrel.ApplicationServices);
             if (settings.Protocol == ListenerProtocol.Http)
             {
-                kestrel.ListenHandle((ulong)listener.Descriptor, listen => Protocols(listen, settings, connectionMiddleware, tls));
+                kestrel.ListenHandle((ulong)listener.Descriptor, listen => Protocols(listen, settings, front, connectionMiddleware, tls));
             }
             else
             {
@@ -101,7 +101,7 @@ public sealed class HttpListenerHost : IAsyncDisposable
         return new HttpListenerHost(listener, app, app.Services.GetRequiredService<AcceptControl>());
     }
 
-    private static void Protocols(ListenOptions listen, FrontListenerSettings settings, List<Func<ConnectionDelegate, ConnectionDelegate>> connectionMiddleware,
+    private static void Protocols(ListenOptions listen, FrontListenerSettings settings, HttpFront front, List<Func<ConnectionDelegate, ConnectionDelegate>> connectionMiddleware,
         ListenerTlsBinding? tls)
     {
         // PROXY protocol and the like see the raw bytes first; TLS starts after them.
@@ -125,7 +125,7 @@ public sealed class HttpListenerHost : IAsyncDisposable
         if (settings.Http1)
         {
             // Last before HTTP: static files can go out with sendfile(2) on a cleartext HTTP/1.1 connection.
-            listen.Use(ZeroCopyMiddleware.Use);
+            listen.Use(ZeroCopyMiddleware.For(() => front.Routes.ServesFiles));
         }
     }
 

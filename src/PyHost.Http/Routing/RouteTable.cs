@@ -28,7 +28,11 @@ public sealed class RouteTable
         _exactHosts = exactHosts;
         _wildcards = wildcards;
         _defaultSite = defaultSite;
+        ServesFiles = Endpoints.OfType<StaticEndpoint>().Any();
     }
+
+    /// <summary>Some route answers with files: the connections may need the zero-copy output for sendfile(2).</summary>
+    public bool ServesFiles { get; }
 
     public static RouteTable Empty { get; } = Build([], SiteFront.Plain, (_, _) => throw new InvalidOperationException());
 

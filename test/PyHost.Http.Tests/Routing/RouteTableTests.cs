@@ -1,5 +1,6 @@
 using PyHost.Configuration.Model;
 using PyHost.Http.Routing;
+using PyHost.Http.StaticFiles;
 using Xunit;
 
 namespace PyHost.Http.Tests.Routing;
@@ -20,6 +21,31 @@ public sealed class RouteTableTests
 
     private static string? Answer(RouteTable table, string host, string path, string method = "GET") =>
         (table.Match(host, path, method)?.Endpoint as RespondEndpoint)?.Target.Body;
+
+    [Fact]
+    public void ATableServesFilesOnlyWhenSomeRouteIsAStaticOne()
+    {
+        // The listeners give a connection the zero-copy output (about 1 KB while it is open) only when this says so.
+        Assert.False(Table(Site("one", ["one.test"], Route("/", "one")), Site("default", [], Route("/", "fallback"))).ServesFiles);
+        Assert.False(RouteTable.Empty.ServesFiles);
+
+        DirectoryInfo directory = Directory.CreateTempSubdirectory("pyhost-route-files-");
+        try
+        {
+            Assert.True(StaticMount.TryParse($"/static={directory.FullName}", out StaticMount? mount, out string? error), error);
+            using var files = new StaticFileRoute([mount!]);
+            RouteTable withFiles = RouteTable.Build(
+                [Site("app", ["app.test"], Route("/", "app")), Site("assets", ["assets.test"], Route("/static", "files"))],
+                SiteFront.Plain,
+                (_, route) => route.Path == "/static" ? new StaticEndpoint(files, mount!) : new RespondEndpoint((RespondTarget)route.Target!));
+
+            Assert.True(withFiles.ServesFiles);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
 
     [Fact]
     public void AnExactHostBeatsAWildcardAndTheLongestWildcardBeatsAShorterOne()

@@ -12,12 +12,15 @@ namespace PyHost.Http.StaticFiles.ZeroCopy;
 /// </summary>
 internal static class ZeroCopyMiddleware
 {
-    public static ConnectionDelegate Use(ConnectionDelegate next) => connection =>
+    /// <param name="wanted">Asked for each new connection: whether any route serves files now. Where none does, the
+    /// connection goes without the zero-copy output, which costs about 1 KB per open connection (its pipe, its send
+    /// loop); after a reload that adds a static route, new connections get it.</param>
+    public static Func<ConnectionDelegate, ConnectionDelegate> For(Func<bool> wanted) => next => connection =>
     {
         Socket? socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
-        if (socket is null || CleartextHttp2Detection.ChoseHttp2(connection))
+        if (socket is null || !wanted() || CleartextHttp2Detection.ChoseHttp2(connection))
         {
-            return next(connection);   // not a socket of Kestrel's transport, or HTTP/2 frames: nothing to gain
+            return next(connection);   // not a socket of Kestrel's transport, no files to send, or HTTP/2 frames
         }
         return ServeAsync(connection, socket, next);
     };
