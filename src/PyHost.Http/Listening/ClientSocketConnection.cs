@@ -58,13 +58,9 @@ internal sealed class ClientSocketConnection : DefaultConnectionContext, IConnec
 
     private PipeReader Output => Application!.Input;
 
-    /// <summary>Wraps an accepted socket and starts its loops. Both pipes run their continuations inline: with inline
-    /// socket completions, a request goes from the socket to the worker channel on the thread that saw it arrive.</summary>
-    public static ClientSocketConnection Start(Socket socket, MemoryPool<byte> pool, long maxReadBufferBytes, long maxWriteBufferBytes, ILogger log) =>
-        Start(socket, PipeOptionsFor(pool, maxReadBufferBytes, maxWriteBufferBytes), log);
-
-    /// <summary>Wraps an accepted socket with pipes of these options, made once per listener by
-    /// <see cref="PipeOptionsFor"/> (a PipeOptions per pipe and connection would be 144 bytes more per open connection).</summary>
+    /// <summary>Wraps an accepted socket and starts its loops, with pipes of <paramref name="options"/>: made once per
+    /// listener by <see cref="PipeOptionsFor"/> (a PipeOptions per pipe and connection would be 144 bytes more per open
+    /// connection).</summary>
     public static ClientSocketConnection Start(Socket socket, (PipeOptions Input, PipeOptions Output) options, ILogger log)
     {
         var connection = new ClientSocketConnection(socket, options.Input.Pool, new Pipe(options.Input), new Pipe(options.Output), log);
@@ -72,6 +68,8 @@ internal sealed class ClientSocketConnection : DefaultConnectionContext, IConnec
         return connection;
     }
 
+    /// <summary>The options of a connection's two pipes. Both run their continuations inline: with inline socket
+    /// completions, a request goes from the socket to the worker channel on the thread that saw it arrive.</summary>
     public static (PipeOptions Input, PipeOptions Output) PipeOptionsFor(MemoryPool<byte> pool, long maxReadBufferBytes, long maxWriteBufferBytes) =>
         (new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, maxReadBufferBytes, maxReadBufferBytes / 2, useSynchronizationContext: false),
          new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, maxWriteBufferBytes, maxWriteBufferBytes / 2, useSynchronizationContext: false));

@@ -45,8 +45,11 @@ public sealed class ClientSocketConnectionTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private ClientSocketConnection Start() =>
-        ClientSocketConnection.Start(_accepted, _pool, maxReadBufferBytes: 1024 * 1024, maxWriteBufferBytes: 64 * 1024, NullLogger.Instance);
+    private ClientSocketConnection Start() => Start(_accepted, _pool);
+
+    /// <summary>The transport over an accepted socket, with room for 1 MiB read and 64 KiB written.</summary>
+    internal static ClientSocketConnection Start(Socket accepted, MemoryPool<byte> pool) =>
+        ClientSocketConnection.Start(accepted, ClientSocketConnection.PipeOptionsFor(pool, 1024 * 1024, 64 * 1024), NullLogger.Instance);
 
     [Fact]
     public async Task AnUploadArrivesWholeInAFewLargeReads()
@@ -98,7 +101,7 @@ public sealed class ClientSocketConnectionTests : IAsyncLifetime
         Task connecting = client.ConnectAsync(_listener.LocalEndPoint!);
         using Socket accepted = await _listener.AcceptAsync();
         await connecting;
-        await using ClientSocketConnection reset = ClientSocketConnection.Start(accepted, _pool, 1024 * 1024, 64 * 1024, NullLogger.Instance);
+        await using ClientSocketConnection reset = Start(accepted, _pool);
         client.LingerState = new LingerOption(true, 0);
         client.Close();
 
@@ -223,8 +226,7 @@ public sealed class ClientSocketConnectionCloseTests
             AppDomain.CurrentDomain.FirstChanceException += Watch;
             try
             {
-                await using ClientSocketConnection connection =
-                    ClientSocketConnection.Start(server, pool, 1024 * 1024, 64 * 1024, NullLogger.Instance);
+                await using ClientSocketConnection connection = ClientSocketConnectionTests.Start(server, pool);
                 PipeWriter output = connection.Transport.Output;
                 output.Write("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"u8);
                 await output.FlushAsync();
