@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .scenarios import BY_KEY, SCALING_WORKERS, SCENARIOS
+from .scenarios import BY_KEY, IDLE_AFTER_LOAD_SECONDS, SCALING_WORKERS, SCENARIOS
 
 PYHOST = "pyhost"
 MIN_REQUESTS = 100
@@ -87,7 +87,7 @@ class Results:
             return Target(text, "not measured", None, issue)
         front = idle["after_start"]["front_mb"]
         after = idle.get("after_load", {}).get("front_mb")
-        return Target(text, f"{front:.1f} MB after start" + (f" ({after:.1f} MB after the load and 12 s idle)" if after else ""),
+        return Target(text, f"{front:.1f} MB after start" + (f" ({after:.1f} MB after the load and {IDLE_AFTER_LOAD_SECONDS} s idle)" if after else ""),
                       front <= at_most, issue)
 
     def targets_issue_13(self) -> list[Target]:
@@ -368,8 +368,8 @@ class Results:
         if not idle:
             return []
         lines = ["## Memory at idle", "",
-                 "Resident memory 1 s after the server answered its first request, and again after it idled 12 s at the "
-                 "end of its first scenario group. 'Front' is everything but the Python workers (PyHost's Kestrel process, a master, "
+                 "Resident memory 1 s after the server answered its first request, and again after it idled "
+                 f"{IDLE_AFTER_LOAD_SECONDS} s at the end of its first scenario group. 'Front' is everything but the Python workers (PyHost's Kestrel process, a master, "
                  "nginx or Apache). RSS counts pages shared between forked workers once per process.", "",
                  "| server | front MB | workers MB (count) | total MB | front MB after load | total MB after load |",
                  "|---|---|---|---|---|---|"]

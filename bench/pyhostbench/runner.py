@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Callable
 
 from . import load, machine, procs
-from .scenarios import (BY_KEY, OPEN_LOAD_SHARE, SCALING_WORKERS, SCENARIOS, SLOW_EVERY, SLOW_PATH, SLOW_READERS,
-                        SLOW_UPLOADERS, Scenario)
+from .scenarios import (BY_KEY, IDLE_AFTER_LOAD_SECONDS, OPEN_LOAD_SHARE, SCALING_WORKERS, SCENARIOS, SLOW_EVERY,
+                        SLOW_PATH, SLOW_READERS, SLOW_UPLOADERS, Scenario)
 from .servers import BY_NAME, Context, Running, Server, StartFailed
 
 BENCH = Path(__file__).resolve().parent.parent
@@ -29,7 +29,6 @@ APPS = BENCH / "apps"
 SLOW_CLIENTS = 500
 MB = 1024 * 1024
 MIN_WINDOW_REQUESTS = 50  # a warm-up window with fewer requests says nothing about CPU per request
-IDLE_AFTER_LOAD_SECONDS = 12  # how long a server idles after its first scenario group before its memory is read again
 
 
 @dataclass(frozen=True)
@@ -150,7 +149,7 @@ class Bench:
                 self.run_scenario(running, scenario)
             if record_idle:
                 # Idle means quiet for a while: PyHost's front gives the heap a burst grew back after a quiet 5 s
-                # period (IdleMemoryTrim), so 12 s covers its worst case; the same wait for every server.
+                # period (IdleMemoryTrim), so this covers its worst case (two periods); the same wait for every server.
                 time.sleep(IDLE_AFTER_LOAD_SECONDS)
                 self.idle[server.name]["after_load"] = memory(running)
         finally:

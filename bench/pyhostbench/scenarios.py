@@ -68,3 +68,6 @@ SLOW_PATH, SLOW_EVERY, OPEN_LOAD_SHARE = "/slow?ms=50", 50, 0.5
 # The slow-clients scenario (issue 9): how many of each kind.
 SLOW_UPLOADERS, SLOW_READERS = 50, 50
 SCALING_WORKERS = (1, 2, 4)
+
+# How long a server idles after its first scenario group before its memory is read again (bench/run's memory table).
+IDLE_AFTER_LOAD_SECONDS = 12
