@@ -6,11 +6,15 @@ backend's). Runs are interleaved round by round, in a rotating order, because th
 gives each round and the median, with the machine's load average and the share of CPU taken by other processes
 during each run. Not part of `make test`.
 
-    bench/proxy.py [--rounds 3] [--seconds 10] [--connections 16] [--pyhost artifacts/pyhost] [--direct] [--out FILE]
+    bench/proxy.py [--rounds 3] [--seconds 10] [--connections 16] [--pyhost artifacts/pyhost] [--direct] [--post BYTES]
+                   [--out FILE]
 
 --direct also measures each balancer answering a fixed "Hello, World!" by itself (PyHost's `respond` route, nginx's
 `return 200`, HAProxy's `http-request return`) in the same round: the proxied figure less that one is what the
 upstream leg costs each balancer (the client side, parsing and routing being in both).
+
+--post BYTES makes every request a POST with a body of that size (the backend's hello ignores it): the request body's
+way through each balancer.
 
 The PyHost balancer is `pyhost serve -c pyhost.toml` with an [upstream] of the backend and a proxy route to it.
 """
@@ -83,9 +87,14 @@ def machine_busy_ticks() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
+# Set by --post: a wrk script that makes every request a POST with a body of that many bytes.
+WRK_SCRIPT: list[str] = []
+
+
 def wrk(url: str, seconds: float, connections: int) -> tuple[float, int, int]:
     # wrk reads whole seconds only ("10.0s" is refused).
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", *WRK_SCRIPT, url],
+                         capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     failed = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
@@ -232,6 +241,8 @@ def main() -> None:
     parser.add_argument("--backend-workers", type=int, default=2)
     parser.add_argument("--pyhost", type=Path, default=ROOT / "artifacts" / "pyhost")
     parser.add_argument("--direct", action="store_true", help="also measure each balancer answering by itself")
+    parser.add_argument("--post", type=int, default=0, metavar="BYTES",
+                        help="send each request as a POST with a body of this many bytes (with a Content-Length)")
     parser.add_argument("--out", type=Path, default=RESULTS / f"proxy-{datetime.date.today()}.md",
                         help="the report's file (default: bench/results/proxy-DATE.md)")
     args = parser.parse_args()
@@ -239,6 +250,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pyhost-bench-proxy-") as tmp:
         directory = Path(tmp)
         os.chmod(directory, 0o755)
+        if args.post:
+            script = directory / "post.lua"
+            script.write_text(f'wrk.method = "POST"\nwrk.body = string.rep("x", {args.post})\n'
+                              'wrk.headers["Content-Type"] = "application/octet-stream"\n')
+            WRK_SCRIPT[:] = ["-s", str(script)]
         backend_port = free_port()
         backend = start([str(args.pyhost), "serve", "hello:app", "--chdir", str(APPS), "--python", PYTHON,
                          "-w", str(args.backend_workers), "-b", f"127.0.0.1:{backend_port}"], directory / "backend.log")
@@ -291,8 +307,10 @@ def write_report(rows: list[dict], balancers: list[Balancer], args: argparse.Nam
     def median(name: str, key: str) -> float:
         return statistics.median(row[key] for row in rows if row["balancer"] == name)
 
-    lines = [f"# Proxying hello from a second PyHost ({datetime.date.today()})", "",
-             f"`bench/proxy.py --rounds {args.rounds} --seconds {args.seconds} --connections {args.connections}`: wrk "
+    what = f"a POST of {args.post} bytes to hello" if args.post else "hello"
+    post = f" --post {args.post}" if args.post else ""
+    lines = [f"# Proxying {what} from a second PyHost ({datetime.date.today()})", "",
+             f"`bench/proxy.py --rounds {args.rounds} --seconds {args.seconds} --connections {args.connections}{post}`: wrk "
              f"`-t1 -c{args.connections}` through each balancer to one backend PyHost (`hello:app`, {args.backend_workers} workers), "
              "rounds interleaved in a rotating order. CPU per request is the balancer's own processes' user+system time "
              "over the run divided by the requests served. The machine (2 cores) is shared: `load` is the 1-minute load "

@@ -69,7 +69,8 @@ public sealed record UpstreamConfig
     /// <summary>Response statuses that count as a failed request for <see cref="MaxFails"/>.</summary>
     public IReadOnlyList<int> UnhealthyStatus { get; init; } = [502, 503, 504];
 
-    /// <summary>How many other servers an idempotent request without a body is tried on when a connection fails.</summary>
+    /// <summary>How many other servers an idempotent request is tried on when a connection fails, if its body is not
+    /// lost: none, or one of up to 64 KiB read ahead.</summary>
     public int Retries { get; init; } = 2;
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
@@ -114,7 +115,7 @@ public sealed record UpstreamConfig
             { "max_fails", Types.Count(0), "Passive health: this many failed requests in a row (connection errors, timeouts, an unhealthy_status) mark a server down for fail_timeout; 0 = never. nginx: max_fails.", u => u.MaxFails, (u, v) => u with { MaxFails = v } },
             { "fail_timeout", Types.Duration, "How long a server marked down by failed requests is left out. nginx: fail_timeout.", u => u.FailTimeout, (u, v) => u with { FailTimeout = v } },
             { "unhealthy_status", Types.List(Types.Count(500, 599)), "Response statuses that count as failed requests for max_fails.", u => u.UnhealthyStatus, (u, v) => u with { UnhealthyStatus = v } },
-            { "retries", Types.Count(0, 16), "How many other servers an idempotent request without a body (GET, HEAD, ...) is tried on when the connection to one fails. nginx: proxy_next_upstream_tries.", u => u.Retries, (u, v) => u with { Retries = v } },
+            { "retries", Types.Count(0, 16), "How many other servers an idempotent request (GET, HEAD, PUT, DELETE, ...) is tried on when the connection to one fails, if it has no body or one of at most 64 KiB (read whole before it is sent). nginx: proxy_next_upstream_tries.", u => u.Retries, (u, v) => u with { Retries = v } },
             { "connect_timeout", Types.Duration, "Longest wait for a connection to a server; past it the client gets 504. nginx: proxy_connect_timeout.", u => u.ConnectTimeout, (u, v) => u with { ConnectTimeout = v } },
             { "response_timeout", Types.Duration, "Longest wait for the response head, and between two reads of its body; past it the client gets 504 (or a cut response). nginx: proxy_read_timeout.", u => u.ResponseTimeout, (u, v) => u with { ResponseTimeout = v } },
             { "max_connections", Types.Count(0), "Connections to each server at once; requests beyond wait for one. 0 = no limit. nginx: max_conns.", u => u.MaxConnections, (u, v) => u with { MaxConnections = v } },

@@ -10,11 +10,12 @@ namespace PyHost.Http.Proxy;
 
 /// <summary>
 /// A <c>proxy</c> route: sends each request to a server of its upstream, with PyHost's own HTTP/1.1 client
-/// (<see cref="Http1Forwarder"/>) for a request without a body to a plain-HTTP server, with YARP's
-/// <see cref="IHttpForwarder"/> for the rest (request and response bodies stream both ways with back-pressure; Upgrade
-/// and WebSockets pass through, h2 and TLS to the server), retries
-/// an idempotent request without a body on another server when the connection to one fails, tells the passive health
-/// checks how each request went, and answers with the site's 502/503/504 page when no server could.
+/// (<see cref="Http1Forwarder"/>) for a request without a body or with a small one read ahead
+/// (<see cref="BufferedRequestBody"/>) to a plain-HTTP server, with YARP's <see cref="IHttpForwarder"/> for the rest
+/// (request and response bodies stream both ways with back-pressure; Upgrade and WebSockets pass through, h2 and TLS
+/// to the server), retries an idempotent request whose body is not lost on another server when the connection to one
+/// fails, tells the passive health checks how each request went, and answers with the site's 502/503/504 page when no
+/// server could.
 /// </summary>
 public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forwarder, string? stripPrefix, ILogger logger)
 {
@@ -45,8 +46,44 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
 
     private async Task ForwardAsync(HttpContext context, IReadOnlyList<ErrorPageFile> errorPages)
     {
+        HttpRequest request = context.Request;
+        if (!BufferedRequestBody.Fits(request))
+        {
+            await ForwardAsync(context, errorPages, body: null);
+            return;
+        }
+        BufferedRequestBody body;
+        try
+        {
+            body = await BufferedRequestBody.ReadAsync(request);
+        }
+        catch (Exception error) when (error is BadHttpRequestException or IOException or OperationCanceledException
+            or Microsoft.AspNetCore.Connections.ConnectionResetException)
+        {
+            // The client's body broke off or came too slowly: no server has seen the request. A client still there
+            // gets Kestrel's status (400, 408) with a page.
+            if (error is BadHttpRequestException bad && !context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+            {
+                await AnswerAsync(context, errorPages, bad.StatusCode, "The request body could not be read.");
+            }
+            return;
+        }
+        Stream clientBody = request.Body;
+        try
+        {
+            await ForwardAsync(context, errorPages, body);
+        }
+        finally
+        {
+            request.Body = clientBody;
+            body.Dispose();
+        }
+    }
+
+    private async Task ForwardAsync(HttpContext context, IReadOnlyList<ErrorPageFile> errorPages, BufferedRequestBody? body)
+    {
         HttpResponse response = context.Response;
-        bool replayable = IsReplayable(context.Request);
+        bool replayable = IsReplayable(context.Request, body is not null);
         int attempts = 1 + (replayable ? Upstream.Config.Retries : 0);
         List<UpstreamServer>? tried = null;
         UpstreamServer? server = Upstream.Pick(context, []);
@@ -58,12 +95,16 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
-                if (server.Http1Pool is { } pool && Http1Forwarder.Handles(context.Request))
+                if (server.Http1Pool is { } pool && (body is not null || Http1Forwarder.Handles(context.Request)))
                 {
-                    (error, failure) = await Http1Forwarder.SendAsync(context, Upstream, server, pool, StripPrefix);
+                    (error, failure) = await Http1Forwarder.SendAsync(context, Upstream, server, pool, StripPrefix, body?.Bytes ?? default);
                 }
                 else
                 {
+                    if (body is not null)
+                    {
+                        context.Request.Body = body.OpenRead();   // each attempt reads it from its start
+                    }
                     error = await forwarder.SendAsync(context, server.UrlPrefix, server.Invoker, Upstream.RequestConfig,
                         new ProxyRequestTransformer(Upstream, server, StripPrefix));
                     failure = error == ForwarderError.None ? null : context.Features.Get<IForwarderErrorFeature>()?.Exception;
@@ -158,18 +199,14 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
 
     /// <summary>
     /// A request may go to a second server when the first could not take it only if sending it twice is harmless
-    /// (an idempotent method, RFC 9110 §9.2.2) and nothing of it is lost (no body that was already read).
+    /// (an idempotent method) and nothing of it is lost (no body, or one read ahead whole).
     /// </summary>
-    public static bool IsReplayable(HttpRequest request)
-    {
-        bool idempotent = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
-                          || HttpMethods.IsTrace(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsDelete(request.Method);
-        if (!idempotent)
-        {
-            return false;
-        }
-        return HasNoBody(request);
-    }
+    public static bool IsReplayable(HttpRequest request, bool bodyBuffered) => IsIdempotent(request.Method) && (bodyBuffered || HasNoBody(request));
+
+    /// <summary>Methods whose effect is the same sent once or twice, which a client may send again after a failure
+    /// (RFC 9110 §9.2.2).</summary>
+    public static bool IsIdempotent(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)
+        || HttpMethods.IsTrace(method) || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method);
 
     /// <summary>Whether the request has no body: Kestrel says so, or it has neither a length nor a transfer coding.</summary>
     public static bool HasNoBody(HttpRequest request)

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using PyHost.Configuration.Model;
 using PyHost.Http.Forwarding;
+using PyHost.Http.Proxy;
 using PyHost.Http.StaticFiles;
 using PyHost.Http.Tests.Infrastructure;
 
@@ -166,6 +167,26 @@ public sealed class ProxyRouteTests
         Assert.Equal(HttpStatusCode.OK, (await front.Client.PostAsync("/post", new StringContent("x"))).StatusCode);
         using HttpResponseMessage post = await front.Client.PostAsync("/post", new StringContent("x"));
         Assert.Equal(HttpStatusCode.BadGateway, post.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(0)]    // the own HTTP/1.1 client
+    [InlineData(10)]   // a connection limit: YARP's forwarder
+    public async Task APutWithASmallBodyIsRetriedWithItsBodyButALargeOneIsNot(int maxConnections)
+    {
+        await using TestKestrel alive = await EchoAsync("alive");
+        UpstreamConfig upstream = ProxyFront.UpstreamOf($"http://127.0.0.1:{ClosedPort.Find()}", alive.Url) with { MaxFails = 0, MaxConnections = maxConnections };
+        await using ProxyFront front = await ProxyFront.StartAsync(upstream);
+
+        // Round robin: the dead server first, then the live one, for each request.
+        using HttpResponseMessage small = await front.Client.PutAsync("/doc", new StringContent("version 2"));
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+        Assert.EndsWith("body=version 2\n", await small.Content.ReadAsStringAsync());
+        Assert.Contains(front.Logs.Lines, line => line.Contains("PUT /doc: upstream backend server", StringComparison.Ordinal) && line.EndsWith($"retrying on {alive.Url}", StringComparison.Ordinal));
+
+        Assert.Equal(HttpStatusCode.OK, (await front.Client.GetAsync("/")).StatusCode);   // the live server's turn
+        using HttpResponseMessage large = await front.Client.PutAsync("/doc", new StringContent(new string('x', BufferedRequestBody.MaxBytes + 1)));
+        Assert.Equal(HttpStatusCode.BadGateway, large.StatusCode);   // streamed as it came: nothing left to send again
     }
 
     [Fact]

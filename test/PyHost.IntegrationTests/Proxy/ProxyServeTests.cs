@@ -100,6 +100,42 @@ public sealed class ProxyServeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task RequestBodiesOfEverySizeAndFramingArriveWhole()
+    {
+        await using var backend = await Pep3333Server.StartBackendAsync(output);
+        await using var front = await ConfiguredServer.StartAsync(output, $$"""
+            [[listen]]
+            address = "127.0.0.1:{port0}"
+
+            [[site]]
+              [[site.route]]
+              proxy = "http://127.0.0.1:{{backend.Ports[0]}}"
+            """);
+
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{front.Ports[0]}") };
+        // Read ahead and sent with the head by the own client (up to 64 KiB), then streamed through YARP.
+        foreach (int size in new[] { 1, 10_000, 64 * 1024, 64 * 1024 + 1, 300_000 })
+        {
+            byte[] body = new byte[size];
+            new Random(size).NextBytes(body);
+            foreach (bool chunked in new[] { false, true })
+            {
+                HttpContent content = chunked ? new StreamContent(new NonSeekableStream(body)) : new ByteArrayContent(body);
+                using HttpResponseMessage response = await client.PostAsync("/echo-body", content);
+                Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+                byte[] echoed = await response.Content.ReadAsByteArrayAsync();
+                Assert.True(body.SequenceEqual(echoed), $"{size} bytes, chunked: {chunked}: {echoed.Length} came back");
+            }
+        }
+    }
+
+    /// <summary>A body of unknown length, which HttpClient sends chunked.</summary>
+    private sealed class NonSeekableStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+    }
+
+    [Fact]
     public async Task ABackendStoppedWithSigtermDrainsAndTheBalancerFailsNoRequest()
     {
         // Two backends that, on SIGTERM, answer /_pyhost/ready with 503 for 3 s while still serving, then stop.

@@ -8,20 +8,20 @@ using Yarp.ReverseProxy.Forwarder;
 namespace PyHost.Http.Proxy.Http1;
 
 /// <summary>
-/// The proxy's own HTTP/1.1 client for the requests most proxied traffic is: no body, no Upgrade, to a plain-HTTP or
-/// unix-socket server. It writes the request head from Kestrel's parsed request straight into one buffer, parses the
-/// response head straight into Kestrel's response, and copies the body through, on kept-alive connections of its own
-/// pool. YARP's forwarder with HttpClient (which every other request still takes) costs ~25 µs of user time per
-/// proxied request here against nginx's ~5 (bench/results/proxy-cost-2026-11-30-night.md): request and response
-/// message objects, a Uri, header collections copied twice, several async layers. The request PyHost sends is the
-/// same either way: the headers of <see cref="ProxyRequestTransformer"/> (forwarding fields, Host, hop-by-hop fields
-/// dropped).
+/// The proxy's own HTTP/1.1 client for the requests most proxied traffic is: no body or a small one read ahead
+/// (<see cref="BufferedRequestBody"/>), no Upgrade, to a plain-HTTP or unix-socket server. It writes the request head
+/// from Kestrel's parsed request (and the body after it) straight into one buffer, parses the response head straight
+/// into Kestrel's response, and copies the body through, on kept-alive connections of its own pool. YARP's forwarder
+/// with HttpClient (which every other request still takes) costs ~25 µs of user time per proxied request here against
+/// nginx's ~5 (bench/results/proxy-cost-2026-11-30-night.md): request and response message objects, a Uri, header
+/// collections copied twice, several async layers. The request PyHost sends is the same either way: the headers of
+/// <see cref="ProxyRequestTransformer"/> (forwarding fields, Host, hop-by-hop fields dropped).
 /// </summary>
 public static class Http1Forwarder
 {
     private static readonly string[] HopByHop = ["Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "TE", "Trailer", "Upgrade"];
 
-    /// <summary>Whether this request can go this way: no body (so it can be sent again on a fresh connection), not an
+    /// <summary>Whether this request without a body read ahead can go this way: it has no body at all, and is not an
     /// Upgrade or CONNECT.</summary>
     public static bool Handles(HttpRequest request)
     {
@@ -30,9 +30,10 @@ public static class Http1Forwarder
     }
 
     /// <summary>Sends the request and copies the response to the client. The error and exception say what failed, in
-    /// the terms of YARP's forwarder, so that the route handles both the same way.</summary>
+    /// the terms of YARP's forwarder, so that the route handles both the same way.
+    /// <paramref name="body"/> is the request's body read ahead (<see cref="BufferedRequestBody"/>), or empty.</summary>
     public static async ValueTask<(ForwarderError Error, Exception? Failure)> SendAsync(HttpContext context, Upstream upstream, UpstreamServer server,
-        UpstreamConnectionPool pool, string? stripPrefix)
+        UpstreamConnectionPool pool, string? stripPrefix, ReadOnlyMemory<byte> body)
     {
         CancellationToken aborted = context.RequestAborted;
         TimeSpan timeout = upstream.Config.ResponseTimeout;
@@ -42,13 +43,16 @@ public static class Http1Forwarder
         UpstreamConnection? connection = null;
         try
         {
-            int headLength = WriteRequestHead(context, upstream, server, stripPrefix, ref head);
+            int headLength = WriteRequestHead(context, upstream, server, stripPrefix, body, ref head);
+            // A request that must not be sent twice (a POST) is never sent again after a failure, so it takes only a
+            // kept-alive connection that is still open by the look of it (HttpClient checks the same before reuse).
+            bool resendable = ProxyRoute.IsIdempotent(context.Request.Method);
             UpstreamResponseHead? response = null;
             for (bool fresh = false; response is null; fresh = true)
             {
                 try
                 {
-                    connection = await pool.RentAsync(fresh, cancel);
+                    connection = await pool.RentAsync(fresh, checkOpen: !resendable, cancel);
                 }
                 catch (Exception error) when (error is SocketException or UpstreamConnectTimeoutException)
                 {
@@ -60,11 +64,11 @@ public static class Http1Forwarder
                     await connection.Socket.SendAsync(head.AsMemory(0, headLength), SocketFlags.None, cancel);
                     response = await ReadHeadAsync(connection, cancel);
                 }
-                catch (Exception error) when (connection.Reused && !fresh && !aborted.IsCancellationRequested
+                catch (Exception error) when (resendable && connection.Reused && !fresh && !aborted.IsCancellationRequested
                     && error is SocketException or HttpIOException)
                 {
-                    // A kept-alive connection the server closed while it was idle: nothing of the request was taken
-                    // (no answer began), so it goes again on a new connection, as nginx and HttpClient do.
+                    // A kept-alive connection the server closed while it was idle: no answer began, and the method is
+                    // idempotent, so it goes again on a new connection, as nginx and HttpClient do.
                     connection.Dispose();
                     connection = null;
                 }
@@ -264,8 +268,10 @@ public static class Http1Forwarder
         return false;
     }
 
-    /// <summary>The request line and fields, as <see cref="ProxyRequestTransformer"/> has them for YARP.</summary>
-    internal static int WriteRequestHead(HttpContext context, Upstream upstream, UpstreamServer server, string? stripPrefix, ref byte[] buffer)
+    /// <summary>The request line and fields, as <see cref="ProxyRequestTransformer"/> has them for YARP, then the body,
+    /// so that both go in one write.</summary>
+    internal static int WriteRequestHead(HttpContext context, Upstream upstream, UpstreamServer server, string? stripPrefix, ReadOnlyMemory<byte> body,
+        ref byte[] buffer)
     {
         HttpRequest request = context.Request;
         var writer = new HeadWriter(buffer);
@@ -309,13 +315,18 @@ public static class Http1Forwarder
         {
             writer.Field(name, value);
         }
-        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsDelete(request.Method)
+        if (!body.IsEmpty)
+        {
+            writer.Field("Content-Length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        else if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsDelete(request.Method)
             && !HttpMethods.IsOptions(request.Method) && !HttpMethods.IsTrace(request.Method))
         {
             // A POST or PUT without a body says so, as HttpClient does: some servers answer 411 to one without a length.
             writer.Append("Content-Length: 0\r\n");
         }
         writer.Append("\r\n");
+        writer.Append(body.Span);
         buffer = writer.Buffer;
         return writer.Length;
     }
@@ -336,14 +347,26 @@ public static class Http1Forwarder
 
         public void Append(string text)
         {
-            if (Length + text.Length > Buffer.Length)
+            Reserve(text.Length);
+            Length += Encoding.Latin1.GetBytes(text, Buffer.AsSpan(Length));
+        }
+
+        public void Append(ReadOnlySpan<byte> bytes)
+        {
+            Reserve(bytes.Length);
+            bytes.CopyTo(Buffer.AsSpan(Length));
+            Length += bytes.Length;
+        }
+
+        private void Reserve(int more)
+        {
+            if (Length + more > Buffer.Length)
             {
-                byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(Buffer.Length * 2, Length + text.Length));
+                byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(Buffer.Length * 2, Length + more));
                 Buffer.AsSpan(0, Length).CopyTo(larger);
                 ArrayPool<byte>.Shared.Return(Buffer);
                 Buffer = larger;
             }
-            Length += Encoding.Latin1.GetBytes(text, Buffer.AsSpan(Length));
         }
     }
 

@@ -96,14 +96,16 @@ public sealed class UpstreamConnectionPool : IDisposable
         }
     }
 
-    /// <summary>A kept-alive connection, or a new one when none is (or <paramref name="fresh"/>).</summary>
-    public async ValueTask<UpstreamConnection> RentAsync(bool fresh, CancellationToken cancel)
+    /// <summary>A kept-alive connection, or a new one when none is (or <paramref name="fresh"/>). With
+    /// <paramref name="checkOpen"/>, a kept one is first checked for the server's close (or stray bytes) that arrived
+    /// while it was idle, at the cost of a poll(2): for a request that cannot be sent again if the connection fails.</summary>
+    public async ValueTask<UpstreamConnection> RentAsync(bool fresh, bool checkOpen, CancellationToken cancel)
     {
         if (!fresh)
         {
             while (TryPop() is { } kept)
             {
-                if (Stopwatch.GetElapsedTime(kept.IdleSince) < IdleTimeout)
+                if (Stopwatch.GetElapsedTime(kept.IdleSince) < IdleTimeout && !(checkOpen && HasInput(kept.Socket)))
                 {
                     return kept;
                 }
@@ -112,6 +114,20 @@ public sealed class UpstreamConnectionPool : IDisposable
         }
         Socket socket = await UpstreamConnector.ConnectSocketAsync(_address, _endpoint, _connectTimeout, cancel);
         return new UpstreamConnection(socket);
+    }
+
+    /// <summary>An idle connection is readable only when the server closed it (end of stream), reset it, or sent
+    /// bytes no request asked for: none of which it can be used after.</summary>
+    private static bool HasInput(Socket socket)
+    {
+        try
+        {
+            return socket.Poll(0, SelectMode.SelectRead);
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
     }
 
     public void Return(UpstreamConnection connection)

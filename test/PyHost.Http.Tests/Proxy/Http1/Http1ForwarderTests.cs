@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using PyHost.Http.Proxy;
 using PyHost.Http.Proxy.Http1;
 using PyHost.Http.Tests.Infrastructure;
 
@@ -34,6 +35,9 @@ public sealed class Http1ForwarderTests
         public int Connections;
 
         public List<string> Heads { get; } = [];
+
+        /// <summary>The body of each request, as its Content-Length delimits it ("" for none).</summary>
+        public List<string> Bodies { get; } = [];
 
         private async Task AcceptAsync()
         {
@@ -73,10 +77,23 @@ public sealed class Http1ForwarderTests
                         }
                         string head = pending.ToString(0, end + 4);
                         pending.Remove(0, end + 4);
+                        System.Text.RegularExpressions.Match length = System.Text.RegularExpressions.Regex.Match(head, "\r\nContent-Length: (\\d+)\r\n");
+                        int bodyLength = length.Success ? int.Parse(length.Groups[1].Value) : 0;
+                        while (pending.Length < bodyLength)
+                        {
+                            int read = await socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+                            if (read == 0)
+                            {
+                                return;
+                            }
+                            pending.Append(Encoding.Latin1.GetString(buffer, 0, read));
+                        }
                         lock (Heads)
                         {
                             Heads.Add(head);
+                            Bodies.Add(pending.ToString(0, bodyLength));
                         }
+                        pending.Remove(0, bodyLength);
                         await _answer(Interlocked.Increment(ref _requests), head, socket);
                         if (!socket.Connected)
                         {
@@ -316,17 +333,117 @@ public sealed class Http1ForwarderTests
         }
     }
 
-    [Fact]
-    public async Task ARequestWithABodyGoesThroughYarpInstead()
+    [Theory]
+    [InlineData(4)]
+    [InlineData(BufferedRequestBody.MaxBytes)]
+    public async Task ASmallBodyIsReadAheadAndSentWithItsHeadOnTheOwnClient(int size)
     {
         var (front, upstream) = await StartAsync((_, _, socket) => Send(socket, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
         await using (front)
         await using (upstream)
         {
-            using HttpResponseMessage response = await front.Client.PostAsync("/", new StringContent("data"));
+            string data = Body(size);
+            using HttpResponseMessage response = await front.Client.PostAsync("/form", new StringContent(data));
             Assert.Equal("ok", await response.Content.ReadAsStringAsync());
-            Assert.Equal(0, front.Upstream.Servers[0].Http1Pool!.IdleCount);   // HttpClient's pool has that connection
-            Assert.Contains("Content-Length: 4", Assert.Single(upstream.Heads));
+            Assert.Equal(1, front.Upstream.Servers[0].Http1Pool!.IdleCount);   // the own client took it
+            string head = Assert.Single(upstream.Heads);
+            Assert.StartsWith("POST /form HTTP/1.1\r\n", head);
+            Assert.Contains($"\r\nContent-Length: {size}\r\n", head);
+            Assert.Equal(data, Assert.Single(upstream.Bodies));
         }
     }
+
+    [Fact]
+    public async Task ALargerBodyStreamsThroughYarpInstead()
+    {
+        var (front, upstream) = await StartAsync((_, _, socket) => Send(socket, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        await using (front)
+        await using (upstream)
+        {
+            string data = Body(BufferedRequestBody.MaxBytes + 1);
+            using HttpResponseMessage response = await front.Client.PostAsync("/", new StringContent(data));
+            Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+            Assert.Equal(0, front.Upstream.Servers[0].Http1Pool!.IdleCount);   // HttpClient's pool has that connection
+            Assert.Contains($"Content-Length: {data.Length}", Assert.Single(upstream.Heads));
+            Assert.Equal(data, Assert.Single(upstream.Bodies));
+        }
+    }
+
+    [Fact]
+    public async Task APostIsNotSentOnAKeptConnectionTheServerHasClosed()
+    {
+        var (front, upstream) = await StartAsync(async (n, _, socket) =>
+        {
+            await Send(socket, $"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nok {n}");
+            await Task.Delay(50);
+            socket.Close();   // the server's keep-alive timeout, without a word
+        });
+        await using (front)
+        await using (upstream)
+        {
+            Assert.Equal("ok 1", await front.Client.GetStringAsync("/"));
+            await Task.Delay(300);
+            using HttpResponseMessage response = await front.Client.PostAsync("/order", new StringContent("one book"));
+            Assert.Equal("ok 2", await response.Content.ReadAsStringAsync());
+            Assert.Equal(2, upstream.Connections);
+            Assert.Equal(["", "one book"], upstream.Bodies);
+            Assert.DoesNotContain(front.Logs.Lines, line => line.Contains("the client got", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task APostWhoseKeptConnectionFailsIsNotSentAgainButAGetIs()
+    {
+        // The server takes each connection's second request and closes without an answer: for all the proxy can
+        // tell, it may have acted on it.
+        var (front, upstream) = await StartAsync(async (n, head, socket) =>
+        {
+            if (head.Contains("/second", StringComparison.Ordinal))
+            {
+                socket.Close();
+                return;
+            }
+            await Send(socket, $"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nok {n}");
+        });
+        await using (front)
+        await using (upstream)
+        {
+            Assert.Equal("ok 1", await front.Client.GetStringAsync("/first"));
+            using HttpResponseMessage post = await front.Client.PostAsync("/second", new StringContent("pay 10"));
+            Assert.Equal(HttpStatusCode.BadGateway, post.StatusCode);
+            Assert.Single(upstream.Bodies, body => body == "pay 10");   // sent once, not again on a new connection
+
+            Assert.Equal("ok 3", await front.Client.GetStringAsync("/first"));
+            using HttpResponseMessage get = await front.Client.GetAsync("/second");
+            Assert.Equal(HttpStatusCode.BadGateway, get.StatusCode);   // once more on a new connection, which fails too
+            Assert.Equal(2, upstream.Heads.Count(h => h.StartsWith("GET /second ", StringComparison.Ordinal)));
+        }
+    }
+
+    [Fact]
+    public async Task AClientThatLeavesMidBodySendsNothingUpstreamAndTheNextRequestIsServed()
+    {
+        var (front, upstream) = await StartAsync((_, _, socket) => Send(socket, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        await using (front)
+        await using (upstream)
+        {
+            using (var client = new TcpClient())
+            {
+                await client.ConnectAsync(new Uri(front.Url).Host, new Uri(front.Url).Port);
+                await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nonly part"));
+                await Task.Delay(100);
+            }
+            await Task.Delay(100);
+            Assert.Equal("ok", await front.Client.GetStringAsync("/"));
+            Assert.Equal("GET / HTTP/1.1", Assert.Single(upstream.Heads).Split("\r\n")[0]);
+        }
+    }
+
+    private static string Body(int size) => string.Create(size, 0, (span, _) =>
+    {
+        for (int i = 0; i < span.Length; i++)
+        {
+            span[i] = (char)('a' + (i % 26));
+        }
+    });
 }
