@@ -22,7 +22,8 @@ public sealed record RouteConfig
 
     /// <summary>
     /// App routes: read the whole request body before asking for a worker (nginx proxy_request_buffering), so a slow
-    /// upload costs a connection, never a worker. null = true; false streams the body as the app reads it.
+    /// upload costs a connection, never a worker. null = true; false streams the body as the app reads it. Proxy
+    /// routes: read a body of up to 64 KiB whole before sending the request; false streams every body.
     /// </summary>
     public bool? RequestBuffering { get; init; }
 
@@ -94,7 +95,7 @@ public sealed record RouteConfig
             { "respond", Types.Optional(Types.Table(RespondTarget.Table, printInline: true)), "Target: a fixed response, { status = 200, headers = { ... }, body = \"...\" }.", r => r.Target as RespondTarget, (r, v) => r with { Target = v } },
             { "proxy", new ProxyTargetType(), "Target: the servers of [upstream.NAME] (proxy = \"NAME\"), or one server (proxy = \"http://127.0.0.1:9000\", \"unix:/run/app.sock\"), reverse-proxied.", r => r.Target as ProxyTarget, (r, v) => r with { Target = v } },
             { "strip_prefix", Types.Boolean, "With proxy: send the path below the route's prefix (/api/users as /users). Default: the whole path, as nginx's proxy_pass without a URI.", r => r.StripPrefix, (r, v) => r with { StripPrefix = v } },
-            { "request_buffering", Types.OptionalValue(Types.Boolean), "App routes: read the whole request body before a worker is asked for it, so a slow upload costs a connection, never a worker; false streams it to the app as it reads (nginx: proxy_request_buffering).", r => r.RequestBuffering, (r, v) => r with { RequestBuffering = v }, "true" },
+            { "request_buffering", Types.OptionalValue(Types.Boolean), "Read the whole request body before a worker is asked for it, so a slow upload costs a connection, never a worker; false streams it to the app as it reads (nginx: proxy_request_buffering). Proxy routes: bodies of up to 64 KiB with a Content-Length are read whole before they are sent (larger ones always stream); false streams them too.", r => r.RequestBuffering, (r, v) => r with { RequestBuffering = v }, "true" },
             { "response_buffering", Types.OptionalValue(Types.Boolean), "App routes: take the response as fast as the worker makes it and free the worker while a slow client reads; false makes the worker wait for the client. An app turns it off per response with X-Accel-Buffering: no (nginx: proxy_buffering).", r => r.ResponseBuffering, (r, v) => r with { ResponseBuffering = v }, "true" },
             { "max_body_size", Types.OptionalValue(Types.Size), "Largest request body on this route; larger gets 413; 0 = no limit. Default: the site's limit.", r => r.MaxBodySize, (r, v) => r with { MaxBodySize = v }, "the site's limits.max_body_size" },
             { "index", Types.Optional(StaticOptionsConfig.FileNameType), "Static routes: the file served for a directory path, e.g. \"index.html\"; /dir is redirected to /dir/ first.", r => r.StaticOptions?.Index, (r, v) => r with { StaticOptions = r.StaticOptionsOrDefault with { Index = v } }, "none: a directory path gets 404" },

@@ -17,9 +17,12 @@ namespace PyHost.Http.Proxy;
 /// fails, tells the passive health checks how each request went, and answers with the site's 502/503/504 page when no
 /// server could.
 /// </summary>
-public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forwarder, string? stripPrefix, ILogger logger)
+public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forwarder, string? stripPrefix, bool readBodiesAhead, ILogger logger)
 {
     private readonly ILogger _logger = logger;
+
+    /// <summary>Whether small bodies are read whole before the request is sent (the route's request_buffering).</summary>
+    public bool ReadsBodiesAhead { get; } = readBodiesAhead;
 
     public Upstream Upstream { get; } = upstream;
 
@@ -47,7 +50,7 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
     private async Task ForwardAsync(HttpContext context, IReadOnlyList<ErrorPageFile> errorPages)
     {
         HttpRequest request = context.Request;
-        if (!BufferedRequestBody.Fits(request))
+        if (!ReadsBodiesAhead || !BufferedRequestBody.Fits(request))
         {
             await ForwardAsync(context, errorPages, body: null);
             return;

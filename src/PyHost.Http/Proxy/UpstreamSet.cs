@@ -69,7 +69,8 @@ public sealed class UpstreamSet : IAsyncDisposable
         var target = route.Target as ProxyTarget ?? throw new ArgumentException("not a proxy route", nameof(route));
         Upstream upstream = _upstreams[target.Upstream ?? target.Server!.Text];
         string? strip = route.StripPrefix && route.Path != "/" ? route.Path : null;
-        return new ProxyEndpoint(new ProxyRoute(upstream, _forwarder, strip, _loggers.CreateLogger("pyhost.proxy")));
+        return new ProxyEndpoint(new ProxyRoute(upstream, _forwarder, strip, readBodiesAhead: route.RequestBuffering != false,
+            _loggers.CreateLogger("pyhost.proxy")));
     }
 
     /// <summary>Starts every upstream's active health checks.</summary>

@@ -190,6 +190,20 @@ public sealed class ProxyRouteTests
     }
 
     [Fact]
+    public async Task WithRequestBufferingOffASmallBodyStreamsAndIsNotRetried()
+    {
+        await using TestKestrel alive = await EchoAsync("alive");
+        UpstreamConfig upstream = ProxyFront.UpstreamOf($"http://127.0.0.1:{ClosedPort.Find()}", alive.Url) with { MaxFails = 0 };
+        await using ProxyFront front = await ProxyFront.StartAsync(upstream, new RouteConfig { RequestBuffering = false });
+
+        Assert.False(front.Endpoint.Proxy.ReadsBodiesAhead);
+        using HttpResponseMessage put = await front.Client.PutAsync("/doc", new StringContent("version 2"));
+        Assert.Equal(HttpStatusCode.BadGateway, put.StatusCode);   // the body went as it came: nothing left to send again
+        using HttpResponseMessage next = await front.Client.PutAsync("/doc", new StringContent("version 3"));
+        Assert.EndsWith("body=version 3\n", await next.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task AConnectionNotMadeWithinConnectTimeoutIsA504()
     {
         // A listening socket whose queue is full and which never accepts: the kernel drops further SYNs, so a
