@@ -23,22 +23,26 @@ public static class EndpointFactory
                 ?? throw new ServerConfigurationException($"static route {route.Path}: no such directory: {directory.Directory}")),
             RedirectTarget redirect => new RedirectEndpoint(redirect),
             RespondTarget respond => new RespondEndpoint(respond),
-            ProxyTarget => resources.Upstreams.EndpointFor(route),
+            ProxyTarget => resources.Upstreams.EndpointFor(route, MaxBodySizeOf(site, route)),
             _ => throw new ServerConfigurationException($"route {route.Path}: a {route.Target?.Kind ?? "missing"} target cannot be served"),
         };
 
     /// <summary>The route's buffering (on unless it says off) and body limit (the route's, else the site's, else the
     /// built-in default; 0 is no limit).</summary>
-    public static DispatchPolicy PolicyOf(SiteConfig site, RouteConfig route, AppConfig app)
+    public static DispatchPolicy PolicyOf(SiteConfig site, RouteConfig route, AppConfig app) => new()
+    {
+        RequestBuffering = route.RequestBuffering ?? true,
+        ResponseBuffering = route.ResponseBuffering ?? true,
+        MaxRequestBodySize = MaxBodySizeOf(site, route),
+        MaxWebSocketMessageSize = app.WebSocketMaxSize.Bytes,
+    };
+
+    /// <summary>The largest request body the route takes: the route's max_body_size, else the site's, else the built-in
+    /// default; null where it is 0 (no limit).</summary>
+    public static long? MaxBodySizeOf(SiteConfig site, RouteConfig route)
     {
         long limit = (route.MaxBodySize ?? site.Limits.MaxBodySize ?? LimitsConfig.Defaults.MaxBodySize)!.Value.Bytes;
-        return new DispatchPolicy
-        {
-            RequestBuffering = route.RequestBuffering ?? true,
-            ResponseBuffering = route.ResponseBuffering ?? true,
-            MaxRequestBodySize = limit == 0 ? null : limit,
-            MaxWebSocketMessageSize = app.WebSocketMaxSize.Bytes,
-        };
+        return limit == 0 ? null : limit;
     }
 
     /// <summary>A static route's index, fallback, Cache-Control rules, precompressed siblings and range limit, with the

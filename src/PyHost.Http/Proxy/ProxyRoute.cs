@@ -17,12 +17,16 @@ namespace PyHost.Http.Proxy;
 /// fails, tells the passive health checks how each request went, and answers with the site's 502/503/504 page when no
 /// server could.
 /// </summary>
-public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forwarder, string? stripPrefix, bool readBodiesAhead, ILogger logger)
+public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forwarder, string? stripPrefix, bool readBodiesAhead,
+    long? maxRequestBodySize, ILogger logger)
 {
     private readonly ILogger _logger = logger;
 
     /// <summary>Whether small bodies are read whole before the request is sent (the route's request_buffering).</summary>
     public bool ReadsBodiesAhead { get; } = readBodiesAhead;
+
+    /// <summary>The largest request body passed on (the route's or site's max_body_size); null for no limit.</summary>
+    public long? MaxRequestBodySize { get; } = maxRequestBodySize;
 
     public Upstream Upstream { get; } = upstream;
 
@@ -50,6 +54,20 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
     private async Task ForwardAsync(HttpContext context, IReadOnlyList<ErrorPageFile> errorPages)
     {
         HttpRequest request = context.Request;
+        if (MaxRequestBodySize is long limit)
+        {
+            // nginx's client_max_body_size holds for proxied locations too: a body over it never reaches a server.
+            if (request.ContentLength > limit)
+            {
+                await AnswerAsync(context, errorPages, StatusCodes.Status413PayloadTooLarge, "The request body is larger than this server accepts.",
+                    closeConnection: true);   // the body is not read
+                return;
+            }
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            {
+                feature.MaxRequestBodySize = limit;   // a chunked body over it fails with 413 while it is read
+            }
+        }
         if (!ReadsBodiesAhead || !BufferedRequestBody.Fits(request))
         {
             await ForwardAsync(context, errorPages, body: null);
@@ -191,9 +209,14 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
         }
     }
 
-    private static async Task AnswerAsync(HttpContext context, IReadOnlyList<ErrorPageFile> errorPages, int status, string explanation)
+    private static async Task AnswerAsync(HttpContext context, IReadOnlyList<ErrorPageFile> errorPages, int status, string explanation,
+        bool closeConnection = false)
     {
         context.Response.Headers.Clear();
+        if (closeConnection)
+        {
+            context.Response.Headers.Connection = "close";
+        }
         if (ErrorPageFile.For(errorPages, status) is not { } page || await page.TryWriteAsync(context, status) is null)
         {
             await ErrorPages.WriteAsync(context, status, explanation);

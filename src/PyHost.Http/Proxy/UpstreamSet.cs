@@ -64,13 +64,15 @@ public sealed class UpstreamSet : IAsyncDisposable
     }
 
     /// <summary>The endpoint of a route whose target is <c>proxy</c>.</summary>
-    public ProxyEndpoint EndpointFor(RouteConfig route)
+    /// <summary>The endpoint of a proxy route, which answers 413 to a request body over
+    /// <paramref name="maxRequestBodySize"/> (null: no limit) as an app route does.</summary>
+    public ProxyEndpoint EndpointFor(RouteConfig route, long? maxRequestBodySize)
     {
         var target = route.Target as ProxyTarget ?? throw new ArgumentException("not a proxy route", nameof(route));
         Upstream upstream = _upstreams[target.Upstream ?? target.Server!.Text];
         string? strip = route.StripPrefix && route.Path != "/" ? route.Path : null;
         return new ProxyEndpoint(new ProxyRoute(upstream, _forwarder, strip, readBodiesAhead: route.RequestBuffering != false,
-            _loggers.CreateLogger("pyhost.proxy")));
+            maxRequestBodySize, _loggers.CreateLogger("pyhost.proxy")));
     }
 
     /// <summary>Starts every upstream's active health checks.</summary>

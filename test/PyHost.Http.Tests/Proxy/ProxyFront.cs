@@ -41,14 +41,14 @@ public sealed class ProxyFront : IAsyncDisposable
     public long LastBodyBytes { get; private set; }
 
     public static async Task<ProxyFront> StartAsync(UpstreamConfig upstream, RouteConfig? route = null, TrustedProxies? trusted = null,
-        IReadOnlyList<ErrorPageFile>? errorPages = null, TimeProvider? time = null)
+        IReadOnlyList<ErrorPageFile>? errorPages = null, TimeProvider? time = null, long? maxRequestBodySize = null)
     {
         route ??= new RouteConfig();
         route = route with { Target = new ProxyTarget { Upstream = upstream.Name } };
         var config = new PyHostConfig { Upstreams = [upstream], Sites = [new SiteConfig { Routes = [route] }] };
         var logs = new ListLoggerFactory();
         UpstreamSet set = UpstreamSet.Create(config, logs, time);
-        ProxyEndpoint endpoint = set.EndpointFor(route);
+        ProxyEndpoint endpoint = set.EndpointFor(route, maxRequestBodySize);
         ProxyFront? front = null;
         TestKestrel kestrel = await TestKestrel.StartAsync(async context =>
         {

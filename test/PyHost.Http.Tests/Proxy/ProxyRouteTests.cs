@@ -204,6 +204,33 @@ public sealed class ProxyRouteTests
     }
 
     [Fact]
+    public async Task ABodyOverMaxBodySizeIs413AndNeverReachesTheServer()
+    {
+        int reached = 0;
+        await using TestKestrel upstream = await TestKestrel.StartAsync(async context =>
+        {
+            Interlocked.Increment(ref reached);
+            await context.Response.WriteAsync($"got {(await new StreamReader(context.Request.Body).ReadToEndAsync()).Length}");
+        });
+        await using ProxyFront front = await ProxyFront.StartAsync(ProxyFront.UpstreamOf(upstream.Url), maxRequestBodySize: 1000);
+
+        Assert.Equal("got 1000", await (await front.Client.PostAsync("/", new StringContent(new string('x', 1000)))).Content.ReadAsStringAsync());
+
+        using HttpResponseMessage declared = await front.Client.PostAsync("/", new StringContent(new string('x', 1001)));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, declared.StatusCode);
+        Assert.Contains("<h1>413", await declared.Content.ReadAsStringAsync());
+        Assert.True(declared.Headers.ConnectionClose);   // the body was not read
+        Assert.Equal(1, reached);
+
+        // A chunked body streams to the server, and is stopped (the server's request cut) when it passes the limit.
+        var chunked = new StreamContent(new MemoryStream(Encoding.ASCII.GetBytes(new string('x', 5000))));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = chunked };
+        request.Headers.TransferEncodingChunked = true;
+        using HttpResponseMessage streamed = await front.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, streamed.StatusCode);
+    }
+
+    [Fact]
     public async Task AConnectionNotMadeWithinConnectTimeoutIsA504()
     {
         // A listening socket whose queue is full and which never accepts: the kernel drops further SYNs, so a

@@ -129,6 +129,28 @@ public sealed class ProxyServeTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task ABodyOverTheRoutesMaxBodySizeIs413()
+    {
+        await using var backend = await Pep3333Server.StartBackendAsync(output);
+        await using var front = await ConfiguredServer.StartAsync(output, $$"""
+            [[listen]]
+            address = "127.0.0.1:{port0}"
+
+            [[site]]
+              [[site.route]]
+              proxy = "http://127.0.0.1:{{backend.Ports[0]}}"
+              max_body_size = "1KiB"
+            """);
+
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{front.Ports[0]}") };
+        using HttpResponseMessage within = await client.PostAsync("/echo-body", new ByteArrayContent(new byte[1024]));
+        Assert.Equal(1024, (await within.Content.ReadAsByteArrayAsync()).Length);
+        using HttpResponseMessage over = await client.PostAsync("/echo-body", new ByteArrayContent(new byte[1025]));
+        Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, over.StatusCode);
+        Assert.Contains("413", await over.Content.ReadAsStringAsync());
+    }
+
     /// <summary>A body of unknown length, which HttpClient sends chunked.</summary>
     private sealed class NonSeekableStream(byte[] bytes) : MemoryStream(bytes)
     {
