@@ -30,7 +30,7 @@ public sealed class BufferedRequestBody : IDisposable
     /// <summary>Whether the request's body is one to read ahead: a length of at most <see cref="MaxBytes"/>, no
     /// transfer coding, not an Upgrade or CONNECT (whose "body" is a tunnel).</summary>
     public static bool Fits(HttpRequest request) => request.ContentLength is > 0 and <= MaxBytes
-        && !request.Headers.ContainsKey("Transfer-Encoding") && !request.Headers.ContainsKey("Upgrade") && !HttpMethods.IsConnect(request.Method);
+        && !request.Headers.ContainsKey("Transfer-Encoding") && !ProxyRoute.IsTunnel(request);
 
     /// <summary>Reads the whole body. Kestrel throws <see cref="BadHttpRequestException"/> (400 for a body cut short,
     /// 408 for one too slow) and an <see cref="IOException"/> or cancellation when the client leaves.</summary>

@@ -54,9 +54,11 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
     private async Task ForwardAsync(HttpContext context, IReadOnlyList<ErrorPageFile> errorPages)
     {
         HttpRequest request = context.Request;
-        if (MaxRequestBodySize is long limit)
+        if (MaxRequestBodySize is long limit && !IsTunnel(request))
         {
             // nginx's client_max_body_size holds for proxied locations too: a body over it never reaches a server.
+            // What goes through a tunnel (a WebSocket's messages, after Upgrade or an h2 extended CONNECT) is not a
+            // body, and is not limited.
             if (request.ContentLength > limit)
             {
                 await AnswerAsync(context, errorPages, StatusCodes.Status413PayloadTooLarge, "The request body is larger than this server accepts.",
@@ -233,6 +235,9 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
     /// (RFC 9110 §9.2.2).</summary>
     public static bool IsIdempotent(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)
         || HttpMethods.IsTrace(method) || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method);
+
+    /// <summary>An Upgrade or CONNECT request, whose "body" is a tunnel's traffic.</summary>
+    internal static bool IsTunnel(HttpRequest request) => HttpMethods.IsConnect(request.Method) || request.Headers.ContainsKey("Upgrade");
 
     /// <summary>Whether the request has no body: Kestrel says so, or it has neither a length nor a transfer coding.</summary>
     public static bool HasNoBody(HttpRequest request)
