@@ -108,7 +108,33 @@ public sealed record RouteConfig
         AccessConfig.AddKeys(table, "route", r => r.Access, (r, v) => r with { Access = v });
         table.Check(CheckOneTarget);
         table.Check(CheckStaticOptions);
+        table.Check(CheckBodyOptions);
         return table;
+    }
+
+    /// <summary>The kinds of route each body and buffering key acts on; elsewhere it would be silently ignored.</summary>
+    private static readonly (string Key, string[] Kinds, string Hint)[] BodyOptionTargets =
+    [
+        ("request_buffering", ["app", "proxy"], "it acts on app and proxy routes"),
+        ("response_buffering", ["app"], "it acts on app routes; a proxy route streams the server's response with back-pressure"),
+        ("max_body_size", ["app", "cgi", "proxy"], "it acts on app, cgi and proxy routes"),
+    ];
+
+    private static RouteConfig CheckBodyOptions(RouteConfig route, TomlTable node, ReadContext context, string path)
+    {
+        if (route.Target is null)
+        {
+            return route;
+        }
+        foreach ((string key, string[] kinds, string hint) in BodyOptionTargets)
+        {
+            if (node.Entry(key) is { } entry && !kinds.Contains(route.Target.Kind))
+            {
+                context.Diagnostics.Warning(entry.KeyOrigin, ReadContext.Join(path, key),
+                    $"'{key}' has no effect on a {route.Target.Kind} route: ignored", hint);
+            }
+        }
+        return route;
     }
 
     private static RouteConfig CheckOneTarget(RouteConfig route, TomlTable node, ReadContext context, string path)

@@ -94,6 +94,26 @@ public class SiteOptionsReaderTests
         Assert.Contains(expected, OneError($"[[site]]\n[[site.route]]\napp = \"x\"\n{line}\n"));
 
     [Theory]
+    [InlineData("proxy = \"http://127.0.0.1:9000\"", "response_buffering = false",
+        "pyhost.toml:4:1: warning: site[0].route[0].response_buffering: 'response_buffering' has no effect on a proxy route: ignored\n  hint: it acts on app routes; a proxy route streams the server's response with back-pressure")]
+    [InlineData("static = \"public\"", "request_buffering = false", "site[0].route[0].request_buffering: 'request_buffering' has no effect on a static route: ignored")]
+    [InlineData("redirect = { location = \"/new\" }", "max_body_size = \"1m\"", "site[0].route[0].max_body_size: 'max_body_size' has no effect on a redirect route: ignored")]
+    public void BodyOptionsOnARouteTheyDoNotActOnAreWarnings(string target, string line, string expected)
+    {
+        var (config, diagnostics) = TomlTestRead.Read($"[[site]]\n[[site.route]]\n{target}\n{line}\n");
+        Assert.NotNull(config);
+        Assert.Contains(expected, Assert.Single(diagnostics).ToString());
+    }
+
+    [Theory]
+    [InlineData("app = \"x\"", "response_buffering = false")]
+    [InlineData("proxy = \"http://127.0.0.1:9000\"", "request_buffering = false")]
+    [InlineData("proxy = \"http://127.0.0.1:9000\"", "max_body_size = \"1m\"")]
+    [InlineData("cgi = { path = \"cgi-bin\" }", "max_body_size = \"1m\"")]
+    public void BodyOptionsOnARouteTheyActOnAreValid(string target, string line) =>
+        ReadValid($"[[site]]\n[[site.route]]\n{target}\n{line}\n");
+
+    [Theory]
     [InlineData("index = \"../etc/passwd\"", "site[0].route[0].index: \"../etc/passwd\" is not a file name in the directory")]
     [InlineData("max_ranges = 0", "site[0].route[0].max_ranges: 0 is out of range: expected a whole number of at least 1")]
     [InlineData("cache_control = [{ match = \"*.css\" }]", "site[0].route[0].cache_control[0]: a cache_control entry needs 'value'")]
