@@ -103,14 +103,7 @@ public sealed class ProxyServeTests(ITestOutputHelper output)
     public async Task RequestBodiesOfEverySizeAndFramingArriveWhole()
     {
         await using var backend = await Pep3333Server.StartBackendAsync(output);
-        await using var front = await ConfiguredServer.StartAsync(output, $$"""
-            [[listen]]
-            address = "127.0.0.1:{port0}"
-
-            [[site]]
-              [[site.route]]
-              proxy = "http://127.0.0.1:{{backend.Ports[0]}}"
-            """);
+        await using var front = await ProxyToAsync(backend, "");
 
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{front.Ports[0]}") };
         // Read ahead and sent with the head by the own client (up to 64 KiB), then streamed through YARP.
@@ -133,15 +126,7 @@ public sealed class ProxyServeTests(ITestOutputHelper output)
     public async Task ABodyOverTheRoutesMaxBodySizeIs413()
     {
         await using var backend = await Pep3333Server.StartBackendAsync(output);
-        await using var front = await ConfiguredServer.StartAsync(output, $$"""
-            [[listen]]
-            address = "127.0.0.1:{port0}"
-
-            [[site]]
-              [[site.route]]
-              proxy = "http://127.0.0.1:{{backend.Ports[0]}}"
-              max_body_size = "1KiB"
-            """);
+        await using var front = await ProxyToAsync(backend, "max_body_size = \"1KiB\"");
 
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{front.Ports[0]}") };
         using HttpResponseMessage within = await client.PostAsync("/echo-body", new ByteArrayContent(new byte[1024]));
@@ -150,6 +135,17 @@ public sealed class ProxyServeTests(ITestOutputHelper output)
         Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, over.StatusCode);
         Assert.Contains("413", await over.Content.ReadAsStringAsync());
     }
+
+    /// <summary>A balancer whose one route proxies to <paramref name="backend"/>, with the route's other keys.</summary>
+    private Task<ConfiguredServer> ProxyToAsync(ConfiguredServer backend, string routeKeys) => ConfiguredServer.StartAsync(output, $$"""
+        [[listen]]
+        address = "127.0.0.1:{port0}"
+
+        [[site]]
+          [[site.route]]
+          proxy = "http://127.0.0.1:{{backend.Ports[0]}}"
+          {{routeKeys}}
+        """);
 
     /// <summary>A body of unknown length, which HttpClient sends chunked.</summary>
     private sealed class NonSeekableStream(byte[] bytes) : MemoryStream(bytes)

@@ -211,15 +211,18 @@ public sealed class Http1ForwarderTests
         }
     }
 
+    /// <summary>"ok N", then the server's keep-alive timeout closes the connection without a word.</summary>
+    private static async Task AnswersThenClosesWhileIdle(int n, string head, Socket socket)
+    {
+        await Send(socket, $"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nok {n}");
+        await Task.Delay(50);
+        socket.Close();
+    }
+
     [Fact]
     public async Task AKeptConnectionTheServerClosedWhileIdleIsReplacedWithoutAnError()
     {
-        var (front, upstream) = await StartAsync(async (n, _, socket) =>
-        {
-            await Send(socket, $"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nok {n}");
-            await Task.Delay(50);
-            socket.Close();   // the server's keep-alive timeout, without a word
-        });
+        var (front, upstream) = await StartAsync(AnswersThenClosesWhileIdle);
         await using (front)
         await using (upstream)
         {
@@ -372,12 +375,7 @@ public sealed class Http1ForwarderTests
     [Fact]
     public async Task APostIsNotSentOnAKeptConnectionTheServerHasClosed()
     {
-        var (front, upstream) = await StartAsync(async (n, _, socket) =>
-        {
-            await Send(socket, $"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nok {n}");
-            await Task.Delay(50);
-            socket.Close();   // the server's keep-alive timeout, without a word
-        });
+        var (front, upstream) = await StartAsync(AnswersThenClosesWhileIdle);
         await using (front)
         await using (upstream)
         {
