@@ -65,9 +65,11 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
                     closeConnection: true);   // the body is not read
                 return;
             }
-            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            // A body of unknown length (chunked, or HTTP/2 without content-length) fails with 413 while it is read.
+            if (request.ContentLength is null && !HasNoBody(request)
+                && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
             {
-                feature.MaxRequestBodySize = limit;   // a chunked body over it fails with 413 while it is read
+                feature.MaxRequestBodySize = limit;
             }
         }
         if (!ReadsBodiesAhead || !BufferedRequestBody.Fits(request))
