@@ -15,7 +15,7 @@ namespace PyHost.Http.Proxy;
 /// (request and response bodies stream both ways with back-pressure; Upgrade and WebSockets pass through, h2 and TLS
 /// to the server), retries an idempotent request whose body is not lost on another server when the connection to one
 /// fails, tells the passive health checks how each request went, and answers with the site's 502/503/504 page when no
-/// server could.
+/// server could (413 for a body over max_body_size, which no server sees).
 /// </summary>
 public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forwarder, string? stripPrefix, bool readBodiesAhead,
     long? maxRequestBodySize, ILogger logger)

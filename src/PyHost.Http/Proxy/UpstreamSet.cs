@@ -63,8 +63,7 @@ public sealed class UpstreamSet : IAsyncDisposable
         return set;
     }
 
-    /// <summary>The endpoint of a route whose target is <c>proxy</c>.</summary>
-    /// <summary>The endpoint of a proxy route, which answers 413 to a request body over
+    /// <summary>The endpoint of a route whose target is <c>proxy</c>, which answers 413 to a request body over
     /// <paramref name="maxRequestBodySize"/> (null: no limit) as an app route does.</summary>
     public ProxyEndpoint EndpointFor(RouteConfig route, long? maxRequestBodySize)
     {
