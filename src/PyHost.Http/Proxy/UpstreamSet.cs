@@ -16,16 +16,11 @@ namespace PyHost.Http.Proxy;
 public sealed class UpstreamSet : IAsyncDisposable
 {
     private readonly Dictionary<string, Upstream> _upstreams = new(StringComparer.Ordinal);
-    private readonly ServiceProvider _services;
-    private readonly IHttpForwarder _forwarder;
     private readonly ILoggerFactory _loggers;
+    private ServiceProvider? _services;
+    private IHttpForwarder? _forwarder;
 
-    private UpstreamSet(ILoggerFactory loggers, ServiceProvider services)
-    {
-        _loggers = loggers;
-        _services = services;
-        _forwarder = services.GetRequiredService<IHttpForwarder>();
-    }
+    private UpstreamSet(ILoggerFactory loggers) => _loggers = loggers;
 
     public IEnumerable<Upstream> Upstreams => _upstreams.Values;
 
@@ -34,10 +29,7 @@ public sealed class UpstreamSet : IAsyncDisposable
     /// same servers (by upstream name and address) here.</param>
     public static UpstreamSet Create(PyHostConfig config, ILoggerFactory loggers, TimeProvider? time = null, UpstreamSet? previous = null)
     {
-        // YARP's forwarder, alone: its own logging stays silent (it logs every failed request with a stack trace);
-        // PyHost says what happened in its own words.
-        ServiceProvider services = new ServiceCollection().AddLogging().AddHttpForwarder().BuildServiceProvider();
-        var set = new UpstreamSet(loggers, services);
+        var set = new UpstreamSet(loggers);
         ILogger logger = loggers.CreateLogger("pyhost.proxy");
         foreach (UpstreamConfig upstream in config.Upstreams)
         {
@@ -49,6 +41,14 @@ public sealed class UpstreamSet : IAsyncDisposable
             {
                 set._upstreams[server.Text] = new Upstream(UpstreamConfig.ForOneServer(server), logger, time);
             }
+        }
+        if (set._upstreams.Count > 0)
+        {
+            // YARP's forwarder, alone: its own logging stays silent (it logs every failed request with a stack trace);
+            // PyHost says what happened in its own words. Made only where some route proxies: a server without one
+            // neither builds it nor keeps it in memory.
+            set._services = new ServiceCollection().AddLogging().AddHttpForwarder().BuildServiceProvider();
+            set._forwarder = set._services.GetRequiredService<IHttpForwarder>();
         }
         if (previous is not null)
         {
@@ -70,7 +70,7 @@ public sealed class UpstreamSet : IAsyncDisposable
         var target = route.Target as ProxyTarget ?? throw new ArgumentException("not a proxy route", nameof(route));
         Upstream upstream = _upstreams[target.Upstream ?? target.Server!.Text];
         string? strip = route.StripPrefix && route.Path != "/" ? route.Path : null;
-        return new ProxyEndpoint(new ProxyRoute(upstream, _forwarder, strip, readBodiesAhead: route.RequestBuffering != false,
+        return new ProxyEndpoint(new ProxyRoute(upstream, _forwarder!, strip, readBodiesAhead: route.RequestBuffering != false,
             maxRequestBodySize, _loggers.CreateLogger("pyhost.proxy")));
     }
 
@@ -102,6 +102,9 @@ public sealed class UpstreamSet : IAsyncDisposable
         {
             await upstream.DisposeAsync();
         }
-        await _services.DisposeAsync();
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
+        }
     }
 }
