@@ -14,6 +14,8 @@ public static class ProxyErrors
             {
                 case UpstreamConnectTimeoutException timeout:
                     return timeout.Message;
+                case NotSentAgainException notSent:
+                    return $"{Describe(notSent.InnerException)} on a kept-alive connection, and a {notSent.Method} is not sent twice";
                 case SocketException socket:
                     return socket.SocketErrorCode switch
                     {
@@ -64,4 +66,11 @@ public static class ProxyErrors
         }
         return false;
     }
+}
+
+/// <summary>A request that must not be sent twice (RFC 9110 §9.2.2: a POST, a PATCH) failed on a reused connection after
+/// it was sent: the server may have acted on it, so it is not sent again on a new one.</summary>
+public sealed class NotSentAgainException(string method, Exception inner) : IOException(inner.Message, inner)
+{
+    public string Method { get; } = method;
 }

@@ -72,6 +72,10 @@ public static class Http1Forwarder
                     connection.Dispose();
                     connection = null;
                 }
+                catch (Exception error) when (!resendable && connection.Reused && error is SocketException or HttpIOException)
+                {
+                    throw new NotSentAgainException(context.Request.Method, error);
+                }
             }
             bool reusable = await CopyResponseAsync(context, upstream, server, connection!, response, deadline, timeout, cancel);
             if (reusable)

@@ -410,6 +410,9 @@ public sealed class Http1ForwarderTests
             using HttpResponseMessage post = await front.Client.PostAsync("/second", new StringContent("pay 10"));
             Assert.Equal(HttpStatusCode.BadGateway, post.StatusCode);
             Assert.Single(upstream.Bodies, body => body == "pay 10");   // sent once, not again on a new connection
+            Assert.Contains(front.Logs.Lines, line => line.Contains(
+                "the server closed the connection before it answered on a kept-alive connection, and a POST is not sent twice; the client got 502",
+                StringComparison.Ordinal));
 
             Assert.Equal("ok 3", await front.Client.GetStringAsync("/first"));
             using HttpResponseMessage get = await front.Client.GetAsync("/second");
