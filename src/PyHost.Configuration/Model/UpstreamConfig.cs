@@ -118,7 +118,7 @@ public sealed record UpstreamConfig
             { "retries", Types.Count(0, 16), "How many other servers an idempotent request (GET, HEAD, PUT, DELETE, ...) is tried on when the connection to one fails, if it has no body or one of at most 64 KiB (read whole before it is sent). nginx: proxy_next_upstream_tries.", u => u.Retries, (u, v) => u with { Retries = v } },
             { "connect_timeout", Types.Duration, "Longest wait for a connection to a server; past it the client gets 504. nginx: proxy_connect_timeout.", u => u.ConnectTimeout, (u, v) => u with { ConnectTimeout = v } },
             { "response_timeout", Types.Duration, "Longest wait for the response head, and between two reads of its body; past it the client gets 504 (or a cut response). nginx: proxy_read_timeout.", u => u.ResponseTimeout, (u, v) => u with { ResponseTimeout = v } },
-            { "max_connections", Types.Count(0), "Connections to each server at once; requests beyond wait for one. 0 = no limit. nginx: max_conns.", u => u.MaxConnections, (u, v) => u with { MaxConnections = v } },
+            { "max_connections", Types.Count(0), "Busy connections to each server at once (one request each); requests beyond wait for one. Idle kept-alive connections are not counted. 0 = no limit. nginx: max_conns.", u => u.MaxConnections, (u, v) => u with { MaxConnections = v } },
             { "protocol", Types.Choice(("h1", HttpProtocol.Http1), ("h2", HttpProtocol.Http2)), "HTTP version to the servers: \"h1\", or \"h2\" (by ALPN over https, prior knowledge over http).", u => u.Protocol, (u, v) => u with { Protocol = v } },
             { "preserve_host", Types.Boolean, "Send the client's Host header (true), or the server's host:port (false, nginx's default).", u => u.PreserveHost, (u, v) => u with { PreserveHost = v } },
             { "forwarded_headers", Types.Choice(("x-forwarded", ForwardedHeadersToSend.XForwarded), ("forwarded", ForwardedHeadersToSend.Forwarded), ("both", ForwardedHeadersToSend.Both), ("none", ForwardedHeadersToSend.None)), "Which headers name the client to the servers: \"x-forwarded\" (X-Forwarded-For/-Proto/-Host), \"forwarded\" (RFC 7239), \"both\" or \"none\". From a peer in forwarded_allow_ips the chain it sent is extended; from any other peer it is replaced.", u => u.ForwardedHeaders, (u, v) => u with { ForwardedHeaders = v } },
@@ -162,7 +162,7 @@ public sealed record UpstreamServerConfig
         {
             { "address", new UpstreamAddressType(), "\"http://HOST:PORT\", \"https://HOST:PORT\", \"HOST:PORT\" or \"unix:PATH\". Required.", s => s.Address, (s, v) => s with { Address = v }, "required" },
             { "weight", Types.Count(1, 1000), "Its share of requests relative to the other servers. nginx: weight.", s => s.Weight, (s, v) => s with { Weight = v } },
-            { "max_connections", Types.OptionalValue(Types.Count(0)), "Connections to this server at once; 0 = no limit. Default: the upstream's max_connections.", s => s.MaxConnections, (s, v) => s with { MaxConnections = v }, "the upstream's max_connections" },
+            { "max_connections", Types.OptionalValue(Types.Count(0)), "Busy connections to this server at once; 0 = no limit. Default: the upstream's max_connections.", s => s.MaxConnections, (s, v) => s with { MaxConnections = v }, "the upstream's max_connections" },
         };
         table.Check((server, node, context, path) =>
         {

@@ -118,8 +118,14 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
         {
             server.RequestStarted();
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            bool slotTaken = false;
             try
             {
+                if (server.RequestSlots is { } slots)
+                {
+                    await slots.WaitAsync(context.RequestAborted);
+                    slotTaken = true;
+                }
                 if (server.Http1Pool is { } pool && (body is not null || Http1Forwarder.Handles(context.Request)))
                 {
                     (error, failure) = await Http1Forwarder.SendAsync(context, Upstream, server, pool, StripPrefix, body?.Bytes ?? default);
@@ -135,8 +141,16 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
                     failure = error == ForwarderError.None ? null : context.Features.Get<IForwarderErrorFeature>()?.Exception;
                 }
             }
+            catch (OperationCanceledException) when (!slotTaken && context.RequestAborted.IsCancellationRequested)
+            {
+                return;   // the client left while the request waited for a connection to the server
+            }
             finally
             {
+                if (slotTaken)
+                {
+                    server.RequestSlots!.Release();
+                }
                 server.RequestEnded();
             }
             if (error == ForwarderError.None)

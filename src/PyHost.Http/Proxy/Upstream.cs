@@ -34,9 +34,9 @@ public sealed partial class Upstream : IHealthObserver, IAsyncDisposable
             var handler = UpstreamConnector.CreateHandler(server.Address, config.ConnectTimeout, maxConnections);
             var health = new ServerHealth(server.Address.Text, check?.HealthyThreshold ?? 1, check?.UnhealthyThreshold ?? 1,
                 config.MaxFails, config.FailTimeout, time, this);
-            // PyHost's own HTTP/1.1 client for requests without a body (Http1Forwarder), where one pool is enough: a
-            // connection limit must count every connection, and h2 and TLS to the server are HttpClient's.
-            bool ownClient = config.Protocol == PyHost.Configuration.Model.HttpProtocol.Http1 && server.Address.Scheme == "http" && maxConnections == 0;
+            // PyHost's own HTTP/1.1 client for most requests (Http1Forwarder); h2 and TLS to the server are
+            // HttpClient's. A connection limit counts the requests of both (UpstreamServer.RequestSlots).
+            bool ownClient = config.Protocol == PyHost.Configuration.Model.HttpProtocol.Http1 && server.Address.Scheme == "http";
             return new UpstreamServer(server, maxConnections, new HttpMessageInvoker(handler), health,
                 ownClient ? new UpstreamConnectionPool(server.Address, config.ConnectTimeout) : null);
         }).ToArray();

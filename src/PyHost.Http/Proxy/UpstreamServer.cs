@@ -23,6 +23,7 @@ public sealed class UpstreamServer : IDisposable
         HostField = config.Address.HostField;   // read for every proxied request: made once
         Weight = config.Weight;
         MaxConnections = maxConnections;
+        RequestSlots = maxConnections > 0 ? new SemaphoreSlim(maxConnections, maxConnections) : null;
         Invoker = invoker;
         Health = health;
         Id = StableId(config.Address);
@@ -40,11 +41,17 @@ public sealed class UpstreamServer : IDisposable
     /// <summary>0 = no limit.</summary>
     public int MaxConnections { get; }
 
+    /// <summary>
+    /// With max_connections: one slot per request being sent to the server, by either client (the own HTTP/1.1 one
+    /// or YARP's), so that at most that many connections are busy at once, as nginx's max_conns counts them
+    /// (kept-alive idle ones aside). A request beyond waits for a slot. Null without a limit.
+    /// </summary>
+    public SemaphoreSlim? RequestSlots { get; }
+
     public HttpMessageInvoker Invoker { get; }
 
-    /// <summary>The kept-alive connections of <see cref="Http1Forwarder"/>, which sends most requests without a body;
-    /// null where every request goes through YARP (h2 or TLS to the server, or a connection limit: one pool then
-    /// counts every connection).</summary>
+    /// <summary>The kept-alive connections of <see cref="Http1Forwarder"/>, which sends most requests; null where
+    /// every request goes through YARP (h2 or TLS to the server).</summary>
     public UpstreamConnectionPool? Http1Pool { get; }
 
     /// <summary>The Host field for this server when the client's is not passed on (preserve_host = false).</summary>
@@ -73,6 +80,7 @@ public sealed class UpstreamServer : IDisposable
     {
         Invoker.Dispose();
         Http1Pool?.Dispose();
+        RequestSlots?.Dispose();
     }
 
     private static string StableId(UpstreamAddress address)

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using PyHost.Configuration.Model;
 using PyHost.Http.Forwarding;
 using PyHost.Http.Proxy;
@@ -15,7 +16,8 @@ namespace PyHost.Http.Tests.Proxy;
 public sealed class ProxyRouteTests
 {
     /// <summary>An upstream that answers with what it received: method, target, Host and the forwarding headers, and the body.</summary>
-    private static Task<TestKestrel> EchoAsync(string name = "echo", string? unixSocket = null) => TestKestrel.StartAsync(async context =>
+    private static Task<TestKestrel> EchoAsync(string name = "echo", string? unixSocket = null, HttpProtocols protocols = HttpProtocols.Http1) =>
+        TestKestrel.StartAsync(async context =>
     {
         HttpRequest request = context.Request;
         string body = await new StreamReader(request.Body).ReadToEndAsync();
@@ -25,7 +27,7 @@ public sealed class ProxyRouteTests
             $"{request.Method} {context.Features.Get<IHttpRequestFeature>()!.RawTarget}\n" +
             $"host={request.Headers.Host}\nxff={request.Headers["X-Forwarded-For"]}\nxfp={request.Headers["X-Forwarded-Proto"]}\n" +
             $"xfh={request.Headers["X-Forwarded-Host"]}\nforwarded={request.Headers["Forwarded"]}\nsecret={request.Headers["X-Secret"]}\nbody={body}\n");
-    }, unixSocket);
+    }, unixSocket, protocols: protocols);
 
     [Fact]
     public async Task TheRequestReachesTheServerAsSentAndTheAnswerComesBack()
@@ -170,13 +172,17 @@ public sealed class ProxyRouteTests
     }
 
     [Theory]
-    [InlineData(0)]    // the own HTTP/1.1 client
-    [InlineData(10)]   // a connection limit: YARP's forwarder
-    public async Task APutWithASmallBodyIsRetriedWithItsBodyButALargeOneIsNot(int maxConnections)
+    [InlineData(false)]   // the own HTTP/1.1 client
+    [InlineData(true)]    // h2c to the servers: YARP's forwarder
+    public async Task APutWithASmallBodyIsRetriedWithItsBodyButALargeOneIsNot(bool h2)
     {
-        await using TestKestrel alive = await EchoAsync("alive");
-        UpstreamConfig upstream = ProxyFront.UpstreamOf($"http://127.0.0.1:{ClosedPort.Find()}", alive.Url) with { MaxFails = 0, MaxConnections = maxConnections };
+        await using TestKestrel alive = await EchoAsync("alive", protocols: h2 ? HttpProtocols.Http2 : HttpProtocols.Http1);
+        UpstreamConfig upstream = ProxyFront.UpstreamOf($"http://127.0.0.1:{ClosedPort.Find()}", alive.Url) with
+        {
+            MaxFails = 0, Protocol = h2 ? PyHost.Configuration.Model.HttpProtocol.Http2 : PyHost.Configuration.Model.HttpProtocol.Http1,
+        };
         await using ProxyFront front = await ProxyFront.StartAsync(upstream);
+        Assert.Equal(h2, front.Upstream.Servers[1].Http1Pool is null);
 
         // Round robin: the dead server first, then the live one, for each request.
         using HttpResponseMessage small = await front.Client.PutAsync("/doc", new StringContent("version 2"));

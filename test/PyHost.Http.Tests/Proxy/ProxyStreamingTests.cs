@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using PyHost.Http.Proxy;
 using PyHost.Http.Tests.Infrastructure;
 
 namespace PyHost.Http.Tests.Proxy;
@@ -181,8 +182,31 @@ public sealed class ProxyStreamingTests
             await context.Response.WriteAsync("done");
         });
         await using ProxyFront front = await ProxyFront.StartAsync(ProxyFront.UpstreamOf(upstream.Url) with { MaxConnections = 2 });
+        UpstreamServer server = front.Upstream.Servers[0];
+        Assert.NotNull(server.Http1Pool);   // GETs take the own client; bodies over 64 KiB stream through YARP
 
-        Task<HttpResponseMessage>[] requests = Enumerable.Range(0, 5).Select(_ => front.Client.GetAsync("/")).ToArray();
+        // A request that gives up while it waits for a slot leaves none taken.
+        using (var impatient = new CancellationTokenSource())
+        {
+            Task<HttpResponseMessage>[] first = [front.Client.GetAsync("/"), front.Client.GetAsync("/")];
+            await Eventually.TrueAsync(() => Volatile.Read(ref running) == 2, TimeSpan.FromSeconds(20));
+            Task<HttpResponseMessage> waiting = front.Client.GetAsync("/", impatient.Token);
+            await Task.Delay(200);
+            impatient.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+            release.SetResult();
+            Assert.All(await Task.WhenAll(first), response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+            await Eventually.TrueAsync(() => server.RequestSlots!.CurrentCount == 2, TimeSpan.FromSeconds(10));
+        }
+
+        release = new TaskCompletionSource();
+        Interlocked.Exchange(ref most, 0);
+        HttpContent Large() => new ByteArrayContent(new byte[100_000]);
+        Task<HttpResponseMessage>[] requests =
+        [
+            front.Client.GetAsync("/"), front.Client.PostAsync("/", Large()), front.Client.GetAsync("/"), front.Client.PostAsync("/", Large()),
+            front.Client.GetAsync("/"),
+        ];
         await Eventually.TrueAsync(() => Volatile.Read(ref running) == 2, TimeSpan.FromSeconds(20));
         await Task.Delay(300);   // time for a third to arrive, were it let through
         Assert.Equal(2, Volatile.Read(ref most));
@@ -191,6 +215,7 @@ public sealed class ProxyStreamingTests
 
         Assert.All(responses, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
         Assert.Equal(2, most);
+        Assert.Equal(2, server.RequestSlots!.CurrentCount);
     }
 
     private static void InterlockedMax(ref int target, int value)
