@@ -130,7 +130,7 @@ public abstract class DjangoScenarios<TServers>(TServers servers, CompatibilityM
             string[] lines = [.. Enumerable.Range(1, 5).Select(line => $"line {line} of 5\n")];
             if (SyncGeneratorsStream)
             {
-                StreamAssert.ArrivedOneByOne(await browser.StreamAsync("/stream/?lines=5"), lines, pause: TimeSpan.FromSeconds(0.2));
+                await StreamAssert.ArrivesOneByOneAsync(browser, "/stream/?lines=5", lines, pause: TimeSpan.FromSeconds(0.2));
             }
             else
             {

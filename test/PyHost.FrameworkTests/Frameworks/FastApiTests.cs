@@ -69,8 +69,8 @@ public sealed class FastApiTests(FastApiServers servers, CompatibilityMatrix mat
         "StreamingResponse: lines read one by one as the generator yields them",
         async browser =>
         {
-            StreamedResponse streamed = await browser.StreamAsync("/report?lines=4");
-            StreamAssert.ArrivedOneByOne(streamed, [.. Enumerable.Range(1, 4).Select(line => $"line {line} of 4\n")], pause: TimeSpan.FromSeconds(0.15));
+            await StreamAssert.ArrivesOneByOneAsync(browser, "/report?lines=4", [.. Enumerable.Range(1, 4).Select(line => $"line {line} of 4\n")],
+                pause: TimeSpan.FromSeconds(0.15));
         });
 
     [Fact]

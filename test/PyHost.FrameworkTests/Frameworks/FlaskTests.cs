@@ -68,8 +68,8 @@ public sealed class FlaskTests(FlaskServers servers, CompatibilityMatrix matrix,
         "stream_with_context: a generator that reads request.args, read chunk by chunk",
         async browser =>
         {
-            StreamedResponse streamed = await browser.StreamAsync("/files/stream?lines=4&prefix=row");
-            StreamAssert.ArrivedOneByOne(streamed, [.. Enumerable.Range(1, 4).Select(line => $"row {line} of 4\n")], pause: TimeSpan.FromSeconds(0.2));
+            await StreamAssert.ArrivesOneByOneAsync(browser, "/files/stream?lines=4&prefix=row", [.. Enumerable.Range(1, 4).Select(line => $"row {line} of 4\n")],
+                pause: TimeSpan.FromSeconds(0.2));
         });
 
     [Fact]

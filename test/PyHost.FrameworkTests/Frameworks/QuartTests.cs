@@ -39,8 +39,7 @@ public sealed class QuartTests(QuartServers servers, CompatibilityMatrix matrix,
         "a response from an async generator, read chunk by chunk",
         async browser =>
         {
-            StreamedResponse streamed = await browser.StreamAsync("/countdown/3");
-            StreamAssert.ArrivedOneByOne(streamed, ["3...\n", "2...\n", "1...\n", "liftoff\n"], pause: TimeSpan.FromSeconds(0.15));
+            await StreamAssert.ArrivesOneByOneAsync(browser, "/countdown/3", ["3...\n", "2...\n", "1...\n", "liftoff\n"], pause: TimeSpan.FromSeconds(0.15));
         });
 
     [Fact]

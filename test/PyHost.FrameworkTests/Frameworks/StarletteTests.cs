@@ -46,8 +46,8 @@ public sealed class StarletteTests(StarletteServers servers, CompatibilityMatrix
         "server-sent events: text/event-stream, each event read as it is sent",
         async browser =>
         {
-            StreamedResponse streamed = await browser.StreamAsync("/events?count=4");
+            StreamedResponse streamed = await StreamAssert.ArrivesOneByOneAsync(browser, "/events?count=4",
+                [.. Enumerable.Range(0, 4).Select(n => $"id: {n}\nevent: tick\ndata: {{\"n\": {n}}}\n\n")], pause: TimeSpan.FromSeconds(0.15));
             Assert.Equal("text/event-stream; charset=utf-8", streamed.Head.Header("Content-Type"));
-            StreamAssert.ArrivedOneByOne(streamed, [.. Enumerable.Range(0, 4).Select(n => $"id: {n}\nevent: tick\ndata: {{\"n\": {n}}}\n\n")], pause: TimeSpan.FromSeconds(0.15));
         });
 }
