@@ -113,11 +113,11 @@ public sealed record RouteConfig
     }
 
     /// <summary>The kinds of route each body and buffering key acts on; elsewhere it would be silently ignored.</summary>
-    private static readonly (string Key, string[] Kinds, string Hint)[] BodyOptionTargets =
+    private static readonly (string Key, string[] Kinds, string? Why)[] BodyOptionTargets =
     [
-        ("request_buffering", ["app", "proxy"], "it acts on app and proxy routes"),
-        ("response_buffering", ["app"], "it acts on app routes; a proxy route streams the server's response with back-pressure"),
-        ("max_body_size", ["app", "cgi", "proxy"], "it acts on app, cgi and proxy routes"),
+        ("request_buffering", ["app", "proxy"], null),
+        ("response_buffering", ["app"], "a proxy route streams the server's response with back-pressure"),
+        ("max_body_size", ["app", "cgi", "proxy"], null),
     ];
 
     private static RouteConfig CheckBodyOptions(RouteConfig route, TomlTable node, ReadContext context, string path)
@@ -126,12 +126,13 @@ public sealed record RouteConfig
         {
             return route;
         }
-        foreach ((string key, string[] kinds, string hint) in BodyOptionTargets)
+        foreach ((string key, string[] kinds, string? why) in BodyOptionTargets)
         {
             if (node.Entry(key) is { } entry && !kinds.Contains(route.Target.Kind))
             {
+                string actsOn = kinds.Length == 1 ? kinds[0] : $"{string.Join(", ", kinds[..^1])} and {kinds[^1]}";
                 context.Diagnostics.Warning(entry.KeyOrigin, ReadContext.Join(path, key),
-                    $"'{key}' has no effect on a {route.Target.Kind} route: ignored", hint);
+                    $"'{key}' has no effect on a {route.Target.Kind} route: ignored", $"it acts on {actsOn} routes" + (why is null ? "" : $"; {why}"));
             }
         }
         return route;

@@ -44,14 +44,10 @@ public sealed partial class CgiRoute(ILoggerFactory loggers)
         {
             return await WritePageAsync(context, status, refusal!);
         }
-        if (context.Request.ContentLength > policy.MaxRequestBodySize)
+        if (!RequestBodyLimit.Admits(context, policy.MaxRequestBodySize))
         {
             context.Response.Headers.Connection = "close";
             return await WritePageAsync(context, 413, "The request body is larger than this server accepts.");
-        }
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = policy.MaxRequestBodySize;   // a chunked body over the limit fails while it is read
         }
         var invocation = new CgiInvocation(script.FilePath, CgiMetaVariables.For(context, mount, script, ServerSoftware))
         {

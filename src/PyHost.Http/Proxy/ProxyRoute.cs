@@ -54,23 +54,14 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
     private async Task ForwardAsync(HttpContext context, IReadOnlyList<ErrorPageFile> errorPages)
     {
         HttpRequest request = context.Request;
-        if (MaxRequestBodySize is long limit && !IsTunnel(request))
+        // nginx's client_max_body_size holds for proxied locations too: a body over it never reaches a server. What
+        // goes through a tunnel (a WebSocket's messages, after Upgrade or an h2 extended CONNECT) is not a body, and is
+        // not limited.
+        if (!IsTunnel(request) && !RequestBodyLimit.Admits(context, MaxRequestBodySize))
         {
-            // nginx's client_max_body_size holds for proxied locations too: a body over it never reaches a server.
-            // What goes through a tunnel (a WebSocket's messages, after Upgrade or an h2 extended CONNECT) is not a
-            // body, and is not limited.
-            if (request.ContentLength > limit)
-            {
-                await AnswerAsync(context, errorPages, StatusCodes.Status413PayloadTooLarge, "The request body is larger than this server accepts.",
-                    closeConnection: true);   // the body is not read
-                return;
-            }
-            // A body of unknown length (chunked, or HTTP/2 without content-length) fails with 413 while it is read.
-            if (request.ContentLength is null && !HasNoBody(request)
-                && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
-            {
-                feature.MaxRequestBodySize = limit;
-            }
+            await AnswerAsync(context, errorPages, StatusCodes.Status413PayloadTooLarge, "The request body is larger than this server accepts.",
+                closeConnection: true);   // the body is not read
+            return;
         }
         if (!ReadsBodiesAhead || !BufferedRequestBody.Fits(request))
         {
@@ -82,8 +73,7 @@ public sealed partial class ProxyRoute(Upstream upstream, IHttpForwarder forward
         {
             body = await BufferedRequestBody.ReadAsync(request);
         }
-        catch (Exception error) when (error is BadHttpRequestException or IOException or OperationCanceledException
-            or Microsoft.AspNetCore.Connections.ConnectionResetException)
+        catch (Exception error) when (error is BadHttpRequestException or IOException or OperationCanceledException)
         {
             // The client's body broke off or came too slowly: no server has seen the request. A client still there
             // gets Kestrel's status (400, 408) with a page.

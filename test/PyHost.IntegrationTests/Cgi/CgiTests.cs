@@ -104,6 +104,21 @@ public sealed class CgiTests(CgiSite site, ITestOutputHelper output) : IClassFix
             $"The script ({pids[0]}) or its background child ({pids[1]}) still runs after the timeout.");
     }
 
+    [Fact]
+    public async Task ADeclaredBodyOverMaxRequestBodyGets413AndNeverReachesTheScript()
+    {
+        await using PyHostServer server = await PyHostServer.StartAsync(null,
+            ["--chdir", site.Directory, "-w", "1", "--cgi", $"/cgi-bin={site.ScriptDirectory}", "--max-request-body", "1k"]);
+
+        var (within, withinBody) = await SendAsync(server.Port, "POST", "/cgi-bin/env.py", new string('x', 1024));
+        Assert.True(within.StatusCode == HttpStatusCode.OK, Describe(within, withinBody));
+        Assert.Contains("body=1024 ", withinBody);
+
+        var (declared, declaredBody) = await SendAsync(server.Port, "POST", "/cgi-bin/env.py", new string('x', 1025));
+        Assert.True(declared.StatusCode == HttpStatusCode.RequestEntityTooLarge, Describe(declared, declaredBody));
+        Assert.True(declared.Headers.ConnectionClose);   // the body was not read
+    }
+
     /// <summary>-u/-g: the scripts run as the app's user, as the workers do, while the front stays root.</summary>
     [RootFact]
     public async Task ScriptsRunAsTheAppsUser()

@@ -25,8 +25,7 @@ public static class Http1Forwarder
     /// Upgrade or CONNECT.</summary>
     public static bool Handles(HttpRequest request)
     {
-        return !HttpMethods.IsConnect(request.Method) && !request.Headers.ContainsKey("Upgrade") && !request.Headers.ContainsKey("Transfer-Encoding")
-            && ProxyRoute.HasNoBody(request);
+        return !ProxyRoute.IsTunnel(request) && !request.Headers.ContainsKey("Transfer-Encoding") && ProxyRoute.HasNoBody(request);
     }
 
     /// <summary>Sends the request and copies the response to the client. The error and exception say what failed, in
