@@ -66,4 +66,8 @@ public sealed record CgiResult(CgiOutcome Outcome)
 
     /// <summary>The script's exit status, when it exited by itself.</summary>
     public int? ExitCode { get; init; }
+
+    /// <summary>For <see cref="CgiOutcome.ClientGone"/>: why the request body could not be read, when that ended the
+    /// run. The front may still answer a client that is there (a body over the limit, cut short, or too slow).</summary>
+    public Exception? RequestBodyError { get; init; }
 }

@@ -65,7 +65,11 @@ public sealed partial class CgiRunner(CgiRunnerOptions options, ILogger<CgiRunne
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             bool timedOut = timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !run.Gone;
-            result = new CgiResult(timedOut ? CgiOutcome.TimedOut : CgiOutcome.ClientGone) { ResponseStarted = run.Started };
+            result = new CgiResult(timedOut ? CgiOutcome.TimedOut : CgiOutcome.ClientGone)
+            {
+                ResponseStarted = run.Started,
+                RequestBodyError = run.BodyError,
+            };
             if (timedOut)
             {
                 LogTimedOut(logger, script, Options.Timeout.TotalSeconds);
@@ -227,6 +231,7 @@ public sealed partial class CgiRunner(CgiRunnerOptions options, ILogger<CgiRunne
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
+                    run.BodyError = exception;
                     run.Gone = true;
                     await run.Stop.CancelAsync();
                     return;
@@ -293,5 +298,8 @@ public sealed partial class CgiRunner(CgiRunnerOptions options, ILogger<CgiRunne
 
         /// <summary>The client went away or its body could not be read.</summary>
         public bool Gone { get; set; }
+
+        /// <summary>Why the body could not be read.</summary>
+        public Exception? BodyError { get; set; }
     }
 }

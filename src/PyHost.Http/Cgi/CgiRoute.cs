@@ -61,6 +61,12 @@ public sealed partial class CgiRoute(ILoggerFactory loggers)
                 return sink.BodyBytesSent;
             case CgiOutcome.LocalRedirect:
                 return await RedirectAsync(context, result.LocalRedirect!, serveAgain);
+            case CgiOutcome.ClientGone when result.RequestBodyError is BadHttpRequestException bad && !result.ResponseStarted
+                                           && !context.RequestAborted.IsCancellationRequested:
+                // The body broke the rules (over max_body_size while it streamed, cut short, too slow), and the client
+                // is there to be told, as app and proxy routes tell it.
+                context.Response.Headers.Connection = "close";
+                return await WritePageAsync(context, bad.StatusCode, "The request body could not be read.");
             case CgiOutcome.ClientGone:
                 context.Abort();
                 return sink.BodyBytesSent;
