@@ -194,6 +194,9 @@ public sealed class ProxyStreamingTests
             await Task.Delay(200);
             impatient.Cancel();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+            // The proxy sees the client leave (and stops waiting for a slot) before the slots are freed: were it still
+            // waiting then, it would take one and send a request for a client that is gone.
+            await Eventually.TrueAsync(() => server.InFlight == 2, TimeSpan.FromSeconds(10));
             release.SetResult();
             Assert.All(await Task.WhenAll(first), response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
             await Eventually.TrueAsync(() => server.RequestSlots!.CurrentCount == 2, TimeSpan.FromSeconds(10));
