@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 using ListenerProtocol = PyHost.Configuration.Model.ListenerProtocol;
 using PyHost.Tls;
 using PyHost.Http.Gateways;
-using PyHost.Http.StaticFiles.ZeroCopy;
+using PyHost.Http.ZeroCopy;
 
 namespace PyHost.Http.Listening;
 

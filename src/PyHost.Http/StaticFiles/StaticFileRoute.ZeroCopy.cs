@@ -2,7 +2,7 @@ using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Win32.SafeHandles;
 using PyHost.Http.Compression;
-using PyHost.Http.StaticFiles.ZeroCopy;
+using PyHost.Http.ZeroCopy;
 
 namespace PyHost.Http.StaticFiles;
 

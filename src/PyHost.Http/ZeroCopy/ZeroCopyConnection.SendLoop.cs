@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using PyHost.Http.Listening;
 
-namespace PyHost.Http.StaticFiles.ZeroCopy;
+namespace PyHost.Http.ZeroCopy;
 
 /// <summary>The send loop: bytes up to the next file, the file, and on.</summary>
 internal sealed partial class ZeroCopyConnection

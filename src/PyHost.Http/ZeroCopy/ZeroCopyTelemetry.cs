@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using PyHost.Http.Observability;
 
-namespace PyHost.Http.StaticFiles.ZeroCopy;
+namespace PyHost.Http.ZeroCopy;
 
 /// <summary>
 /// Bytes of static files the kernel sent by sendfile(2) (Prometheus: pyhost_static_sendfile_bytes_total): counted from

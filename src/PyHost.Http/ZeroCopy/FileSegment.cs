@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace PyHost.Http.StaticFiles.ZeroCopy;
+namespace PyHost.Http.ZeroCopy;
 
 /// <summary>A file region in a connection's output: it goes on the wire after the first <see cref="At"/> bytes.</summary>
 internal sealed class FileSegment(SafeFileHandle file, long offset, long length, long at)

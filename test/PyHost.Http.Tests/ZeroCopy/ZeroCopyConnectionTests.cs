@@ -2,10 +2,10 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
-using PyHost.Http.StaticFiles.ZeroCopy;
 using PyHost.Http.Tests.Infrastructure;
+using PyHost.Http.ZeroCopy;
 
-namespace PyHost.Http.Tests.StaticFiles.ZeroCopy;
+namespace PyHost.Http.Tests.ZeroCopy;
 
 /// <summary>
 /// The zero-copy output over a real TCP connection on the loopback: what the peer receives is the bytes and the files

@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace PyHost.Http.StaticFiles.ZeroCopy;
+namespace PyHost.Http.ZeroCopy;
 
 /// <summary>
 /// A connection whose output can carry file regions as well as bytes: the region goes to the socket with sendfile(2),

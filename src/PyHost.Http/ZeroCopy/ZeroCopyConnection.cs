@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Win32.SafeHandles;
 
-namespace PyHost.Http.StaticFiles.ZeroCopy;
+namespace PyHost.Http.ZeroCopy;
 
 /// <summary>
 /// One plaintext connection's output, sent by a loop of its own instead of Kestrel's socket transport (which only

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.Win32.SafeHandles;
 
-namespace PyHost.Http.StaticFiles.ZeroCopy;
+namespace PyHost.Http.ZeroCopy;
 
 /// <summary>
 /// The connection's output as Kestrel sees it: bytes go into a pipe that <see cref="ZeroCopyConnection"/>'s send loop
