@@ -124,8 +124,9 @@ public sealed class HttpListenerHost : IAsyncDisposable
         }
         if (settings.Http1)
         {
-            // Last before HTTP: static files can go out with sendfile(2) on a cleartext HTTP/1.1 connection.
-            listen.Use(ZeroCopyMiddleware.For(() => front.Routes.ServesFiles));
+            // Last before HTTP: files (static routes', ASGI pathsend) can go out with sendfile(2) on a cleartext HTTP/1.1
+            // connection.
+            listen.Use(ZeroCopyMiddleware.For(() => front.NewConnectionsSendFiles));
         }
     }
 

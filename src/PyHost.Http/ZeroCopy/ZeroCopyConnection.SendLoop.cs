@@ -117,7 +117,7 @@ internal sealed partial class ZeroCopyConnection
             if (sent > 0)
             {
                 SentByZeroCopy += sent;
-                ZeroCopyTelemetry.RecordSent(sent);
+                ZeroCopyTelemetry.RecordSent(segment.Source, sent);
             }
             else if (sent == 0)
             {

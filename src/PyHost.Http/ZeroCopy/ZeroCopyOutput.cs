@@ -27,13 +27,13 @@ internal sealed class ZeroCopyOutput(PipeWriter bytes) : PipeWriter
 
     public override long UnflushedBytes => bytes.UnflushedBytes;
 
-    public FileSegment Queue(SafeFileHandle file, long offset, long length)
+    public FileSegment Queue(SafeFileHandle file, long offset, long length, SentFileSource source)
     {
         if (_phantomLeft > 0)
         {
             throw new InvalidOperationException("The bytes of the file queued before have not all been advanced yet.");
         }
-        var segment = new FileSegment(file, offset, length, _written);
+        var segment = new FileSegment(file, offset, length, _written, source);
         lock (_segments)
         {
             _segments.Enqueue(segment);

@@ -164,7 +164,7 @@ public sealed class ZeroCopyConnectionTests : IAsyncLifetime
 
     private Task<long> QueueAndAdvance(PipeWriter output, MemoryStream expected, long offset, int length)
     {
-        Task<long> sent = _connection.QueueFile(_file, offset, length);
+        Task<long> sent = _connection.QueueFile(_file, offset, length, SentFileSource.StaticRoute);
         expected.Write(_content, (int)offset, length);
         for (int left = length; left > 0;)
         {
