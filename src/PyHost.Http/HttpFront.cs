@@ -22,8 +22,10 @@ public sealed partial class HttpFront
 
     private readonly RequestObserver _observer;
     private readonly ILogger _logger;
+    private readonly Action _pathsendCopied;
     private RouteTable _routes;
     private FrontTrust _trust;
+    private volatile bool _appsSendFiles;
 
     public HttpFront(RouteTable routes, FrontTrust trust, AccessLog? accessLog, ILogger logger)
     {
@@ -32,6 +34,7 @@ public sealed partial class HttpFront
         _observer = new RequestObserver(accessLog, Statistics, () => Trust.ForwardedAllowIps);
         AccessLog = accessLog;
         _logger = logger;
+        _pathsendCopied = () => _appsSendFiles = true;
     }
 
     /// <summary>The access log every listener writes to, the gateway listeners' too.</summary>
@@ -53,6 +56,14 @@ public sealed partial class HttpFront
         get => Volatile.Read(ref _routes);
         set => Volatile.Write(ref _routes, value);
     }
+
+    /// <summary>
+    /// Whether a new plaintext HTTP/1.1 connection gets the zero-copy output, which sends files by sendfile(2) and costs
+    /// about 1 KB while the connection is open: while some route serves files, or once an app has sent a file by pathsend
+    /// that would have gone by sendfile on such a connection (it was copied for want of the output). An ASGI app that
+    /// never does, WebSockets and all, pays nothing; one that does has the connections opened from then on set up.
+    /// </summary>
+    internal bool NewConnectionsSendFiles => Routes.ServesFiles || _appsSendFiles;
 
     /// <summary>Answers one request that <paramref name="listener"/> took: its id, span, metrics and access log line
     /// (<see cref="RequestObserver"/>) cover everything from the door on, compression too.</summary>
@@ -111,7 +122,12 @@ public sealed partial class HttpFront
 
     private async Task DispatchAsync(HttpContext context, RouteMatch match, AppEndpoint app)
     {
-        var exchange = new HttpWorkerExchange(context, match.MountPrefix, app.WebSockets) { Site = match.Site.Name, App = app.App };
+        var exchange = new HttpWorkerExchange(context, match.MountPrefix, app.WebSockets)
+        {
+            Site = match.Site.Name,
+            App = app.App,
+            ZeroCopyMissing = _pathsendCopied,
+        };
         DispatchOutcome outcome = await app.Pool.DispatchAsync(exchange, app.Policy);
         if (outcome != DispatchOutcome.Completed)
         {

@@ -1,15 +1,22 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
+using Microsoft.Win32.SafeHandles;
+using PyHost.Http.ZeroCopy;
 using PyHost.Workers.Dispatch;
 
 namespace PyHost.Http;
 
-// What an ASGI worker gets beyond WSGI: the scope, the WebSocket handshake, trailers.
-internal sealed partial class HttpWorkerExchange : IWebSocketExchange, ITrailersExchange
+// What an ASGI worker gets beyond WSGI: the scope, the WebSocket handshake, trailers, pathsend by sendfile(2).
+internal sealed partial class HttpWorkerExchange : IWebSocketExchange, ITrailersExchange, IFileExchange
 {
     private readonly HttpWebSocketOptions _webSockets;
+
+    /// <summary>Told when a pathsend that sendfile(2) would have sent is copied because this plaintext connection has no
+    /// zero-copy output (<see cref="HttpFront.NewConnectionsSendFiles"/>).</summary>
+    public Action? ZeroCopyMissing { get; init; }
 
     public bool IsWebSocketRequest => _context.WebSockets.IsWebSocketRequest;
 
@@ -48,6 +55,35 @@ internal sealed partial class HttpWorkerExchange : IWebSocketExchange, ITrailers
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException or WebSocketException)
         {
             return null;
+        }
+    }
+
+    public async ValueTask<long?> TrySendFileAsync(SafeFileHandle file, long length)
+    {
+        if (!ZeroCopyResponse.Suits(_context, length))
+        {
+            return null;
+        }
+        if (_context.Features.Get<IZeroCopyFileFeature>() is not { } output)
+        {
+            if (_context.Features.Get<ITlsHandshakeFeature>() is null)
+            {
+                ZeroCopyMissing?.Invoke();
+            }
+            return null;
+        }
+        try
+        {
+            if (await ZeroCopyResponse.SendAsync(_context, output, file, 0, length, SentFileSource.Pathsend) is not { } sent)
+            {
+                return null;   // compressed on the fly
+            }
+            BodyBytesSent += sent;
+            return sent;
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            return 0;   // the connection broke under the head: as FlushAsync, the client is gone
         }
     }
 

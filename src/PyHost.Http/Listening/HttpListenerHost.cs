@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 using ListenerProtocol = PyHost.Configuration.Model.ListenerProtocol;
 using PyHost.Tls;
 using PyHost.Http.Gateways;
-using PyHost.Http.StaticFiles.ZeroCopy;
+using PyHost.Http.ZeroCopy;
 
 namespace PyHost.Http.Listening;
 
@@ -124,8 +124,9 @@ public sealed class HttpListenerHost : IAsyncDisposable
         }
         if (settings.Http1)
         {
-            // Last before HTTP: static files can go out with sendfile(2) on a cleartext HTTP/1.1 connection.
-            listen.Use(ZeroCopyMiddleware.For(() => front.Routes.ServesFiles));
+            // Last before HTTP: files (static routes', ASGI pathsend) can go out with sendfile(2) on a cleartext HTTP/1.1
+            // connection.
+            listen.Use(ZeroCopyMiddleware.For(() => front.NewConnectionsSendFiles));
         }
     }
 

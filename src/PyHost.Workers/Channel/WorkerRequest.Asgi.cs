@@ -159,6 +159,20 @@ internal sealed partial class WorkerRequest
     /// <summary>The pump: the file after the headers, within the app's Content-Length; false when the client left.</summary>
     private async ValueTask<bool> SendFileAsync(SafeFileHandle file)
     {
+        // The listener may send it itself (sendfile(2)): only a declared length the file has, so that what it sends is
+        // the body the head announced; a shorter file is copied, and Outcome() reports the short body as it always did.
+        if (_head?.ContentLength is { } declared && declared > 0 && Exchange is IFileExchange files
+            && RandomAccess.GetLength(file) >= declared && await files.TrySendFileAsync(file, declared) is { } sent)
+        {
+            _remaining = sent < declared ? declared - sent : -1;
+            return sent == declared;
+        }
+        return await CopyFileAsync(file);
+    }
+
+    /// <summary>The file through the listener's response writer, read into a pooled buffer.</summary>
+    private async ValueTask<bool> CopyFileAsync(SafeFileHandle file)
+    {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(FileSegment);
         try
         {

@@ -4,6 +4,7 @@ $ASGI_FEATURES_DIR/generation) tells which code a worker runs."""
 
 import asyncio
 import json
+import mimetypes
 import os
 import time
 
@@ -88,8 +89,9 @@ async def app(scope, receive, send):
         await answer(send, {"blocked": True})
     elif path == "/file":
         size = os.path.getsize(query)
+        content_type = mimetypes.guess_type(query)[0] or "application/octet-stream"
         await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-length", str(size).encode()), (b"content-type", b"application/octet-stream")]})
+                    "headers": [(b"content-length", str(size).encode()), (b"content-type", content_type.encode())]})
         await send({"type": "http.response.pathsend", "path": query})
     elif path == "/file-unchecked":
         # Names the file without looking: whether it can be sent is the front's to find out.

@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace PyHost.Http.StaticFiles.ZeroCopy;
+namespace PyHost.Http.ZeroCopy;
 
 /// <summary>
 /// A connection whose output can carry file regions as well as bytes: the region goes to the socket with sendfile(2),
@@ -15,7 +15,7 @@ public interface IZeroCopyFileFeature
     /// stand for <paramref name="file"/> from <paramref name="offset"/>. The caller then advances that many bytes
     /// through the response body without filling them (Kestrel counts them against Content-Length); they are never
     /// sent. The file must stay open until the returned task completes: with the bytes of the file that reached the
-    /// socket (fewer when the connection broke).
+    /// socket (fewer when the connection broke). <paramref name="source"/> says which counter the bytes sent go to.
     /// </summary>
-    Task<long> QueueFile(SafeFileHandle file, long offset, long length);
+    Task<long> QueueFile(SafeFileHandle file, long offset, long length, SentFileSource source);
 }

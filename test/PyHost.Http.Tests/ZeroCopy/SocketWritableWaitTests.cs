@@ -1,8 +1,8 @@
 using System.Net.Sockets;
-using PyHost.Http.StaticFiles.ZeroCopy;
 using PyHost.Http.Tests.Infrastructure;
+using PyHost.Http.ZeroCopy;
 
-namespace PyHost.Http.Tests.StaticFiles.ZeroCopy;
+namespace PyHost.Http.Tests.ZeroCopy;
 
 /// <summary>
 /// The wait for room in a socket's send buffer, over a real loopback connection: it ends when the peer makes room, at

@@ -2,10 +2,10 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
-using PyHost.Http.StaticFiles.ZeroCopy;
 using PyHost.Http.Tests.Infrastructure;
+using PyHost.Http.ZeroCopy;
 
-namespace PyHost.Http.Tests.StaticFiles.ZeroCopy;
+namespace PyHost.Http.Tests.ZeroCopy;
 
 /// <summary>
 /// The zero-copy output over a real TCP connection on the loopback: what the peer receives is the bytes and the files
@@ -164,7 +164,7 @@ public sealed class ZeroCopyConnectionTests : IAsyncLifetime
 
     private Task<long> QueueAndAdvance(PipeWriter output, MemoryStream expected, long offset, int length)
     {
-        Task<long> sent = _connection.QueueFile(_file, offset, length);
+        Task<long> sent = _connection.QueueFile(_file, offset, length, SentFileSource.StaticRoute);
         expected.Write(_content, (int)offset, length);
         for (int left = length; left > 0;)
         {

@@ -4,11 +4,11 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Win32.SafeHandles;
 
-namespace PyHost.Http.StaticFiles.ZeroCopy;
+namespace PyHost.Http.ZeroCopy;
 
 /// <summary>
 /// One plaintext connection's output, sent by a loop of its own instead of Kestrel's socket transport (which only
-/// knows buffers): the bytes Kestrel writes, and between them the files a static route queued, each sent with
+/// knows buffers): the bytes Kestrel writes, and between them the files a response queued, each sent with
 /// sendfile(2) at its place in the stream. The input stays Kestrel's. Kestrel's transport output is completed only
 /// after everything queued was sent, so that its socket connection then shuts down cleanly as it always does.
 /// </summary>
@@ -48,9 +48,9 @@ internal sealed partial class ZeroCopyConnection : IDuplexPipe, IZeroCopyFileFea
 
     public void Start() => _sending = SendLoopAsync();
 
-    public Task<long> QueueFile(SafeFileHandle file, long offset, long length)
+    public Task<long> QueueFile(SafeFileHandle file, long offset, long length, SentFileSource source)
     {
-        FileSegment segment = _output.Queue(file, offset, length);
+        FileSegment segment = _output.Queue(file, offset, length, source);
         // The loop may be waiting for bytes that will not come before the file: let it look at the queue.
         _pipe.Reader.CancelPendingRead();
         return segment.Done;

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using PyHost.Http.Listening;
 
-namespace PyHost.Http.StaticFiles.ZeroCopy;
+namespace PyHost.Http.ZeroCopy;
 
 /// <summary>The send loop: bytes up to the next file, the file, and on.</summary>
 internal sealed partial class ZeroCopyConnection
@@ -117,7 +117,7 @@ internal sealed partial class ZeroCopyConnection
             if (sent > 0)
             {
                 SentByZeroCopy += sent;
-                ZeroCopyTelemetry.RecordSent(sent);
+                ZeroCopyTelemetry.RecordSent(segment.Source, sent);
             }
             else if (sent == 0)
             {

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.Win32.SafeHandles;
 
-namespace PyHost.Http.StaticFiles.ZeroCopy;
+namespace PyHost.Http.ZeroCopy;
 
 /// <summary>
 /// The connection's output as Kestrel sees it: bytes go into a pipe that <see cref="ZeroCopyConnection"/>'s send loop
@@ -27,13 +27,13 @@ internal sealed class ZeroCopyOutput(PipeWriter bytes) : PipeWriter
 
     public override long UnflushedBytes => bytes.UnflushedBytes;
 
-    public FileSegment Queue(SafeFileHandle file, long offset, long length)
+    public FileSegment Queue(SafeFileHandle file, long offset, long length, SentFileSource source)
     {
         if (_phantomLeft > 0)
         {
             throw new InvalidOperationException("The bytes of the file queued before have not all been advanced yet.");
         }
-        var segment = new FileSegment(file, offset, length, _written);
+        var segment = new FileSegment(file, offset, length, _written, source);
         lock (_segments)
         {
             _segments.Enqueue(segment);

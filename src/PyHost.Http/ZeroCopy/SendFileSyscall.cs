@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace PyHost.Http.StaticFiles.ZeroCopy;
+namespace PyHost.Http.ZeroCopy;
 
 /// <summary>sendfile(2) from a regular file to a non-blocking socket, with both descriptors held open for the call.</summary>
 internal static partial class SendFileSyscall

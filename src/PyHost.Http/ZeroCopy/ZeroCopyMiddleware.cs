@@ -2,19 +2,20 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 
-namespace PyHost.Http.StaticFiles.ZeroCopy;
+namespace PyHost.Http.ZeroCopy;
 
 /// <summary>
-/// The connection middleware of plaintext HTTP/1.1 listeners that lets static routes send files with sendfile(2): the
+/// The connection middleware of plaintext HTTP/1.1 listeners that lets responses send files with sendfile(2): the
 /// connection's output becomes a <see cref="ZeroCopyConnection"/>, which also is the connection's
 /// <see cref="IZeroCopyFileFeature"/>. Installed last, right before HTTP, so that the PROXY header and h2c detection
 /// have read their bytes from Kestrel's input, which stays as it is.
 /// </summary>
 internal static class ZeroCopyMiddleware
 {
-    /// <param name="wanted">Asked for each new connection: whether any route serves files now. Where none does, the
-    /// connection goes without the zero-copy output, which costs about 1 KB per open connection (its pipe, its send
-    /// loop); after a reload that adds a static route, new connections get it.</param>
+    /// <param name="wanted">Asked for each new connection: whether files may be sent now (a route serves files, or an
+    /// app has sent one by pathsend: <see cref="HttpFront.NewConnectionsSendFiles"/>). Where not, the connection goes
+    /// without the zero-copy output, which costs about 1 KB per open connection (its pipe, its send loop); once they
+    /// may, new connections get it.</param>
     public static Func<ConnectionDelegate, ConnectionDelegate> For(Func<bool> wanted) => next => connection =>
     {
         Socket? socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;

@@ -1,9 +1,9 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace PyHost.Http.StaticFiles.ZeroCopy;
+namespace PyHost.Http.ZeroCopy;
 
 /// <summary>A file region in a connection's output: it goes on the wire after the first <see cref="At"/> bytes.</summary>
-internal sealed class FileSegment(SafeFileHandle file, long offset, long length, long at)
+internal sealed class FileSegment(SafeFileHandle file, long offset, long length, long at, SentFileSource source)
 {
     private readonly TaskCompletionSource<long> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -15,6 +15,8 @@ internal sealed class FileSegment(SafeFileHandle file, long offset, long length,
 
     /// <summary>How many of the output's bytes come before the file.</summary>
     public long At { get; } = at;
+
+    public SentFileSource Source { get; } = source;
 
     /// <summary>Bytes of the file on the wire so far.</summary>
     public long Sent { get; set; }
