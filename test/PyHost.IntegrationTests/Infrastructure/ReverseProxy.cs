@@ -84,26 +84,29 @@ public sealed class ReverseProxy : IAsyncDisposable
     }
 
     /// <summary>HAProxy in TCP mode putting a PROXY header (<c>send-proxy</c> for v1, <c>send-proxy-v2</c>) before each connection.</summary>
-    public static async Task<ReverseProxy> StartHAProxyAsync(int backendPort, string sendProxy)
+    public static Task<ReverseProxy> StartHAProxyAsync(int backendPort, string sendProxy) => StartHAProxyAsync(port => $"""
+        global
+            maxconn 64
+        defaults
+            mode tcp
+            timeout connect 5s
+            timeout client 30s
+            timeout server 30s
+        frontend clients
+            bind 127.0.0.1:{port}
+            default_backend pyhost
+        backend pyhost
+            server app 127.0.0.1:{backendPort} {sendProxy}
+        """);
+
+    /// <summary>HAProxy with the haproxy.cfg <paramref name="configuration"/> writes for the free port its frontend is to
+    /// bind on 127.0.0.1; in the foreground, its messages (a server going down or up) on stderr.</summary>
+    public static async Task<ReverseProxy> StartHAProxyAsync(Func<int, string> configuration)
     {
         string directory = System.IO.Directory.CreateTempSubdirectory("pyhost-haproxy-").FullName;
         int port = PyHostServer.FreePort(IPAddress.Loopback);
-        string configuration = $"""
-            global
-                maxconn 64
-            defaults
-                mode tcp
-                timeout connect 5s
-                timeout client 30s
-                timeout server 30s
-            frontend clients
-                bind 127.0.0.1:{port}
-                default_backend pyhost
-            backend pyhost
-                server app 127.0.0.1:{backendPort} {sendProxy}
-            """;
         string configurationPath = Path.Combine(directory, "haproxy.cfg");
-        await File.WriteAllTextAsync(configurationPath, configuration + "\n");
+        await File.WriteAllTextAsync(configurationPath, configuration(port) + "\n");
         var process = TestProcess.Start(Executable("haproxy"), ["-db", "-f", configurationPath], directory);
         return await WaitUntilListeningAsync(new ReverseProxy(process, port, directory, null));
     }

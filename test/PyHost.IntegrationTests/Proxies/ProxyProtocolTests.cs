@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -43,7 +42,7 @@ public sealed class ProxyProtocolTests(ProxyProtocolServer fixture, ITestOutputH
         byte[] addresses = [.. IPAddress.Parse("2001:db8::17").GetAddressBytes(), .. IPAddress.IPv6Loopback.GetAddressBytes(), 0x12, 0x67, 0x1F, 0x40];
         byte[] tlvs = [0x01, 0x00, 0x02, (byte)'h', (byte)'2', 0x04, 0x00, 0x00];
         await using var connection = await Server.ConnectAsync();
-        await connection.SendAsync(V2(0x21, 0x21, [.. addresses, .. tlvs]).Concat(Encoding.ASCII.GetBytes(Server.Request("GET", "/echo"))).ToArray());
+        await connection.SendAsync(ProxyProtocolHeader.V2(0x21, 0x21, [.. addresses, .. tlvs]).Concat(Encoding.ASCII.GetBytes(Server.Request("GET", "/echo"))).ToArray());
 
         var environ = (await connection.ReadResponseAsync()).AssertStatus(200).Environ();
 
@@ -54,7 +53,7 @@ public sealed class ProxyProtocolTests(ProxyProtocolServer fixture, ITestOutputH
     public async Task AV2LocalHeaderKeepsTheRealPeer()
     {
         await using var connection = await Server.ConnectAsync();
-        await connection.SendAsync(V2(0x20, 0x00, []).Concat(Encoding.ASCII.GetBytes(Server.Request("GET", "/echo"))).ToArray());
+        await connection.SendAsync(ProxyProtocolHeader.V2(0x20, 0x00, []).Concat(Encoding.ASCII.GetBytes(Server.Request("GET", "/echo"))).ToArray());
 
         Assert.Equal("127.0.0.1", (await connection.ReadResponseAsync()).AssertStatus(200).Environ()["REMOTE_ADDR"].GetString());
     }
@@ -83,12 +82,5 @@ public sealed class ProxyProtocolTests(ProxyProtocolServer fixture, ITestOutputH
         Assert.Null(await connection.ReadResponseOrNullAsync());
         await Server.Process.WaitForOutputAsync(
             new Regex(@"\[WARNING\] PROXY protocol: closed the connection from 127\.0\.0\.2:\d+: only a peer in --forwarded-allow-ips"), TimeSpan.FromSeconds(5), FirstLine);
-    }
-
-    private static byte[] V2(byte versionAndCommand, byte familyAndTransport, byte[] addresses)
-    {
-        byte[] length = new byte[2];
-        BinaryPrimitives.WriteUInt16BigEndian(length, (ushort)addresses.Length);
-        return [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, versionAndCommand, familyAndTransport, .. length, .. addresses];
     }
 }
