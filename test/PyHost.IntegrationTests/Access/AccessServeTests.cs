@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using PyHost.IntegrationTests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -8,6 +9,7 @@ namespace PyHost.IntegrationTests.Access;
 /// <summary>
 /// Access rules and health endpoints of `pyhost serve` from its pyhost.toml: basic auth against a file Debian's
 /// htpasswd wrote (401, then the page), deny (403), a rate limit (429 with Retry-After), all rebuilt by a reload;
+/// the htpasswd file read again when htpasswd or an editor changes it, without a reload;
 /// /_pyhost/live and /ready on a loopback listener and not on one that turns them off; readiness 503 while draining.
 /// </summary>
 public sealed class AccessServeTests(ITestOutputHelper output)
@@ -15,15 +17,22 @@ public sealed class AccessServeTests(ITestOutputHelper output)
     private static string Htpasswd(string directory, string user, string password)
     {
         string path = Path.Combine(directory, "staff.htpasswd");
+        RunHtpasswd("-cbB", path, user, password);
+        return path;
+    }
+
+    /// <summary>Debian's htpasswd (apache2-utils) with these arguments.</summary>
+    private static void RunHtpasswd(params string[] arguments)
+    {
         var start = new ProcessStartInfo("htpasswd") { RedirectStandardError = true };
-        foreach (string argument in (string[])["-cbB", path, user, password])
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
         using Process process = Process.Start(start)!;
+        string error = process.StandardError.ReadToEnd();
         process.WaitForExit();
-        Assert.Equal(0, process.ExitCode);
-        return path;
+        Assert.True(process.ExitCode == 0, $"htpasswd {string.Join(' ', arguments)}: {error}");
     }
 
     private static string Config(string htpasswd, string rootRules) => $$"""
@@ -84,6 +93,50 @@ public sealed class AccessServeTests(ITestOutputHelper output)
             (await server.RequestAsync("site.test", "/")).AssertStatus(401);
             Assert.Equal("open\n", (await RequestAsync(server, "/", "alice", "wonder land")).AssertStatus(200).BodyText);
             (await server.RequestAsync("site.test", "/closed")).AssertStatus(200);
+        }
+        finally
+        {
+            Directory.Delete(passwords, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task AChangedHtpasswdFileIsReadAgainWithoutAReload()
+    {
+        string passwords = Directory.CreateTempSubdirectory("pyhost-htpasswd-").FullName;
+        try
+        {
+            string file = Htpasswd(passwords, "alice", "first one");
+            await using var server = await ConfiguredServer.StartAsync(output, Config(file, ""), 1, "--pid", "site.pid");
+            (await RequestAsync(server, "/staff/page", "alice", "first one")).AssertStatus(200);   // and remembered as good
+            (await RequestAsync(server, "/staff/page", "bob", "builder")).AssertStatus(401);
+
+            // htpasswd rewrites the file where it is (it opens it with O_TRUNC and copies its temporary file in). No
+            // SIGHUP, no `pyhost reload`: the server sees the change by itself. First a new password alone, which
+            // leaves the file as long as it was (a bcrypt hash is always 60 characters), then a new user.
+            long length = new FileInfo(file).Length;
+            RunHtpasswd("-bB", file, "alice", "second one");
+            Assert.Equal(length, new FileInfo(file).Length);
+            Assert.True(await Eventually.HoldsAsync(async () =>
+                (await RequestAsync(server, "/staff/page", "alice", "second one")).StatusCode == 200, TimeSpan.FromSeconds(30)), server.Process.Output);
+            (await RequestAsync(server, "/staff/page", "alice", "first one")).AssertStatus(401);
+            RunHtpasswd("-bB", file, "bob", "builder");
+            Assert.True(await Eventually.HoldsAsync(async () =>
+                (await RequestAsync(server, "/staff/page", "bob", "builder")).StatusCode == 200, TimeSpan.FromSeconds(30)), server.Process.Output);
+
+            // An editor's way: the new file is written beside the old one and renamed over it (a new inode).
+            string edited = file + ".new";
+            File.Copy(file, edited);
+            RunHtpasswd("-D", edited, "bob");
+            RunHtpasswd("-bB", edited, "alice", "third one");
+            File.Move(edited, file, overwrite: true);
+            Assert.True(await Eventually.HoldsAsync(async () =>
+                (await RequestAsync(server, "/staff/page", "alice", "third one")).StatusCode == 200, TimeSpan.FromSeconds(30)), server.Process.Output);
+            (await RequestAsync(server, "/staff/page", "bob", "builder")).AssertStatus(401);
+            (await RequestAsync(server, "/staff/page", "alice", "second one")).AssertStatus(401);
+
+            await server.Process.WaitForOutputAsync(new Regex(Regex.Escape($"Basic auth: re-read {file} (2 users)")), TimeSpan.FromSeconds(10));
+            Assert.DoesNotContain("Reload: ", server.Process.Output);
         }
         finally
         {
