@@ -128,6 +128,31 @@ public sealed class HtpasswdTests : IDisposable
     }
 
     [Fact]
+    public void AnUnknownUserIsCheckedAgainstOneOfTheFilesOwnHashesTheSameOneEachTime()
+    {
+        // A cost-12 bcrypt file: a fixed cost-5 decoy would answer an unknown name 100 times faster than a wrong password.
+        string path = Path.Combine(_directory, "users");
+        File.WriteAllText(path, $"{Htpasswd("B -C 12", "alice", "a")}\n{Htpasswd("m", "bob", "b")}\n");
+        HtpasswdFile file = HtpasswdFile.Load(path, NullLogger.Instance);
+        PasswordHash[] own = [file.Find("alice")!, file.Find("bob")!];
+
+        PasswordHash decoy = file.DecoyFor("mallory")!;
+
+        Assert.Contains(own, hash => ReferenceEquals(hash, decoy));
+        Assert.Same(decoy, file.DecoyFor("mallory"));
+        Assert.Equal(2, Enumerable.Range(0, 64).Select(i => file.DecoyFor($"user{i}")).Distinct().Count());
+    }
+
+    [Fact]
+    public void AFileWithoutUsersHasNoDecoyOfItsOwn()
+    {
+        string path = Path.Combine(_directory, "empty");
+        File.WriteAllText(path, "# nobody yet\n");
+
+        Assert.Null(HtpasswdFile.Load(path, NullLogger.Instance).DecoyFor("anyone"));
+    }
+
+    [Fact]
     public void AMissingFileIsAnErrorAtLoad() =>
         Assert.Equal($"{_directory}/none: no such file",
             Assert.Throws<HtpasswdException>(() => HtpasswdFile.Load(Path.Combine(_directory, "none"), NullLogger.Instance)).Message);

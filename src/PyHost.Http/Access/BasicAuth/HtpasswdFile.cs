@@ -52,6 +52,17 @@ public sealed partial class HtpasswdFile
         return _users.GetValueOrDefault(user);
     }
 
+    /// <summary>
+    /// For a user the file lacks, one of the file's own hashes to check the password against, chosen by the name (the
+    /// runtime's per-process randomized string hash, so a name always gets the same one): an unknown name then costs what
+    /// a wrong password costs a real user, whatever kind and cost of hash the file holds. Null for a file without users.
+    /// </summary>
+    public PasswordHash? DecoyFor(string user)
+    {
+        var hashes = Volatile.Read(ref _users).Values;
+        return hashes.IsEmpty ? null : hashes[(int)((uint)StringComparer.Ordinal.GetHashCode(user) % (uint)hashes.Length)];
+    }
+
     public static FrozenDictionary<string, PasswordHash> Parse(string path, string text)
     {
         var users = new Dictionary<string, PasswordHash>(StringComparer.Ordinal);
