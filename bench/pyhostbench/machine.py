@@ -11,12 +11,12 @@ import time
 from pathlib import Path
 
 PACKAGES = ["gunicorn", "uwsgi", "uwsgi-plugin-python3", "python3-waitress", "apache2", "libapache2-mod-wsgi-py3",
-            "nginx", "wrk", "hey", "nghttp2-client", "python3-flask", "python3-django", "python3-matplotlib"]
+            "nginx", "caddy", "wrk", "hey", "nghttp2-client", "python3-flask", "python3-django", "python3-matplotlib"]
 # What the report lists, in order: Debian package, and what it is here.
 VERSIONED = [("python3", "Python (every server's interpreter: /usr/bin/python3)"), ("gunicorn", "gunicorn"),
              ("uwsgi-core", "uWSGI"), ("uwsgi-plugin-python3", "uWSGI Python 3 plugin"),
              ("python3-waitress", "waitress"), ("apache2", "Apache httpd"),
-             ("libapache2-mod-wsgi-py3", "mod_wsgi"), ("nginx", "nginx"), ("wrk", "wrk (load)"),
+             ("libapache2-mod-wsgi-py3", "mod_wsgi"), ("nginx", "nginx"), ("caddy", "Caddy"), ("wrk", "wrk (load)"),
              ("hey", "hey (fixed-rate load)"), ("nghttp2-client", "nghttp2-client (h2load; no h2 scenario yet)"),
              ("python3-flask", "Flask"), ("python3-jinja2", "Jinja2"), ("python3-django", "Django"),
              ("python3-matplotlib", "matplotlib (chart)")]

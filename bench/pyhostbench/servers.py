@@ -570,11 +570,56 @@ class NginxStatic(Server):
         pass
 
 
+CADDY_CONF = """\
+{{
+	admin off
+	auto_https off
+	grace_period 2s
+}}
+http://:{port} {{
+	bind 127.0.0.1
+	handle_path /static/* {{
+		root * {static_dir}
+{encode}		file_server{precompressed}
+	}}
+}}
+"""
+
+
+class CaddyStatic(Server):
+    """Debian's Caddy serving the same directory: the other web server people put in front of a Python app."""
+    name, label, package = "caddy", "Caddy", "caddy"
+    serves_apps = False
+    serves_static = True
+    multiprocess = False
+
+    def describe(self, workers):
+        return ("Caddy, one process (Go uses every core), `handle_path /static/*` with `file_server`, no access log, "
+                f"automatic HTTPS off (static scenarios only); for the gzip scenarios also `encode {{ gzip {GZIP_LEVEL} }}` "
+                "and `file_server { precompressed gzip }`")
+
+    def launches(self, ctx, app, workers, port, dir):
+        # Tabs, as `caddy fmt` writes a Caddyfile: Caddy warns at start about any other indentation.
+        encode = f"\t\tencode {{\n\t\t\tgzip {GZIP_LEVEL}\n\t\t}}\n" if ctx.compress else ""
+        precompressed = " {\n\t\t\tprecompressed gzip\n\t\t}" if ctx.compress else ""
+        conf = dir / "Caddyfile"
+        conf.write_text(CADDY_CONF.format(port=port, static_dir=ctx.static_dir, encode=encode, precompressed=precompressed))
+        # Its data and config directories (certificates, autosave) in the run's own directory, not the user's home.
+        home = {"HOME": str(dir), "XDG_DATA_HOME": str(dir), "XDG_CONFIG_HOME": str(dir)}
+        return [Launch(["caddy", "run", "--config", str(conf), "--adapter", "caddyfile"], env=home)]
+
+    def worker_test(self, roots):
+        return lambda p: False  # Caddy is all front: it runs no Python
+
+    def wait_workers(self, running, timeout):
+        pass
+
 
 # Pipelining off: the mixed-latency scenario runs it beside the default, so pipelining's tail cost is always in view.
 PYHOST_NO_PIPELINING = PyHost("pyhost-depth0", "PyHost --pipeline-depth 0", ("--pipeline-depth", "0"), variant=True)
 
 ALL: list[Server] = [PyHost(), PYHOST_NO_PIPELINING, GunicornSync(), GunicornGthread(), UwsgiHttp(), UwsgiHttp11(),
                      NginxGunicorn(), NginxUwsgi(),
-                     NginxUwsgiPyHost(), NginxFastCgiPyHost(), NginxHttpPyHost(), Waitress(), ApacheModWsgi(), NginxStatic()]
+                     NginxUwsgiPyHost(), NginxFastCgiPyHost(), NginxHttpPyHost(), Waitress(), ApacheModWsgi(), NginxStatic(),
+                     CaddyStatic()]
 BY_NAME: dict[str, Server] = {s.name: s for s in ALL}

@@ -4,10 +4,12 @@ using System.Text;
 namespace PyHost.FrameworkTests.StaticFiles;
 
 /// <summary>
-/// A site with what nginx-level static serving needs, served three ways: by pyhost with every static feature on,
-/// by pyhost as a single-page app (fallback to index.html), and by Debian's nginx configured the same as the first.
+/// A site with what nginx-level static serving needs, served four ways: by pyhost with every static feature on,
+/// by pyhost as a single-page app (fallback to index.html), and by Debian's nginx and Debian's Caddy configured the
+/// same as the first.
 /// <code>
 /// site/                          --static /static=site        nginx: location /static/ { alias site/; ... }
+///                                                             Caddy: handle_path /static/* { root * site; ... }
 ///   page.html (+ .gz .br .zst)   precompressed siblings
 ///   style.css data.json logo.svg compressible, no sibling
 ///   site.0123456789ab.css        a hashed name (Django's ManifestStaticFilesStorage)
@@ -24,6 +26,7 @@ public sealed class StaticFeaturesSite : IAsyncLifetime
     private PyHostServer? _site;
     private PyHostServer? _spa;
     private Nginx? _nginx;
+    private ReverseProxy? _caddy;
 
     public string Root { get; } = Directory.CreateTempSubdirectory("pyhost-static-features-").FullName;
 
@@ -34,6 +37,8 @@ public sealed class StaticFeaturesSite : IAsyncLifetime
     public PyHostServer Spa => _spa ?? throw new InvalidOperationException("not started");
 
     public Nginx Nginx => _nginx ?? throw new InvalidOperationException("not started");
+
+    public ReverseProxy Caddy => _caddy ?? throw new InvalidOperationException("not started");
 
     public byte[] Page { get; } = Encoding.UTF8.GetBytes(
         "<!DOCTYPE html>\n<html><body>\n" + string.Concat(Enumerable.Range(0, 600).Select(i => $"<p>Paragraph {i} of a static page.</p>\n")) + "</body></html>\n");
@@ -93,11 +98,27 @@ public sealed class StaticFeaturesSite : IAsyncLifetime
                         gzip_types text/css text/javascript application/json image/svg+xml;
                     }
             """);
+        // The same again in Caddy's words. Its encode has no Brotli (a plugin, not in Debian's build); its defaults are
+        // PyHost's: gzip level 5, responses under 512 bytes left alone, text-like types only. precompressed names the
+        // siblings in PyHost's order for equal client weights: br, zstd, gzip.
+        _caddy = await ReverseProxy.StartCaddyAsync(port => $$"""
+            http://:{{port}} {
+            	bind 127.0.0.1
+            	handle_path /static/* {
+            		root * {{SiteDirectory}}
+            		encode zstd gzip
+            		file_server {
+            			precompressed br zstd gzip
+            			index index.html
+            		}
+            	}
+            }
+            """);
     }
 
     public async Task DisposeAsync()
     {
-        foreach (IAsyncDisposable? server in new IAsyncDisposable?[] { _site, _spa, _nginx })
+        foreach (IAsyncDisposable? server in new IAsyncDisposable?[] { _site, _spa, _nginx, _caddy })
         {
             if (server is not null)
             {
