@@ -88,6 +88,7 @@ public sealed partial class Arbiter
     {
         worker.Channels.Add(channel);
         ConfigureChannel(worker, channel);
+        channel.IsDueForReplacement = worker.ReplaceReason is not null;   // a thread that connected after the mark
         channel.Retired = retired => Post(new ChannelRetired(retired));
         channel.RetireAnnounced = (announcing, reason) => Post(new RetireAnnounced(announcing, reason));
         channel.StartServing();
