@@ -36,6 +36,7 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
     private volatile bool _exited;                          // its process is gone; what it wrote is still being read
     private volatile bool _timedOut;
     private volatile bool _retireRequested;
+    private volatile bool _dueForReplacement;
     private int _retiredSignalled;
     private Task? _receiveLoop;
 
@@ -54,10 +55,17 @@ public sealed partial class WorkerChannel : IWorker, IAsyncDisposable
     /// <summary>Set with the name once the worker's HELLO was accepted.</summary>
     public int WorkerId { get; set; }
 
-        /// <summary>Requests the worker runs at once; set before <see cref="StartServing"/>, from what READY says.</summary>
+    /// <summary>Requests the worker runs at once; set before <see cref="StartServing"/>, from what READY says.</summary>
     public int Capacity { get; set; } = 1;
 
     public int PipelineDepth { get; set; }
+
+    /// <summary>Set by the arbiter once the worker is to be replaced (--max-requests): nothing is pipelined onto it.</summary>
+    public bool IsDueForReplacement
+    {
+        get => _dueForReplacement;
+        set => _dueForReplacement = value;
+    }
 
     public bool IsAccepting => _accepting && IsUsable && !_retireRequested;
 

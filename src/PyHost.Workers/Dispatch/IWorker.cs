@@ -23,6 +23,10 @@ public interface IWorker
     /// <summary>Requests it may hold waiting behind the ones it runs (pipelining); 0 for none.</summary>
     int PipelineDepth { get; }
 
+    /// <summary>Due for replacement (--max-requests): it still runs requests in its free slots until its successor is
+    /// ready, but none may wait behind its running ones, where they would only be recalled when it retires.</summary>
+    bool IsDueForReplacement { get; }
+
     /// <summary>Requests given to it and not ended: running ones first, then waiting ones.</summary>
     int Outstanding { get; }
 

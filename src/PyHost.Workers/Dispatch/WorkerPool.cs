@@ -110,7 +110,8 @@ public sealed partial class WorkerPool
     /// <summary>
     /// A free slot on the least loaded accepting worker (an idle one when workers run one request at a time); when
     /// every worker is busy and the request may be pipelined, a place behind the running request that started last,
-    /// if it started less than <see cref="WorkerPoolOptions.PipelineMaxAge"/> ago. Lock-free; null when none.
+    /// if it started less than <see cref="WorkerPoolOptions.PipelineMaxAge"/> ago and its worker is not due for
+    /// replacement. Lock-free; null when none.
     /// </summary>
     private IWorker? TryTakeSlot(bool pipelinable)
     {
@@ -174,8 +175,8 @@ public sealed partial class WorkerPool
     private bool CanPipelineOnto(IWorker worker, long now)
     {
         long startedAt = worker.LastStartedAt;
-        return worker.IsAccepting && worker.PipelineDepth > 0 && startedAt != 0 && now - startedAt <= _pipelineMaxAgeTicks
-               && worker.Outstanding < worker.Capacity + worker.PipelineDepth;
+        return worker.IsAccepting && !worker.IsDueForReplacement && worker.PipelineDepth > 0 && startedAt != 0
+               && now - startedAt <= _pipelineMaxAgeTicks && worker.Outstanding < worker.Capacity + worker.PipelineDepth;
     }
 
     /// <summary>Offers a worker that finished booting.</summary>

@@ -58,6 +58,10 @@ public sealed partial class Arbiter
             {
                 worker.ReplaceReason = $"served {worker.RequestLimit} requests (--max-requests)";
                 LogRecycling(worker.Name, worker.ReplaceReason);
+                foreach (WorkerChannel channel in worker.Channels)
+                {
+                    channel.IsDueForReplacement = true;
+                }
             }
         }
         ScaleDynamically(now);

@@ -88,6 +88,7 @@ public sealed partial class Arbiter
     {
         worker.Channels.Add(channel);
         ConfigureChannel(worker, channel);
+        channel.IsDueForReplacement = worker.ReplaceReason is not null;   // a thread that connected after the mark
         channel.Retired = retired => Post(new ChannelRetired(retired));
         channel.RetireAnnounced = (announcing, reason) => Post(new RetireAnnounced(announcing, reason));
         channel.StartServing();
@@ -293,8 +294,12 @@ public sealed partial class Arbiter
     {
         _pool.Remove(channel);
         WorkerProcess? worker = _workers.Values.FirstOrDefault(w => w.Channels.Contains(channel));
-        _ = channel.DisposeAsync().AsTask();
-        // Only once no channel runs a request: closing a channel under a request would fail it.
+        // A retired channel stays open while another of its worker's channels runs a request: end of file on any
+        // channel makes the worker exit (a --threads worker too), and the request its other thread runs would fail.
+        if (worker is null || !channel.IsUsable)
+        {
+            _ = channel.DisposeAsync().AsTask();
+        }
         if (worker is not null && worker.Channels.All(c => c.IdleSince is not null))
         {
             // End of file on its channels tells the worker to exit; TerminateAt covers one that does not.

@@ -39,6 +39,9 @@ public sealed class SupervisedServer : IAsyncDisposable
 
     public string PidFile => Path.Combine(AppDirectory, "site.pid");
 
+    /// <summary>The admin API's socket, beside the pid file.</summary>
+    public string ControlSocket => Path.Combine(AppDirectory, "site.control.sock");
+
     public string Url => $"http://{Server.Authority}/";
 
     /// <summary>The worker processes running now (retiring ones too, until they exit).</summary>

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
+using PyHost.IntegrationTests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -24,6 +26,26 @@ public sealed class ThreadsTests(ITestOutputHelper output)
         Assert.Equal(site.Workers.Single(), answers[0].Pid);
         Assert.Equal(4, answers.Select(a => a.Thread).Distinct().Count());
         Assert.All(answers, answer => Assert.True(answer.Multithread, "wsgi.multithread is False with --threads 4."));
+    }
+
+    [Fact]
+    public async Task ARetiringWorkerLetsTheRequestOneThreadRunsFinishThoughItsOtherThreadIsIdle()
+    {
+        await using var site = await SupervisedServer.StartAsync(output, ["-w", "1", "--threads", "2"]);
+        AppAnswer[] firstRound = await Task.WhenAll(site.GetAsync("/sleep?seconds=0.3"), site.GetAsync("/sleep?seconds=0.3"));
+        Assert.True(firstRound[0].Thread != firstRound[1].Thread, "The worker's second thread was not serving yet.");
+        int mark = site.Process.LineCount;
+        Task<AppAnswer> running = site.GetAsync("/sleep?seconds=5");
+        await site.Process.WaitForOutputAsync(new Regex("sleep started"), TimeSpan.FromSeconds(10), mark);
+
+        site.WriteVersion("v2");
+        Posix.SendSignal(site.Pid, Signals.SigHup);
+        await site.Process.WaitForOutputAsync(new Regex($@"Retiring worker \d+ \(pid {firstRound[0].Pid}\)"), TimeSpan.FromSeconds(10), mark);
+
+        // Its idle thread's channel is retired at once; closing it made the worker exit, and this request got 502.
+        AppAnswer answer = await running;
+        Assert.Equal(("v1", firstRound[0].Pid), (answer.Version, answer.Pid));
+        Assert.Equal("v2", (await site.GetAsync()).Version);
     }
 
     [Fact]

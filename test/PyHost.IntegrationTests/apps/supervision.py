@@ -1,5 +1,6 @@
 """The WSGI app of PyHost's supervision tests. Every answer says which process, thread, user and code version served
-it, so a test sees workers being replaced, recycled, reloaded and scaled; on request it sleeps, dies or leaks.
+it, so a test sees workers being replaced, recycled, reloaded and scaled; on request it sleeps, dies or leaks, and
+it boots slowly when told to (import-delay).
 
 The reload tests serve a copy of this file from a directory of their own and rewrite its VERSION line (or break the
 module) while it is being served. EXTRA is read once at import from version.txt, for --reload-extra-file.
@@ -18,6 +19,10 @@ from urllib.parse import parse_qs
 VERSION = "v1"
 
 EXTRA = open("version.txt", encoding="utf-8").read().strip() if os.path.exists("version.txt") else None
+
+# A worker that must still be booting while the one it replaces serves: a test writes the seconds its import takes.
+if os.path.exists("import-delay"):
+    time.sleep(float(open("import-delay", encoding="ascii").read()))
 
 # Grows with every /leak and is never freed: the leak --max-worker-memory exists for.
 LEAKED: list[bytes] = []
@@ -60,9 +65,9 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
         body = json.dumps({"pid": os.getpid(), "length": len(data), "content_length": environ.get("CONTENT_LENGTH")})
         start_response("200 OK", [("Content-Type", "application/json")])
         return [body.encode("ascii")]
-    if path == "/touch":  # leaves a mark that it ran
-        with open(f"touched-{query['name']}", "w", encoding="ascii") as mark:
-            mark.write(str(os.getpid()))
+    if path == "/touch":  # leaves a mark that it ran: a line with its pid each time
+        with open(f"touched-{query['name']}", "a", encoding="ascii") as mark:
+            mark.write(f"{os.getpid()}\n")
     if path == "/exit":
         os._exit(1)
     if path == "/segv":
@@ -71,9 +76,9 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
     if path == "/sleep":
         print(f"sleep started in {os.getpid()}", flush=True)
         time.sleep(float(query["seconds"]))
-        if "then" in query and query["then"] == "exit":
+        if query.get("then") == "exit":
             os._exit(1)
-    if path == "/leak":
+    if path == "/leak" or (path == "/sleep" and query.get("then") == "leak"):
         # Filled, not zeroed: calloc'd zero pages would not count in the resident set.
         LEAKED.append(b"\xa5" * (int(query.get("mib", "20")) << 20))
     body = json.dumps({

@@ -16,6 +16,7 @@ internal sealed class FakeWorker(string name, int capacity = 1, int pipelineDept
     public bool IsAccepting { get; set; } = true;
     public int Capacity { get; } = capacity;
     public int PipelineDepth { get; } = pipelineDepth;
+    public bool IsDueForReplacement { get; set; }
     public int Outstanding => Volatile.Read(ref _outstanding);
     public long LastStartedAt { get; set; }
     public Action<IWorker>? SlotFreed { get; set; }

@@ -189,6 +189,33 @@ public sealed class WorkerPoolTests : IDisposable
     }
 
     [Fact]
+    public async Task AWorkerDueForReplacementTakesRequestsIntoFreeSlotsButNoneIsPipelinedBehindItsRunningOne()
+    {
+        WorkerPool pool = Pool(pipelineMaxAge: TimeSpan.FromSeconds(10));
+        var worker = new FakeWorker("w1", pipelineDepth: 1);
+        pool.Add(worker);
+        _ = pool.DispatchAsync(new FakeExchange("GET /running"));
+        var withdrawn = new FakeExchange("GET /withdrawn");
+        Task<DispatchOutcome> pipelined = pool.DispatchAsync(withdrawn).AsTask();
+        Assert.Equal(2, worker.Runs.Count);
+
+        worker.IsDueForReplacement = true;
+        var next = new FakeExchange("GET /next");
+        _ = pool.DispatchAsync(next);
+        withdrawn.Abort();
+        worker.Finish(1, DispatchOutcome.NotStarted);   // the place behind the running request is free again...
+        Assert.Equal(DispatchOutcome.ClientGone, await pipelined);
+        _ = pool.DispatchAsync(new FakeExchange("GET /last"));
+
+        Assert.Equal(2, worker.Runs.Count);              // ...and neither the waiting request nor a new one takes it
+        Assert.Equal(2, pool.Waiting);
+        worker.Finish(0);
+        Assert.Same(next, worker.Runs[2].Exchange);      // a free slot is still taken
+        Assert.Equal(3, worker.Runs.Count);
+        Assert.Equal(1, pool.Waiting);
+    }
+
+    [Fact]
     public async Task ARequestGivenBackUnstartedRunsAgainAheadOfLaterOnes()
     {
         WorkerPool pool = Pool();
