@@ -57,6 +57,23 @@ public sealed class AsgiFeatureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task WorkerConnectionsCapsTheRequestsAWorkerRunsAtOnceAndTheOthersWaitForASlot()
+    {
+        // Two slots, five requests of 1.5 s each: two run at a time; the others wait in the pool's queue (no 503) and
+        // begin as slots free, the third at least 1.5 s after the first, the fifth at least 3 s after it (the worker's clock).
+        await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1", "--worker-connections", "2"]);
+
+        RawHttpResponse[] answers = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => site.Server.GetAsync("/concurrent?1.5")));
+
+        Assert.All(answers, answer => answer.AssertStatus(200));
+        JsonElement[] results = answers.Select(answer => answer.Json()).ToArray();
+        Assert.Equal(2, results.Max(result => result.GetProperty("peak").GetInt32()));
+        double[] started = results.Select(result => result.GetProperty("started").GetDouble()).Order().ToArray();
+        Assert.InRange(started[2] - started[0], 1.4, 60);
+        Assert.InRange(started[4] - started[0], 2.8, 60);
+    }
+
+    [Fact]
     public async Task SendWaitsForAClientThatDoesNotReadSoTheWorkerNeverBuffersTheStream()
     {
         // Without the front's response buffering (a route key), credit comes only as the client reads: send() waits.

@@ -7,7 +7,7 @@ import json
 import os
 import time
 
-STATE = {"sent": {}, "seen": []}
+STATE = {"sent": {}, "seen": [], "running": 0, "peak": 0}
 DIRECTORY = os.environ.get("ASGI_FEATURES_DIR", "")
 
 
@@ -55,6 +55,16 @@ async def app(scope, receive, send):
     elif path == "/slow":
         await asyncio.sleep(float(query or "1"))
         await answer(send, {"slept": float(query or "1"), "pid": os.getpid()})
+    elif path == "/concurrent":
+        # Counts the requests running at once (--worker-connections caps them) and says when this one began.
+        STATE["running"] += 1
+        STATE["peak"] = max(STATE["peak"], STATE["running"])
+        started = time.monotonic()
+        try:
+            await asyncio.sleep(float(query or "1"))
+        finally:
+            STATE["running"] -= 1
+        await answer(send, {"started": started, "peak": STATE["peak"]})
     elif path == "/tick":
         # A stream that lasts longer than --timeout but keeps sending: it is never cut.
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
