@@ -7,7 +7,7 @@ import json
 import os
 import time
 
-STATE = {"sent": {}, "seen": [], "running": 0, "peak": 0}
+STATE = {"sent": {}, "seen": [], "running": 0, "peak": 0, "release": {}}
 DIRECTORY = os.environ.get("ASGI_FEATURES_DIR", "")
 
 
@@ -91,6 +91,19 @@ async def app(scope, receive, send):
             await send({"type": "http.response.body", "body": b""})
         except OSError:
             pass
+    elif path == "/hold-body":
+        # Takes no body until /release?TAG: meanwhile the upload must wait in the client, not pile up on the way.
+        await STATE["release"].setdefault(query, asyncio.Event()).wait()
+        received = 0
+        while True:
+            message = await receive()
+            received += len(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        await answer(send, {"received": received, "last": message["type"]})
+    elif path == "/release":
+        STATE["release"].setdefault(query, asyncio.Event()).set()
+        await answer(send, {"released": query})
     elif path == "/sent":
         await answer(send, STATE["sent"].get(query, -1))
     elif path == "/block":
