@@ -50,6 +50,8 @@ public sealed class AsgiConfigTests(ITestOutputHelper output)
         Assert.Equal("main", wsgi.GetProperty("app").GetString());
         Assert.Matches(new Regex(@"Booted worker 1 \(pid \d+\) in \d+ ms \(Python [\d.]+, WSGI\)"), server.Process.Output);
         Assert.Matches(new Regex(@"Booted api worker 1 \(pid \d+\) in \d+ ms \(Python [\d.]+, ASGI on asyncio\)"), server.Process.Output);
-        Assert.DoesNotContain("lifespan", server.Process.Output);
+        // lifespan = "off": the app was never called with the lifespan scope, so it saw no startup.
+        JsonElement observed = (await server.RequestAsync("127.0.0.1", "/api/observed")).AssertStatus(200).Json();
+        Assert.DoesNotContain(observed.EnumerateArray(), e => e.GetProperty("event").GetString() == "startup");
     }
 }

@@ -57,6 +57,23 @@ public sealed class AsgiFeatureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task WorkerConnectionsCapsTheRequestsAWorkerRunsAtOnceAndTheOthersWaitForASlot()
+    {
+        // Two slots, five requests of 1.5 s each: two run at a time; the others wait in the pool's queue (no 503) and
+        // begin as slots free, the third at least 1.5 s after the first, the fifth at least 3 s after it (the worker's clock).
+        await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1", "--worker-connections", "2"]);
+
+        RawHttpResponse[] answers = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => site.Server.GetAsync("/concurrent?1.5")));
+
+        Assert.All(answers, answer => answer.AssertStatus(200));
+        JsonElement[] results = answers.Select(answer => answer.Json()).ToArray();
+        Assert.Equal(2, results.Max(result => result.GetProperty("peak").GetInt32()));
+        double[] started = results.Select(result => result.GetProperty("started").GetDouble()).Order().ToArray();
+        Assert.InRange(started[2] - started[0], 1.4, 60);
+        Assert.InRange(started[4] - started[0], 2.8, 60);
+    }
+
+    [Fact]
     public async Task SendWaitsForAClientThatDoesNotReadSoTheWorkerNeverBuffersTheStream()
     {
         // Without the front's response buffering (a route key), credit comes only as the client reads: send() waits.
@@ -84,6 +101,68 @@ public sealed class AsgiFeatureTests(ITestOutputHelper output)
             read += chunk.Length;
         }
         Assert.True((await site.GetJsonAsync($"/sent?{tag}")).GetInt64() > sentLater, "reading let the app go on");
+    }
+
+    [Fact]
+    public async Task ReceivePullsTheBodySoAnUploadWaitsForTheAppAndTheWorkerNeverBuffersIt()
+    {
+        // Without the front's request buffering the body streams to the app as receive() asks for it: while the app
+        // reads nothing, the upload stalls once the socket buffers and Kestrel's pipe are full, and none of it is in
+        // the worker's memory.
+        await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1", "--no-request-buffering"]);
+        (await site.Server.GetAsync("/hello")).AssertStatus(200);
+        int worker = Assert.Single(site.Workers);
+        long workerPeakBefore = Posix.StatusKilobytes(worker, "VmHWM") ?? 0;
+        const long total = 64L * 1024 * 1024;
+        string tag = Guid.NewGuid().ToString("N");
+        await using RawHttpConnection upload = await site.Server.ConnectAsync();
+        upload.Timeout = TimeSpan.FromMinutes(2);
+        await upload.SendAsync($"POST /hold-body?{tag} HTTP/1.1\r\nHost: {site.Server.Authority}\r\nContent-Length: {total}\r\n\r\n");
+        long sent = 0;
+        Task sending = Task.Run(async () =>
+        {
+            byte[] chunk = new byte[64 * 1024];
+            while (Interlocked.Read(ref sent) < total)
+            {
+                await upload.SendAsync(chunk);
+                Interlocked.Add(ref sent, chunk.Length);
+            }
+        });
+
+        long sentWhileTheAppDoesNotRead = await ValueOnceStillAsync(() => Interlocked.Read(ref sent), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60));
+        long workerPeakWhileStalled = Posix.StatusKilobytes(worker, "VmHWM") ?? 0;
+        (await site.Server.GetAsync($"/release?{tag}")).AssertStatus(200);
+        await sending;
+        RawHttpResponse response = await upload.ReadResponseAsync();
+        long workerPeakAfter = Posix.StatusKilobytes(worker, "VmHWM") ?? 0;
+        output.WriteLine($"sent while the app did not read: {sentWhileTheAppDoesNotRead / 1024} KiB of {total / 1024}; worker peak RSS "
+                         + $"{workerPeakBefore} KiB before, {workerPeakWhileStalled} KiB stalled, {workerPeakAfter} KiB after");
+
+        // Socket buffers and Kestrel's 1 MiB pipe: a few MiB, not the body.
+        Assert.InRange(sentWhileTheAppDoesNotRead, 1, 32L * 1024 * 1024);
+        Assert.Equal(total, response.AssertStatus(200).Json().GetProperty("received").GetInt64());
+        // The worker's peak RSS grows by a few body frames (1 MiB each), while stalled and while reading, never by the body.
+        Assert.InRange(workerPeakWhileStalled - workerPeakBefore, 0, 16 * 1024);
+        Assert.InRange(workerPeakAfter - workerPeakBefore, 0, 16 * 1024);
+    }
+
+    /// <summary>The counter's value once it has not moved for <paramref name="still"/> (or when
+    /// <paramref name="timeout"/> has passed).</summary>
+    private static async Task<long> ValueOnceStillAsync(Func<long> counter, TimeSpan still, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long value = counter();
+        TimeSpan moved = clock.Elapsed;
+        while (clock.Elapsed - moved < still && clock.Elapsed < timeout)
+        {
+            await Task.Delay(100);
+            if (counter() is var now && now != value)
+            {
+                value = now;
+                moved = clock.Elapsed;
+            }
+        }
+        return value;
     }
 
     [Fact]

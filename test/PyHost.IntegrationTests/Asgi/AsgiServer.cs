@@ -36,22 +36,28 @@ public sealed class AsgiServer : IAsyncDisposable
     /// <summary>
     /// Starts <paramref name="name"/> serving <paramref name="app"/> (MODULE:ATTR in apps/) with one worker process,
     /// so that what the app records in memory is what every request sees. <paramref name="webSocketMaxSize"/> is each
-    /// server's own flag for the same limit.
+    /// server's own flag for the same limit; <paramref name="lifespan"/> (auto, on, off) is --lifespan of PyHost and
+    /// uvicorn, which hypercorn does not have.
     /// </summary>
     public static async Task<AsgiServer> StartAsync(string name, string app, IReadOnlyDictionary<string, string?>? environment = null,
-                                                    long webSocketMaxSize = 16 * 1024 * 1024, IEnumerable<string>? pyhostArguments = null)
+                                                    long webSocketMaxSize = 16 * 1024 * 1024, IEnumerable<string>? pyhostArguments = null,
+                                                    string lifespan = "auto")
     {
+        if (name == Hypercorn && lifespan != "auto")
+        {
+            throw new ArgumentException("hypercorn has no --lifespan", nameof(lifespan));
+        }
         for (int attempt = 1; ; attempt++)
         {
             int port = PyHostServer.FreePort(IPAddress.Loopback);
             (string executable, List<string> arguments, Regex ready) = name switch
             {
                 PyHost => (Repository.PyHostExecutable,
-                    new List<string> { "serve", app, "-b", $"127.0.0.1:{port}", "--python", Repository.Python, "-w", "1", "--ws-max-size", webSocketMaxSize.ToString() }
+                    new List<string> { "serve", app, "-b", $"127.0.0.1:{port}", "--python", Repository.Python, "-w", "1", "--ws-max-size", webSocketMaxSize.ToString(), "--lifespan", lifespan }
                         .Concat(pyhostArguments ?? []).ToList(),
                     TestProcess.ListeningOn($"http://127.0.0.1:{port}")),
                 Uvicorn => (Repository.Python,
-                    new List<string> { "-m", "uvicorn", app, "--port", port.ToString(), "--ws-max-size", webSocketMaxSize.ToString(), "--log-level", "info" },
+                    new List<string> { "-m", "uvicorn", app, "--port", port.ToString(), "--ws-max-size", webSocketMaxSize.ToString(), "--lifespan", lifespan, "--log-level", "info" },
                     new Regex(@"Application startup complete|Uvicorn running on")),
                 Hypercorn => (Repository.Python,
                     new List<string> { "-m", "hypercorn", app, "-b", $"127.0.0.1:{port}", "-c", HypercornConfig(webSocketMaxSize), "--log-level", "info" },

@@ -10,8 +10,9 @@ using Xunit.Abstractions;
 
 namespace PyHost.IntegrationTests.Asgi;
 
-/// <summary>WebSockets as PyHost runs them: an open socket costs no worker slot, a reload drains them with 1012, a stop
-/// closes them with 1001, and the front negotiates compression and HTTP/2.</summary>
+/// <summary>WebSockets as PyHost runs them: an open socket costs no worker slot, the front pings it and cuts it when its
+/// pongs stop, a reload drains them with 1012, a stop closes them with 1001, and the front negotiates compression and
+/// HTTP/2.</summary>
 public sealed class AsgiWebSocketTests(ITestOutputHelper output)
 {
     [Fact]
@@ -29,6 +30,36 @@ public sealed class AsgiWebSocketTests(ITestOutputHelper output)
         await sockets.ContinueAsync();
         JsonElement done = await sockets.ReadLineAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(6, done.GetProperty("alive").GetInt32());
+    }
+
+    [Fact]
+    public async Task AClientThatAnswersTheFrontsPingsStaysOpenLongPastThePingTimeout()
+    {
+        // A ping each second with 3 s for its pong: a socket that did not answer would be closed after about 4 s.
+        await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1", "--ws-ping-interval", "1", "--ws-ping-timeout", "3"]);
+
+        JsonElement result = await WebSocketClient.RunAsync("pings", site.WebSocketUrl("/ws"), "all", "9");
+
+        Assert.False(result.GetProperty("closed").GetBoolean(), $"the front closed a socket that answered its pings: {result}");
+        Assert.InRange(result.GetProperty("pings").GetInt32(), 3, 100);
+        Assert.Equal("still there?", result.GetProperty("echo").GetString());
+    }
+
+    [Fact]
+    public async Task AClientThatStopsAnsweringPingsIsCutAndTheAppGetsWebsocketDisconnect()
+    {
+        // It answers two pings, then no more: within the timeout of the next unanswered ping the front cuts it (RFC
+        // 6455 §7.1.5: closed abnormally, 1006 to the app).
+        await using AsgiSite site = await AsgiSite.StartAsync(output, ["-w", "1", "--ws-ping-interval", "1", "--ws-ping-timeout", "2"]);
+
+        JsonElement result = await WebSocketClient.RunAsync("pings", site.WebSocketUrl("/ws"), "2", "30");
+
+        Assert.True(result.GetProperty("closed").GetBoolean(), $"a socket that stopped answering pings is still open: {result}");
+        Assert.InRange(result.GetProperty("pings").GetInt32(), 3, 100);
+        Assert.True(await Eventually.HoldsAsync(async () => (await site.GetJsonAsync("/seen")).GetArrayLength() > 0, TimeSpan.FromSeconds(10)),
+            "the app never got websocket.disconnect");
+        JsonElement seen = Assert.Single((await site.GetJsonAsync("/seen")).EnumerateArray());
+        Assert.Equal(1006, seen.GetProperty("disconnect").GetInt32());
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http;
 using System.Text;
 using System.Text.Json;
 using PyHost.IntegrationTests.Infrastructure;
@@ -54,6 +56,28 @@ public sealed class HttpConformanceTests(ConformanceServers servers, ITestOutput
         Assert.Equal("1.1", scope.GetProperty("http_version").GetString());
         Assert.Equal("PATCH", scope.GetProperty("method").GetString());
         Assert.Equal("http", scope.GetProperty("scheme").GetString());
+    }
+
+    /// <summary>http_version "2" for a request over HTTP/2, here cleartext with prior knowledge (RFC 9113 §3.3).
+    /// uvicorn does not speak HTTP/2.</summary>
+    [Theory]
+    [InlineData(AsgiServer.PyHost)]
+    [InlineData(AsgiServer.Hypercorn)]
+    public async Task HttpVersionIs2OverHttp2(string name)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{servers[name].Authority}/scope")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+        using HttpResponseMessage response = await client.SendAsync(request);
+        JsonElement scope = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("scope");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpVersion.Version20, response.Version);
+        Assert.Equal("2", scope.GetProperty("http_version").GetString());
     }
 
     [Theory]

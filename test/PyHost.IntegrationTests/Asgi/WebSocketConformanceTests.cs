@@ -48,6 +48,17 @@ public sealed class WebSocketConformanceTests(ConformanceServers servers, ITestO
         Assert.Equal("", result.GetProperty("empty").GetString());
     }
 
+    /// <summary>Not www.rst but RFC 6455 §5.5.3, which the server does for the app: a ping is answered by a pong with
+    /// its application data.</summary>
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task AClientsPingIsAnsweredWithAPongOfTheSameData(string name)
+    {
+        JsonElement result = await WebSocketClient.RunAsync("client-ping", servers[name].WebSocketUrl("/ws/echo"));
+
+        Assert.Equal("are you there?", result.GetProperty("pong").GetString());
+    }
+
     [Theory]
     [MemberData(nameof(All))]
     public async Task AReceivedMessageHasExactlyOneOfTextAndBytes(string name)

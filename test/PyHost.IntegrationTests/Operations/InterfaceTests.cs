@@ -6,12 +6,14 @@ using Xunit;
 namespace PyHost.IntegrationTests.Operations;
 
 /// <summary>An ASGI app (FastAPI, Starlette, Django's asgi.py) is recognized at import by --interface auto (issue 11
-/// point 1): the boot log says ASGI and the app answers, instead of "Listening" and a 500 for every request.</summary>
+/// point 1): the boot log says ASGI and the app answers, instead of "Listening" and a 500 for every request. One that
+/// auto cannot recognize is served as ASGI when --interface asgi (or uvicorn's gunicorn worker class) says so.</summary>
 public sealed class InterfaceTests
 {
     [Theory]
     [InlineData("asgi_apps:function_app", null, "/", "asgi function")]
     [InlineData("asgi_apps:instance_app", null, "/", "asgi instance")]
+    [InlineData("asgi_apps:DoubleCallableApp", null, "/", "asgi double callable")]
     [InlineData("mysite.asgi:application", "examples/django", "/admin/login/", "Django")]
     public async Task AnAsgiAppIsDetectedAndServed(string app, string? appDirectory, string target, string expectedText)
     {
@@ -29,6 +31,34 @@ public sealed class InterfaceTests
         Assert.Equal(200, response.StatusCode);
         Assert.Contains(expectedText, response.BodyText);
         Assert.Matches(new Regex(@"Booted worker 1 \(pid \d+\) in \d+ ms \(Python 3\.\d+\.\d+, ASGI on \w+\)"), pyhost.Output);
+    }
+
+    /// <summary>An app auto detection cannot tell (a plain function that returns an ASGI coroutine) is served as ASGI
+    /// when the command line says so: --interface asgi, or uvicorn's gunicorn worker class.</summary>
+    [Theory]
+    [InlineData("--interface", "asgi")]
+    [InlineData("-k", "uvicorn.workers.UvicornWorker")]
+    public async Task AnAppAutoWouldTakeForWsgiIsServedAsAsgiWhenForced(string flag, string value)
+    {
+        var port = Ops.FreePort();
+        await using var pyhost = await Ops.StartServingAsync(port, Ops.Serve("asgi_apps:sync_function_app", "-b", Ops.Bind(port), "-w", "1", flag, value));
+
+        var response = await Ops.GetAsync(port, "/");
+
+        response.AssertStatus(200);
+        Assert.Equal("asgi sync function", response.BodyText);
+        Assert.Matches(new Regex(@"Booted worker 1 \(pid \d+\) in \d+ ms \(Python 3\.\d+\.\d+, ASGI on \w+\)"), pyhost.Output);
+    }
+
+    [Fact]
+    public async Task UnderAutoAnAppThatIsNotACoroutineFunctionIsTakenForWsgi()
+    {
+        var port = Ops.FreePort();
+        await using var pyhost = await Ops.StartServingAsync(port, Ops.Serve("asgi_apps:sync_function_app", "-b", Ops.Bind(port), "-w", "1"));
+
+        // Called as WSGI with (environ, start_response), it lacks its third argument: a 500.
+        Assert.Equal(500, (await Ops.GetAsync(port, "/")).StatusCode);
+        Assert.Matches(new Regex(@"Booted worker 1 \(pid \d+\) in \d+ ms \(Python 3\.\d+\.\d+, WSGI\)"), pyhost.Output);
     }
 
     [Fact]

@@ -32,6 +32,9 @@ async def answer(send, value, status=200, headers=()):
 
 
 async def lifespan(scope, receive, send):
+    if os.environ.get("CONFORMANCE_STARTUP") == "raise":
+        # An app that knows only http and websocket, as many do: lifespan.rst lets a server take that for "unsupported".
+        raise RuntimeError("conformance app knows no lifespan scope")
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":

@@ -8,7 +8,7 @@ import mimetypes
 import os
 import time
 
-STATE = {"sent": {}, "seen": []}
+STATE = {"sent": {}, "seen": [], "running": 0, "peak": 0, "release": {}}
 DIRECTORY = os.environ.get("ASGI_FEATURES_DIR", "")
 
 
@@ -56,6 +56,16 @@ async def app(scope, receive, send):
     elif path == "/slow":
         await asyncio.sleep(float(query or "1"))
         await answer(send, {"slept": float(query or "1"), "pid": os.getpid()})
+    elif path == "/concurrent":
+        # Counts the requests running at once (--worker-connections caps them) and says when this one began.
+        STATE["running"] += 1
+        STATE["peak"] = max(STATE["peak"], STATE["running"])
+        started = time.monotonic()
+        try:
+            await asyncio.sleep(float(query or "1"))
+        finally:
+            STATE["running"] -= 1
+        await answer(send, {"started": started, "peak": STATE["peak"]})
     elif path == "/tick":
         # A stream that lasts longer than --timeout but keeps sending: it is never cut.
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
@@ -82,6 +92,19 @@ async def app(scope, receive, send):
             await send({"type": "http.response.body", "body": b""})
         except OSError:
             pass
+    elif path == "/hold-body":
+        # Takes no body until /release?TAG: meanwhile the upload must wait in the client, not pile up on the way.
+        await STATE["release"].setdefault(query, asyncio.Event()).wait()
+        received = 0
+        while True:
+            message = await receive()
+            received += len(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        await answer(send, {"received": received, "last": message["type"]})
+    elif path == "/release":
+        STATE["release"].setdefault(query, asyncio.Event()).set()
+        await answer(send, {"released": query})
     elif path == "/sent":
         await answer(send, STATE["sent"].get(query, -1))
     elif path == "/block":

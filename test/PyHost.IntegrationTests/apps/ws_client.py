@@ -3,10 +3,14 @@ scenario against a server and prints what happened as one JSON object, for a C# 
 bounded; a scenario never hangs the suite."""
 
 import asyncio
+import base64
 import json
+import os
 import resource
+import struct
 import sys
 import time
+import urllib.parse
 
 import websockets
 
@@ -196,10 +200,99 @@ async def script(url, steps):
     return {"transcript": transcript}
 
 
+# Opcodes of RFC 6455 §5.2 the raw scenarios use.
+TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA
+
+
+async def raw_open(url):
+    """A WebSocket opened by hand (RFC 6455 §4.1), with no extension: the raw scenarios see every control frame and
+    answer it, or not, themselves (python3-websockets always answers pings)."""
+    parts = urllib.parse.urlsplit(url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write((f"GET {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\nUpgrade: websocket\r\n"
+                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)
+    if not head.startswith(b"HTTP/1.1 101"):
+        raise RuntimeError(f"no upgrade: {head!r}")
+    return reader, writer
+
+
+def raw_frame(opcode, payload):
+    """One final client frame, masked as §5.3 requires; payloads of up to 125 bytes (control frames, short text)."""
+    mask = os.urandom(4)
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+async def raw_read(reader):
+    """The next frame from the server (unmasked, §5.1): (opcode, payload)."""
+    first, second = await reader.readexactly(2)
+    length = second & 0x7F
+    if length == 126:
+        length = struct.unpack("!H", await reader.readexactly(2))[0]
+    elif length == 127:
+        length = struct.unpack("!Q", await reader.readexactly(8))[0]
+    return first & 0x0F, await reader.readexactly(length)
+
+
+async def pings(url, answers, seconds):
+    """Holds a raw socket for SECONDS, counting the server's pings and answering the first ANSWERS of them ("all": every
+    one) with their pongs; then, if still open, sends a text and waits for its echo. Reports the pings, and how and
+    when the socket closed."""
+    answers, seconds = float("inf") if answers == "all" else int(answers), float(seconds)
+    reader, writer = await raw_open(url)
+    started = time.monotonic()
+    result = {"pings": 0, "closed": False}
+
+    def pinged(payload):
+        result["pings"] += 1
+        if result["pings"] <= answers:
+            writer.write(raw_frame(PONG, payload))  # §5.5.3: the ping's application data
+
+    try:
+        while (left := seconds - (time.monotonic() - started)) > 0:
+            try:
+                opcode, payload = await asyncio.wait_for(raw_read(reader), left)
+            except asyncio.TimeoutError:
+                break
+            if opcode == PING:
+                pinged(payload)
+            elif opcode == CLOSE:
+                result.update(closed=True, code=struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None)
+                break
+        if not result["closed"]:
+            writer.write(raw_frame(TEXT, b"still there?"))
+            while True:
+                opcode, payload = await asyncio.wait_for(raw_read(reader), TIMEOUT)
+                if opcode == TEXT:
+                    result["echo"] = payload.decode()
+                    break
+                if opcode == PING:
+                    pinged(payload)
+            writer.write(raw_frame(CLOSE, struct.pack("!H", 1000)))
+    except (asyncio.IncompleteReadError, ConnectionError):
+        result.update(closed=True, code=None)  # cut without a close frame
+    result["seconds"] = time.monotonic() - started
+    writer.close()
+    return result
+
+
+async def client_ping(url):
+    """Sends a ping of its own and returns the payload of the pong that answers it (RFC 6455 §5.5.3)."""
+    reader, writer = await raw_open(url)
+    writer.write(raw_frame(PING, b"are you there?"))
+    while True:
+        opcode, payload = await asyncio.wait_for(raw_read(reader), TIMEOUT)
+        if opcode == PONG:
+            writer.write(raw_frame(CLOSE, struct.pack("!H", 1000)))
+            writer.close()
+            return {"pong": payload.decode()}
+
+
 SCENARIOS = {
     "echo": echo, "fragments": fragments, "large": large, "app-close": app_close, "client-close": client_close,
     "vanish": vanish, "too-big": too_big, "scope": scope, "describe": describe, "refused": refused, "idle": idle,
-    "hold": hold, "greeting": greeting, "script": script,
+    "hold": hold, "greeting": greeting, "script": script, "pings": pings, "client-ping": client_ping,
 }
 
 

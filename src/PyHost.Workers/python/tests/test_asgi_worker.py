@@ -416,8 +416,11 @@ class Interfaces(unittest.TestCase):
             self.assertEqual(front.get("/", 1).body, b"object")
 
     def test_interface_asgi_forces_a_callable_auto_would_not_take(self) -> None:
-        with AsgiFront("asgiapp:instance", PYHOST_INTERFACE="asgi") as front:
+        with AsgiFront("asgiapp:not_asgi") as front:
+            self.assertEqual(front.boot.payload.decode().split(" ")[2], "wsgi")
+        with AsgiFront("asgiapp:not_asgi", PYHOST_INTERFACE="asgi") as front:
             self.assertIn(b" asgi ", front.boot.payload)
+            self.assertEqual(front.get("/", 1).body, b"object")
 
     def test_an_unknown_loop_asked_for_by_name_fails_the_boot_with_a_hint(self) -> None:
         front = AsgiFront("asgiapp:app", expect_ready=False, PYHOST_LOOP="uvloop", PYTHONNOUSERSITE="1",
