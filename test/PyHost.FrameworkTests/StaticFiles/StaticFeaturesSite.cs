@@ -47,6 +47,26 @@ public sealed class StaticFeaturesSite : IAsyncLifetime
 
     public byte[] File(string relativePath) => System.IO.File.ReadAllBytes(Path.Combine(SiteDirectory, relativePath));
 
+    /// <summary>
+    /// What every server side by side must do with a file under /static/: serve it whole with byte ranges offered and a
+    /// strong ETag, answer 304 to that ETag (with it, and no body) and to its Last-Modified, and 200 to another tag.
+    /// </summary>
+    public async Task AssertValidatorsAnswer304Async(string server, Func<string, string[], Task<RawHttpResponse>> get, string name)
+    {
+        RawHttpResponse response = (await get($"/static/{name}", [])).AssertStatus(200);
+        Assert.Equal(File(name), response.Body);
+        Assert.Equal("bytes", response.Header("Accept-Ranges"));
+        string etag = response.Header("ETag")!;
+        string lastModified = response.Header("Last-Modified")!;
+        Assert.True(etag.StartsWith('"'), $"{server}: {etag}");
+
+        RawHttpResponse byTag = (await get($"/static/{name}", [$"If-None-Match: {etag}"])).AssertStatus(304);
+        Assert.Equal(etag, byTag.Header("ETag"));
+        Assert.Empty(byTag.Body);
+        (await get($"/static/{name}", [$"If-Modified-Since: {lastModified}"])).AssertStatus(304);
+        (await get($"/static/{name}", ["If-None-Match: \"something-else\""])).AssertStatus(200);
+    }
+
     public async Task InitializeAsync()
     {
         new Random(7).NextBytes(BigFile);
