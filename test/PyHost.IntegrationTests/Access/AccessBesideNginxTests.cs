@@ -19,184 +19,166 @@ public sealed class AccessBesideNginxTests(ITestOutputHelper output)
     [Fact]
     public async Task PyHostAnswersAsNginxDoes()
     {
-        string root = Directory.CreateTempSubdirectory("pyhost-access-").FullName;
-        try
+        using var directory = new TemporaryDirectory();
+        string root = directory.Path;
+        foreach (string name in new[] { "staff/page.txt", "closed/page.txt", "limited/page.txt" })
         {
-            foreach (string name in new[] { "staff/page.txt", "closed/page.txt", "limited/page.txt" })
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(root, name))!);
-                File.WriteAllText(Path.Combine(root, name), name + "\n");
-            }
-            string users = Path.Combine(root, "staff.htpasswd");
-            await RunAsync("htpasswd", ["-cbB", users, "alice", "wonder land"]);
-
-            await using var pyhost = await ConfiguredServer.StartAsync(output, $$"""
-                [[listen]]
-                address = "127.0.0.1:{port0}"
-
-                [[site]]
-                  [[site.route]]
-                  path = "/staff"
-                  static = "{{root}}/staff"
-                  basic_auth = { htpasswd = "{{users}}", realm = "Staff" }
-
-                  [[site.route]]
-                  path = "/closed"
-                  static = "{{root}}/closed"
-                  deny = ["127.0.0.0/8"]
-
-                  [[site.route]]
-                  path = "/limited"
-                  static = "{{root}}/limited"
-                  rate_limit = { rate = "1r/m", burst = 1, nodelay = true }
-                """);
-            int nginxPort = PyHostServer.FreePort(IPAddress.Loopback);
-            await using TestProcess nginx = await StartNginxAsync(root, nginxPort, """
-                limit_req_zone $binary_remote_addr zone=limited:1m rate=1r/m;
-                """, $$"""
-                location /staff { auth_basic "Staff"; auth_basic_user_file {{users}}; }
-                location /closed { deny 127.0.0.0/8; }
-                location /limited { limit_req zone=limited burst=1 nodelay; limit_req_status 429; }
-                """);
-
-            string password = Convert.ToBase64String("alice:wonder land"u8.ToArray());
-            string wrong = Convert.ToBase64String("alice:not it"u8.ToArray());
-            var asked = new (string Target, string? Authorization)[]
-            {
-                ("/staff/page.txt", null), ("/staff/page.txt", wrong), ("/staff/page.txt", password),
-                ("/closed/page.txt", null),
-                ("/limited/page.txt", null), ("/limited/page.txt", null), ("/limited/page.txt", null),
-            };
-            var answers = new List<string>();
-            foreach (var (target, authorization) in asked)
-            {
-                RawHttpResponse ours = await AskAsync(pyhost.Ports[0], target, authorization);
-                RawHttpResponse theirs = await AskAsync(nginxPort, target, authorization);
-                answers.Add($"{target} {(authorization is null ? "" : authorization == password ? "(password)" : "(wrong)")}: pyhost {ours.StatusCode}, nginx {theirs.StatusCode}");
-                Assert.True(ours.StatusCode == theirs.StatusCode, string.Join("\n", answers));
-                if (ours.StatusCode == 200)
-                {
-                    Assert.Equal(theirs.BodyText, ours.BodyText);
-                }
-                if (ours.StatusCode == 401)
-                {
-                    // nginx says the realm; PyHost says it too, and the charset (RFC 7617 §2.1).
-                    Assert.Equal("Basic realm=\"Staff\"", theirs.Header("WWW-Authenticate"));
-                    Assert.StartsWith("Basic realm=\"Staff\"", ours.Header("WWW-Authenticate"));
-                }
-            }
-            output.WriteLine(string.Join("\n", answers));
-            Assert.Equal([401, 401, 200, 403, 200, 200, 429], answers.Select(line => int.Parse(line.Split("pyhost ")[1][..3])));
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(root, name))!);
+            File.WriteAllText(Path.Combine(root, name), name + "\n");
         }
-        finally
+        string users = Path.Combine(root, "staff.htpasswd");
+        await RunAsync("htpasswd", ["-cbB", users, "alice", "wonder land"]);
+
+        await using var pyhost = await ConfiguredServer.StartAsync(output, $$"""
+            [[listen]]
+            address = "127.0.0.1:{port0}"
+
+            [[site]]
+              [[site.route]]
+              path = "/staff"
+              static = "{{root}}/staff"
+              basic_auth = { htpasswd = "{{users}}", realm = "Staff" }
+
+              [[site.route]]
+              path = "/closed"
+              static = "{{root}}/closed"
+              deny = ["127.0.0.0/8"]
+
+              [[site.route]]
+              path = "/limited"
+              static = "{{root}}/limited"
+              rate_limit = { rate = "1r/m", burst = 1, nodelay = true }
+            """);
+        int nginxPort = PyHostServer.FreePort(IPAddress.Loopback);
+        await using TestProcess nginx = await StartNginxAsync(root, nginxPort, """
+            limit_req_zone $binary_remote_addr zone=limited:1m rate=1r/m;
+            """, $$"""
+            location /staff { auth_basic "Staff"; auth_basic_user_file {{users}}; }
+            location /closed { deny 127.0.0.0/8; }
+            location /limited { limit_req zone=limited burst=1 nodelay; limit_req_status 429; }
+            """);
+
+        string password = Convert.ToBase64String("alice:wonder land"u8.ToArray());
+        string wrong = Convert.ToBase64String("alice:not it"u8.ToArray());
+        var asked = new (string Target, string? Authorization)[]
         {
-            Directory.Delete(root, recursive: true);
+            ("/staff/page.txt", null), ("/staff/page.txt", wrong), ("/staff/page.txt", password),
+            ("/closed/page.txt", null),
+            ("/limited/page.txt", null), ("/limited/page.txt", null), ("/limited/page.txt", null),
+        };
+        var answers = new List<string>();
+        foreach (var (target, authorization) in asked)
+        {
+            RawHttpResponse ours = await AskAsync(pyhost.Ports[0], target, authorization);
+            RawHttpResponse theirs = await AskAsync(nginxPort, target, authorization);
+            answers.Add($"{target} {(authorization is null ? "" : authorization == password ? "(password)" : "(wrong)")}: pyhost {ours.StatusCode}, nginx {theirs.StatusCode}");
+            Assert.True(ours.StatusCode == theirs.StatusCode, string.Join("\n", answers));
+            if (ours.StatusCode == 200)
+            {
+                Assert.Equal(theirs.BodyText, ours.BodyText);
+            }
+            if (ours.StatusCode == 401)
+            {
+                // nginx says the realm; PyHost says it too, and the charset (RFC 7617 §2.1).
+                Assert.Equal("Basic realm=\"Staff\"", theirs.Header("WWW-Authenticate"));
+                Assert.StartsWith("Basic realm=\"Staff\"", ours.Header("WWW-Authenticate"));
+            }
         }
+        output.WriteLine(string.Join("\n", answers));
+        Assert.Equal([401, 401, 200, 403, 200, 200, 429], answers.Select(line => int.Parse(line.Split("pyhost ")[1][..3])));
     }
 
     [Fact]
     public async Task EveryHashDebiansHtpasswdWritesLetsItsUserInAsInNginx()
     {
-        string root = Directory.CreateTempSubdirectory("pyhost-access-").FullName;
-        try
+        using var directory = new TemporaryDirectory();
+        string root = directory.Path;
+        Directory.CreateDirectory(Path.Combine(root, "staff"));
+        File.WriteAllText(Path.Combine(root, "staff", "page.txt"), "staff/page.txt\n");
+        string users = Path.Combine(root, "staff.htpasswd");
+        // htpasswd's option, the user hashed with it, and how the hash it writes begins.
+        var kinds = new (string Option, string User, string Prefix)[]
         {
-            Directory.CreateDirectory(Path.Combine(root, "staff"));
-            File.WriteAllText(Path.Combine(root, "staff", "page.txt"), "staff/page.txt\n");
-            string users = Path.Combine(root, "staff.htpasswd");
-            // htpasswd's option, the user hashed with it, and how the hash it writes begins.
-            var kinds = new (string Option, string User, string Prefix)[]
-            {
-                ("B", "bcrypt", "$2y$"), ("m", "apr1", "$apr1$"), ("s", "sha1", "{SHA}"), ("2", "sha256", "$5$"), ("5", "sha512", "$6$"),
-            };
-            foreach (var (option, user, prefix) in kinds)
-            {
-                await RunAsync("htpasswd", [(File.Exists(users) ? "-b" : "-cb") + option, users, user, $"{user} pass word"]);
-                Assert.Contains(File.ReadAllLines(users), line => line.StartsWith($"{user}:{prefix}", StringComparison.Ordinal));
-            }
+            ("B", "bcrypt", "$2y$"), ("m", "apr1", "$apr1$"), ("s", "sha1", "{SHA}"), ("2", "sha256", "$5$"), ("5", "sha512", "$6$"),
+        };
+        foreach (var (option, user, prefix) in kinds)
+        {
+            await RunAsync("htpasswd", [(File.Exists(users) ? "-b" : "-cb") + option, users, user, $"{user} pass word"]);
+            Assert.Contains(File.ReadAllLines(users), line => line.StartsWith($"{user}:{prefix}", StringComparison.Ordinal));
+        }
 
-            await using var pyhost = await ConfiguredServer.StartAsync(output, $$"""
-                [[listen]]
-                address = "127.0.0.1:{port0}"
+        await using var pyhost = await ConfiguredServer.StartAsync(output, $$"""
+            [[listen]]
+            address = "127.0.0.1:{port0}"
 
-                [[site]]
-                  [[site.route]]
-                  path = "/staff"
-                  static = "{{root}}/staff"
-                  basic_auth = { htpasswd = "{{users}}", realm = "Staff" }
-                """);
-            int nginxPort = PyHostServer.FreePort(IPAddress.Loopback);
-            await using TestProcess nginx = await StartNginxAsync(root, nginxPort, "", $$"""
-                location /staff { auth_basic "Staff"; auth_basic_user_file {{users}}; }
-                """);
+            [[site]]
+              [[site.route]]
+              path = "/staff"
+              static = "{{root}}/staff"
+              basic_auth = { htpasswd = "{{users}}", realm = "Staff" }
+            """);
+        int nginxPort = PyHostServer.FreePort(IPAddress.Loopback);
+        await using TestProcess nginx = await StartNginxAsync(root, nginxPort, "", $$"""
+            location /staff { auth_basic "Staff"; auth_basic_user_file {{users}}; }
+            """);
 
-            var answers = new List<string>();
-            foreach (var (_, user, _) in kinds)
+        var answers = new List<string>();
+        foreach (var (_, user, _) in kinds)
+        {
+            foreach (string password in new[] { $"{user} pass word", $"{user} pass wort" })
             {
-                foreach (string password in new[] { $"{user} pass word", $"{user} pass wort" })
+                string authorization = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}"));
+                RawHttpResponse ours = await AskAsync(pyhost.Ports[0], "/staff/page.txt", authorization);
+                RawHttpResponse theirs = await AskAsync(nginxPort, "/staff/page.txt", authorization);
+                answers.Add($"{user} '{password}': pyhost {ours.StatusCode}, nginx {theirs.StatusCode}");
+                Assert.True(ours.StatusCode == theirs.StatusCode, string.Join("\n", answers));
+                if (ours.StatusCode == 200)
                 {
-                    string authorization = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}"));
-                    RawHttpResponse ours = await AskAsync(pyhost.Ports[0], "/staff/page.txt", authorization);
-                    RawHttpResponse theirs = await AskAsync(nginxPort, "/staff/page.txt", authorization);
-                    answers.Add($"{user} '{password}': pyhost {ours.StatusCode}, nginx {theirs.StatusCode}");
-                    Assert.True(ours.StatusCode == theirs.StatusCode, string.Join("\n", answers));
-                    if (ours.StatusCode == 200)
-                    {
-                        Assert.Equal(theirs.BodyText, ours.BodyText);
-                    }
+                    Assert.Equal(theirs.BodyText, ours.BodyText);
                 }
             }
-            output.WriteLine(string.Join("\n", answers));
-            Assert.Equal(kinds.SelectMany(_ => new[] { 200, 401 }), answers.Select(line => int.Parse(line.Split("pyhost ")[1][..3])));
         }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        output.WriteLine(string.Join("\n", answers));
+        Assert.Equal(kinds.SelectMany(_ => new[] { 200, 401 }), answers.Select(line => int.Parse(line.Split("pyhost ")[1][..3])));
     }
 
     [Fact]
     public async Task WithoutNodelayRequestsWithinTheBurstWaitTheirTurnAsInNginx()
     {
-        string root = Directory.CreateTempSubdirectory("pyhost-access-").FullName;
-        try
-        {
-            Directory.CreateDirectory(Path.Combine(root, "limited"));
-            File.WriteAllText(Path.Combine(root, "limited", "page.txt"), "limited/page.txt\n");
-            await using var pyhost = await ConfiguredServer.StartAsync(output, $$"""
-                [[listen]]
-                address = "127.0.0.1:{port0}"
+        using var directory = new TemporaryDirectory();
+        string root = directory.Path;
+        Directory.CreateDirectory(Path.Combine(root, "limited"));
+        File.WriteAllText(Path.Combine(root, "limited", "page.txt"), "limited/page.txt\n");
+        await using var pyhost = await ConfiguredServer.StartAsync(output, $$"""
+            [[listen]]
+            address = "127.0.0.1:{port0}"
 
-                [[site]]
-                  [[site.route]]
-                  path = "/limited"
-                  static = "{{root}}/limited"
-                  rate_limit = { rate = "1r/s", burst = 2 }
-                """);
-            int nginxPort = PyHostServer.FreePort(IPAddress.Loopback);
-            await using TestProcess nginx = await StartNginxAsync(root, nginxPort, """
-                limit_req_zone $binary_remote_addr zone=limited:1m rate=1r/s;
-                """, """
-                location /limited { limit_req zone=limited burst=2; limit_req_status 429; }
-                """);
+            [[site]]
+              [[site.route]]
+              path = "/limited"
+              static = "{{root}}/limited"
+              rate_limit = { rate = "1r/s", burst = 2 }
+            """);
+        int nginxPort = PyHostServer.FreePort(IPAddress.Loopback);
+        await using TestProcess nginx = await StartNginxAsync(root, nginxPort, """
+            limit_req_zone $binary_remote_addr zone=limited:1m rate=1r/s;
+            """, """
+            location /limited { limit_req zone=limited burst=2; limit_req_status 429; }
+            """);
 
-            // Four requests at once, 1r/s with a burst of 2 and no nodelay: the first is served at once, the next two
-            // wait for their turn at the rate (1 s and 2 s after the first: nginx delays excess / rate), the fourth
-            // is over the burst and refused.
-            var ours = await AskAtOnceAsync(pyhost.Ports[0], "/limited/page.txt", 4);
-            var theirs = await AskAtOnceAsync(nginxPort, "/limited/page.txt", 4);
-            string report = $"pyhost: {Describe(ours)}\nnginx: {Describe(theirs)}";
-            output.WriteLine(report);
-            foreach (var answers in new[] { theirs, ours })
-            {
-                Assert.True(answers.Select(answer => answer.Status).Order().SequenceEqual([200, 200, 200, 429]), report);
-                double[] served = answers.Where(answer => answer.Status == 200).Select(answer => answer.After.TotalSeconds).Order().ToArray();
-                Assert.True(served[1] >= 0.9 && served[2] >= 1.9, "Not delayed to their turns at 1r/s:\n" + report);
-                Assert.True(answers.Single(answer => answer.Status == 429).After.TotalSeconds < served[1], "The 429 waited:\n" + report);
-            }
-        }
-        finally
+        // Four requests at once, 1r/s with a burst of 2 and no nodelay: the first is served at once, the next two
+        // wait for their turn at the rate (1 s and 2 s after the first: nginx delays excess / rate), the fourth
+        // is over the burst and refused.
+        var ours = await AskAtOnceAsync(pyhost.Ports[0], "/limited/page.txt", 4);
+        var theirs = await AskAtOnceAsync(nginxPort, "/limited/page.txt", 4);
+        string report = $"pyhost: {Describe(ours)}\nnginx: {Describe(theirs)}";
+        output.WriteLine(report);
+        foreach (var answers in new[] { theirs, ours })
         {
-            Directory.Delete(root, recursive: true);
+            Assert.True(answers.Select(answer => answer.Status).Order().SequenceEqual([200, 200, 200, 429]), report);
+            double[] served = answers.Where(answer => answer.Status == 200).Select(answer => answer.After.TotalSeconds).Order().ToArray();
+            Assert.True(served[1] >= 0.9 && served[2] >= 1.9, "Not delayed to their turns at 1r/s:\n" + report);
+            Assert.True(answers.Single(answer => answer.Status == 429).After.TotalSeconds < served[1], "The 429 waited:\n" + report);
         }
     }
 
